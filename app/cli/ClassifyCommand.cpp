@@ -1,0 +1,146 @@
+#include "cli/Args.h"
+#include "cli/Commands.h"
+#include "image/ImageDecoder.h"
+#include "inference/Classifier.h"
+#include "io/Json.h"
+#include "labels/Labels.h"
+#include "preprocess/Preprocess.h"
+#include "weights/HubCache.h"
+
+#include <cstdio>
+#include <iostream>
+
+namespace lens::cli {
+
+namespace {
+
+const char* kClassifyUsage = "usage: resnet-lens-cli classify [--weights FILE] [--arch A] [--preset v1|v2] "
+                             "[--topk K] [--device cpu|cuda] [--labels FILE] [--json] IMAGE...";
+
+void printHuman(const std::string& path, const Classification& result)
+{
+    std::cout << path << "\n";
+    for (const auto& score : result.top) {
+        char line[64];
+        std::snprintf(line, sizeof line, "%8.2f%%  %4d  ", score.probability * 100.0, score.index);
+        std::cout << "  " << score.rank << "." << line << score.label << "\n";
+    }
+}
+
+void printJson(const std::string& path, const Classification& result)
+{
+    JsonWriter json;
+    json.beginObject().key("path").value(path).key("top").beginArray();
+    for (const auto& score : result.top) {
+        json.beginObject()
+            .key("rank")
+            .value(score.rank)
+            .key("index")
+            .value(score.index)
+            .key("label")
+            .value(score.label)
+            .key("probability")
+            .value(static_cast<double>(score.probability))
+            .key("logit")
+            .value(static_cast<double>(score.logit))
+            .endObject();
+    }
+    json.endArray().endObject();
+    std::cout << json.str() << std::endl;
+}
+
+void printImageError(const std::string& path, const std::string& message, bool asJson)
+{
+    if (asJson) {
+        JsonWriter json;
+        json.beginObject().key("path").value(path).key("error").value(message).endObject();
+        std::cout << json.str() << std::endl;
+    } else {
+        printError(message);
+    }
+}
+
+} // namespace
+
+int classifyCommand(const std::vector<std::string>& words)
+{
+    Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels"}, {"--json", "--help"});
+    if (auto problem = args.parse(words); !problem.empty()) {
+        printError(problem + "\n" + kClassifyUsage);
+        return Usage;
+    }
+    if (args.flag("--help")) {
+        std::cout << kClassifyUsage << "\n";
+        return Success;
+    }
+    if (args.positionals().empty()) {
+        printError(std::string("no image given\n") + kClassifyUsage);
+        return Usage;
+    }
+    int topk = 5;
+    if (auto problem = args.intValue("--topk", 5, 1, 100000, topk); !problem.empty()) {
+        printError(problem);
+        return Usage;
+    }
+
+    ClassifierOptions options;
+    std::string presetName = args.value("--preset", "");
+    if (auto weights = args.value("--weights")) {
+        options.weights = *weights;
+    } else if (auto found = findDefaultWeights()) {
+        options.weights = found->path;
+        if (presetName.empty())
+            presetName = found->preset;
+    } else {
+        printError(defaultWeightsHint());
+        return Failure;
+    }
+    auto preset = presetByName(presetName.empty() ? "v1" : presetName);
+    if (!preset) {
+        printError(preset.message());
+        return Usage;
+    }
+    options.arch = args.value("--arch", "");
+    options.device = args.value("--device", "cpu");
+    if (auto labelFile = args.value("--labels")) {
+        auto labels = readLabelFile(*labelFile);
+        if (!labels) {
+            printError(labels.message());
+            return Failure;
+        }
+        options.labels = *labels;
+    }
+
+    auto classifier = Classifier::create(options);
+    if (!classifier) {
+        printError(classifier.message());
+        return Failure;
+    }
+
+    const bool asJson = args.flag("--json");
+    int failures = 0;
+    for (const auto& path : args.positionals()) {
+        auto image = decodeImage(path);
+        if (!image) {
+            printImageError(path, image.message(), asJson);
+            ++failures;
+            continue;
+        }
+        const PreprocessedImage input = preprocess(*image, *preset);
+        auto results = (*classifier)->classify(input.chw.data(), 1, preset->crop, topk);
+        if (!results) {
+            printImageError(path, path + ": " + results.message(), asJson);
+            ++failures;
+            continue;
+        }
+        if (asJson)
+            printJson(path, results->front());
+        else
+            printHuman(path, results->front());
+    }
+    if (failures == 0)
+        return Success;
+    return failures == static_cast<int>(args.positionals().size()) ? Failure : Partial;
+}
+
+} // namespace lens::cli

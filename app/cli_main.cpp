@@ -1,0 +1,56 @@
+// resnet-lens-cli: classify images, inspect checkpoints and label folders from the command line.
+
+#include "cli/Commands.h"
+
+#include <iostream>
+
+namespace {
+
+const char* kUsage = R"(usage: resnet-lens-cli COMMAND [OPTIONS]
+
+Commands:
+  classify [--weights FILE] [--arch A] [--preset v1|v2] [--topk K] [--device cpu|cuda] [--json] IMAGE...
+      Top-k ImageNet predictions for each image.
+  preprocess IMAGE -o OUT.npy [--preset v1|v2]
+      Writes the exact float32 input tensor the model sees, shape (1, 3, 224, 224).
+
+Run 'resnet-lens-cli COMMAND --help' for a command's options.
+Exit codes: 0 success, 1 usage error, 2 failure, 3 partial success (some inputs failed).
+)";
+
+} // namespace
+
+namespace lens::cli {
+void printError(const std::string& message)
+{
+    std::cerr << "resnet-lens-cli: " << message << std::endl;
+}
+} // namespace lens::cli
+
+int main(int argc, char** argv)
+{
+    using namespace lens::cli;
+    std::vector<std::string> words(argv + 1, argv + argc);
+    if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
+        std::cout << kUsage;
+        return words.empty() ? Usage : Success;
+    }
+    if (words[0] == "--version") {
+        std::cout << "resnet-lens-cli " << RESNET_LENS_VERSION << "\n";
+        return Success;
+    }
+    const std::string command = words[0];
+    words.erase(words.begin());
+    try {
+        if (command == "classify")
+            return classifyCommand(words);
+        if (command == "preprocess")
+            return preprocessCommand(words);
+    } catch (const std::exception& e) {
+        // Core returns errors as values; this is the last line of defence against a crash.
+        printError(std::string("internal error: ") + e.what());
+        return Failure;
+    }
+    printError("unknown command '" + command + "'\n" + kUsage);
+    return Usage;
+}

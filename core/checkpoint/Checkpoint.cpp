@@ -1,0 +1,342 @@
+#include "checkpoint/Checkpoint.h"
+
+#include "checkpoint/Pickle.h"
+#include "checkpoint/ZipArchive.h"
+
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <torch/torch.h>
+
+namespace lens {
+
+namespace {
+
+// Keys under which training scripts store the weights (checked in this order).
+const char* const kWrapperKeys[] = {"state_dict", "model",  "model_state_dict", "state_dict_ema", "model_ema",
+                                    "net",        "module", "network",          "params",         "weights"};
+// Prefixes added by DataParallel, torch.compile and wrapper modules.
+const char* const kPrefixes[] = {"module.", "_orig_mod.", "model."};
+
+std::optional<c10::ScalarType> scalarTypeOf(const std::string& storageType)
+{
+    static const std::map<std::string, c10::ScalarType> types = {
+        {"Float", c10::kFloat},       {"Double", c10::kDouble}, {"Half", c10::kHalf},
+        {"BFloat16", c10::kBFloat16}, {"Long", c10::kLong},     {"Int", c10::kInt},
+        {"Short", c10::kShort},       {"Char", c10::kChar},     {"Byte", c10::kByte},
+        {"Bool", c10::kBool},
+    };
+    auto it = types.find(storageType);
+    if (it == types.end())
+        return std::nullopt;
+    return it->second;
+}
+
+bool isStateDict(const PickleValue* value)
+{
+    if (!value || value->kind != PickleKind::Dict || value->entries.empty())
+        return false;
+    for (const auto& [key, item] : value->entries) {
+        if (key->kind != PickleKind::String || item->kind != PickleKind::Tensor)
+            return false;
+    }
+    return true;
+}
+
+const PickleValue* lookup(const PickleValue* dict, const std::string& key)
+{
+    if (!dict || dict->kind != PickleKind::Dict)
+        return nullptr;
+    for (const auto& [k, v] : dict->entries) {
+        if (k->kind == PickleKind::String && k->text == key)
+            return v;
+    }
+    return nullptr;
+}
+
+std::string describeObject(const std::string& path, const std::string& name, const std::string& where)
+{
+    const auto dot = name.rfind('.');
+    const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
+    if (!last.empty() && std::isupper(static_cast<unsigned char>(last[0])))
+        return path + ": holds a pickled Python object of class " + name + where
+            + ", not a state dict (nothing was executed); save the weights instead: "
+              "torch.save(model.state_dict(), PATH)";
+    return path + ": refused: its pickle calls the Python function " + name + where
+        + ", which would run when the file is loaded in Python (nothing was executed)";
+}
+
+std::string topLevelKeys(const PickleValue* root)
+{
+    std::string keys;
+    int shown = 0;
+    for (const auto& [key, value] : root->entries) {
+        if (shown++ == 12) {
+            keys += ", ...";
+            break;
+        }
+        keys += (keys.empty() ? "" : ", ") + (key->kind == PickleKind::String ? "'" + key->text + "'" : "?");
+    }
+    return keys;
+}
+
+// Finds the state dict inside the unpickled object, recording how it was found.
+Result<const PickleValue*> findStateDict(const std::string& path, const PickleValue* root,
+                                         std::vector<std::string>& fixes)
+{
+    if (isStateDict(root))
+        return root;
+    if (root->kind == PickleKind::Object || root->kind == PickleKind::Global)
+        return Error {describeObject(path, root->text, "")};
+    if (root->kind != PickleKind::Dict)
+        return Error {path + ": holds no state dict (the file's top-level object is not a dictionary)"};
+
+    for (const char* wrapper : kWrapperKeys) {
+        const PickleValue* inner = lookup(root, wrapper);
+        if (!inner)
+            continue;
+        if (isStateDict(inner)) {
+            fixes.push_back(std::string("weights found under '") + wrapper + "'");
+            return inner;
+        }
+        if (inner->kind == PickleKind::Object || inner->kind == PickleKind::Global)
+            return Error {describeObject(path, inner->text, std::string(" under '") + wrapper + "'")};
+    }
+    return Error {path + ": holds no state dict of tensors; its top-level keys are " + topLevelKeys(root)};
+}
+
+std::string commonPrefix(const std::vector<NamedTensor>& tensors)
+{
+    for (const char* prefix : kPrefixes) {
+        const std::string p = prefix;
+        bool all = !tensors.empty();
+        for (const auto& t : tensors)
+            all = all && t.name.compare(0, p.size(), p) == 0 && t.name.size() > p.size();
+        if (all)
+            return p;
+    }
+    return {};
+}
+
+std::vector<std::string> labelsIn(const PickleValue* root)
+{
+    std::vector<std::string> labels;
+    if (const PickleValue* classes = lookup(root, "classes");
+        classes && (classes->kind == PickleKind::List || classes->kind == PickleKind::Tuple)) {
+        for (const PickleValue* item : classes->items) {
+            if (item->kind != PickleKind::String)
+                return {};
+            labels.push_back(item->text);
+        }
+        return labels;
+    }
+    // class_to_idx: {name: index}; idx_to_class: {index: name}
+    std::map<std::int64_t, std::string> byIndex;
+    if (const PickleValue* map = lookup(root, "class_to_idx"); map && map->kind == PickleKind::Dict) {
+        for (const auto& [name, index] : map->entries) {
+            if (name->kind == PickleKind::String && index->kind == PickleKind::Int)
+                byIndex[index->integer] = name->text;
+        }
+    } else if (const PickleValue* map = lookup(root, "idx_to_class"); map && map->kind == PickleKind::Dict) {
+        for (const auto& [index, name] : map->entries) {
+            if (name->kind == PickleKind::String && index->kind == PickleKind::Int)
+                byIndex[index->integer] = name->text;
+        }
+    }
+    for (const auto& [index, name] : byIndex) {
+        if (index != static_cast<std::int64_t>(labels.size()))
+            return {}; // not a dense 0..N-1 mapping
+        labels.push_back(name);
+    }
+    return labels;
+}
+
+// Reads storages from the zip on first use and views tensors into them, after checking every size.
+class TensorMaterializer {
+public:
+    TensorMaterializer(const ZipArchive& zip, std::string prefix)
+        : m_zip(zip)
+        , m_prefix(std::move(prefix))
+    { }
+
+    Result<at::Tensor> tensor(const TensorRef& ref)
+    {
+        auto type = scalarTypeOf(ref.dtype);
+        if (!type)
+            return Error {"unsupported tensor type '" + ref.dtype + "Storage'"};
+        auto storage = storageFor(ref, *type);
+        if (!storage)
+            return storage.error();
+
+        const std::size_t dims = ref.sizes.size();
+        if (ref.strides.size() != dims)
+            return Error {"tensor has " + std::to_string(dims) + " sizes but "
+                          + std::to_string(ref.strides.size()) + " strides"};
+        // The last element a view touches must lie inside its storage.
+        std::int64_t last = ref.storageOffset;
+        bool empty = false;
+        for (std::size_t d = 0; d < dims; ++d) {
+            if (ref.sizes[d] < 0 || ref.strides[d] < 0)
+                return Error {"tensor has a negative size or stride"};
+            empty = empty || ref.sizes[d] == 0;
+        }
+        if (!empty) {
+            for (std::size_t d = 0; d < dims; ++d) {
+                std::int64_t span = 0;
+                if (__builtin_mul_overflow(ref.sizes[d] - 1, ref.strides[d], &span)
+                    || __builtin_add_overflow(last, span, &last))
+                    return Error {"tensor extent overflows"};
+            }
+            if (ref.storageOffset < 0 || last >= storage->numel())
+                return Error {"tensor reaches past the end of its storage '" + ref.storageKey + "'"};
+        }
+        return storage->as_strided(ref.sizes, ref.strides, ref.storageOffset);
+    }
+
+private:
+    Result<at::Tensor> storageFor(const TensorRef& ref, c10::ScalarType type)
+    {
+        auto it = m_storages.find(ref.storageKey);
+        if (it != m_storages.end()) {
+            if (it->second.scalar_type() != type)
+                return Error {"storage '" + ref.storageKey + "' is used with two different types"};
+            return it->second;
+        }
+        const std::string record = m_prefix + "data/" + ref.storageKey;
+        const ZipArchive::Entry* entry = m_zip.find(record);
+        if (!entry)
+            return Error {"the record '" + record + "' holding a tensor's data is missing"};
+        const auto elementSize = static_cast<std::uint64_t>(c10::elementSize(type));
+        const auto numel = static_cast<std::uint64_t>(ref.storageNumel);
+        if (ref.storageNumel < 0 || numel > entry->size / elementSize)
+            return Error {"storage '" + ref.storageKey + "' declares " + std::to_string(ref.storageNumel)
+                          + " elements but its record holds " + std::to_string(entry->size) + " bytes"};
+        at::Tensor storage = torch::empty({ref.storageNumel}, torch::TensorOptions().dtype(type));
+        if (numel * elementSize == entry->size) {
+            auto read = m_zip.readInto(*entry, storage.data_ptr());
+            if (!read)
+                return read.error();
+        } else {
+            auto bytes = m_zip.read(*entry);
+            if (!bytes)
+                return bytes.error();
+            std::memcpy(storage.data_ptr(), bytes->data(), numel * elementSize);
+        }
+        m_storages.emplace(ref.storageKey, storage);
+        return storage;
+    }
+
+    const ZipArchive& m_zip;
+    std::string m_prefix;
+    std::map<std::string, at::Tensor> m_storages;
+};
+
+Result<Checkpoint> readZipCheckpoint(const std::string& path)
+{
+    auto zip = ZipArchive::open(path);
+    if (!zip)
+        return zip.error();
+
+    const ZipArchive::Entry* pickle = nullptr;
+    bool torchScript = false;
+    for (const auto& entry : zip->entries()) {
+        const auto slash = entry.name.find('/');
+        const std::string rest = slash == std::string::npos ? entry.name : entry.name.substr(slash + 1);
+        if (rest == "data.pkl" && !pickle)
+            pickle = &entry;
+        if (rest == "constants.pkl" || rest.compare(0, 5, "code/") == 0)
+            torchScript = true;
+    }
+    if (torchScript)
+        return Error {path + ": is a TorchScript archive, not a state dict saved with torch.save"};
+    if (!pickle)
+        return Error {path + ": is a zip file but not a PyTorch checkpoint (it has no data.pkl record)"};
+    const std::string prefix = pickle->name.substr(0, pickle->name.size() - std::string("data.pkl").size());
+
+    if (const auto* byteorder = zip->find(prefix + "byteorder")) {
+        auto order = zip->read(*byteorder);
+        if (order && *order != "little")
+            return Error {path + ": stores tensors in '" + *order
+                          + "' byte order; only little-endian is supported"};
+    }
+
+    auto bytes = zip->read(*pickle);
+    if (!bytes)
+        return bytes.error();
+    UnpickleOptions options;
+    options.displayName = path;
+    auto document = unpickle(bytes->data(), bytes->size(), options);
+    if (!document)
+        return document.error();
+
+    Checkpoint checkpoint;
+    checkpoint.path = path;
+    checkpoint.format = "torch.save zip";
+    auto stateDict = findStateDict(path, &document->root(), checkpoint.fixes);
+    if (!stateDict)
+        return stateDict.error();
+    checkpoint.labels = labelsIn(&document->root());
+    if (auto global = firstNonDataGlobal(*document))
+        checkpoint.warnings.push_back("the file also names the Python object " + *global
+                                      + ", which would run if it were loaded in Python; it was ignored");
+
+    TensorMaterializer materializer(*zip, prefix);
+    try {
+        for (const auto& [key, value] : (*stateDict)->entries) {
+            auto tensor = materializer.tensor(*value->tensor);
+            if (!tensor)
+                return Error {path + ": tensor '" + key->text + "': " + tensor.message()};
+            checkpoint.tensors.push_back({key->text, *tensor});
+        }
+    } catch (const c10::Error& e) {
+        return Error {path + ": " + e.what_without_backtrace()};
+    }
+
+    while (true) {
+        const std::string prefixToStrip = commonPrefix(checkpoint.tensors);
+        if (prefixToStrip.empty())
+            break;
+        for (auto& t : checkpoint.tensors)
+            t.name.erase(0, prefixToStrip.size());
+        checkpoint.fixes.push_back("removed the key prefix '" + prefixToStrip + "'");
+    }
+    return checkpoint;
+}
+
+} // namespace
+
+Result<Checkpoint> readCheckpoint(const std::string& path)
+{
+    std::error_code error;
+    const auto status = std::filesystem::status(path, error);
+    if (!std::filesystem::exists(status))
+        return Error {path + ": no such file"};
+    if (std::filesystem::is_directory(status))
+        return Error {path + ": is a directory, not a checkpoint file"};
+    const auto size = std::filesystem::file_size(path, error);
+    if (error)
+        return Error {path + ": cannot read (" + error.message() + ")"};
+    if (size == 0)
+        return Error {path + ": is empty (0 bytes), not a checkpoint"};
+
+    char head[16] = {};
+    std::ifstream in(path, std::ios::binary);
+    if (!in.read(head, static_cast<std::streamsize>(std::min<std::uintmax_t>(size, sizeof head)))
+        && !in.eof())
+        return Error {path + ": cannot read"};
+    const auto headSize = static_cast<std::size_t>(std::min<std::uintmax_t>(size, sizeof head));
+
+    if (ZipArchive::looksLikeZip(head, headSize))
+        return readZipCheckpoint(path);
+    if (headSize >= 4 && static_cast<unsigned char>(head[0]) == 0x80
+        && static_cast<unsigned char>(head[2]) == 0x8a && static_cast<unsigned char>(head[3]) == 0x0a)
+        return Error {path
+                      + ": is in the legacy format written before PyTorch 1.6, which is not supported yet; "
+                        "re-save it with a recent torch.save"};
+    return Error {path + ": is not a PyTorch checkpoint (not a torch.save zip file)"};
+}
+
+} // namespace lens

@@ -1,0 +1,156 @@
+#include "inference/Classifier.h"
+
+#include "checkpoint/Checkpoint.h"
+#include "labels/Labels.h"
+#include "model/ResNet.h"
+#include "model/StateDictLoader.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <torch/torch.h>
+
+namespace lens {
+
+std::vector<ClassScore> topK(const std::vector<float>& logits, int k, const std::vector<std::string>& labels)
+{
+    const int n = static_cast<int>(logits.size());
+    k = std::clamp(k, 0, n);
+    std::vector<int> order(n);
+    std::iota(order.begin(), order.end(), 0);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
+        return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+    });
+
+    // Softmax in double, shifted by the maximum for stability.
+    const double maxLogit = n ? *std::max_element(logits.begin(), logits.end()) : 0.0;
+    double sum = 0;
+    for (float v : logits)
+        sum += std::exp(static_cast<double>(v) - maxLogit);
+
+    std::vector<ClassScore> top;
+    for (int r = 0; r < k; ++r) {
+        const int index = order[r];
+        ClassScore score;
+        score.rank = r + 1;
+        score.index = index;
+        score.label
+            = index < static_cast<int>(labels.size()) ? labels[index] : "class " + std::to_string(index);
+        score.logit = logits[index];
+        score.probability = static_cast<float>(std::exp(static_cast<double>(logits[index]) - maxLogit) / sum);
+        top.push_back(score);
+    }
+    return top;
+}
+
+struct Classifier::Impl {
+    ResNet model {nullptr};
+    torch::Device device {torch::kCPU};
+    std::vector<std::string> labels;
+    std::vector<std::string> fixes;
+    std::string weightsPath;
+};
+
+Classifier::Classifier(std::unique_ptr<Impl> impl)
+    : m_impl(std::move(impl))
+{ }
+
+Classifier::~Classifier() = default;
+
+Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& options)
+{
+    auto checkpoint = readCheckpoint(options.weights);
+    if (!checkpoint)
+        return checkpoint.error();
+
+    ShapeList shapes;
+    for (const auto& [name, tensor] : checkpoint->tensors)
+        shapes.push_back({name, tensor.sizes().vec()});
+    Result<ResNetSpec> spec
+        = options.arch.empty() ? detectArchitecture(shapes) : architectureByName(options.arch);
+    if (!spec)
+        return Error {options.weights + ": " + spec.message()};
+    if (!options.arch.empty()) {
+        // An explicit architecture keeps the checkpoint's class count.
+        if (auto detected = detectArchitecture(shapes))
+            spec->numClasses = detected->numClasses;
+    }
+
+    auto impl = std::make_unique<Impl>();
+    impl->weightsPath = options.weights;
+    impl->fixes = checkpoint->fixes;
+    try {
+        torch::Device device(options.device);
+        if (device.is_cuda() && !torch::cuda::is_available())
+            return Error {"device '" + options.device + "' requested, but "
+                          + (torch::cuda::device_count() == 0 ? std::string("no CUDA GPU is available")
+                                                              : std::string("CUDA is not usable"))};
+        impl->device = device;
+        impl->model = ResNet(*spec);
+        auto report = loadStateDict(*impl->model, checkpoint->tensors, LoadMode::Strict, options.weights);
+        if (!report)
+            return report.error();
+        if (!report->converted.empty())
+            impl->fixes.push_back("converted " + std::to_string(report->converted.size())
+                                  + " tensors to float32");
+        impl->model->eval();
+        impl->model->to(impl->device);
+    } catch (const c10::Error& e) {
+        return Error {options.weights + ": " + e.what_without_backtrace()};
+    }
+
+    if (!options.labels.empty())
+        impl->labels = options.labels;
+    else if (static_cast<int>(checkpoint->labels.size()) == spec->numClasses)
+        impl->labels = checkpoint->labels;
+    else
+        impl->labels = defaultLabels(spec->numClasses);
+    if (static_cast<int>(impl->labels.size()) != spec->numClasses)
+        return Error {"the label list has " + std::to_string(impl->labels.size())
+                      + " names but the model has " + std::to_string(spec->numClasses) + " classes"};
+    return std::unique_ptr<Classifier>(new Classifier(std::move(impl)));
+}
+
+Result<std::vector<Classification>> Classifier::classify(const float* chw, int batch, int size,
+                                                         int topk) const
+{
+    try {
+        c10::InferenceMode inferenceMode;
+        torch::Tensor input
+            = torch::from_blob(const_cast<float*>(chw), {batch, 3, size, size}, torch::kFloat32);
+        torch::Tensor logits = m_impl->model->forward(input.to(m_impl->device)).to(torch::kCPU).contiguous();
+        std::vector<Classification> results(batch);
+        const int classes = static_cast<int>(logits.size(1));
+        for (int i = 0; i < batch; ++i) {
+            const float* row = logits.data_ptr<float>() + static_cast<std::ptrdiff_t>(i) * classes;
+            results[i].logits.assign(row, row + classes);
+            results[i].top = topK(results[i].logits, topk, m_impl->labels);
+        }
+        return results;
+    } catch (const c10::Error& e) {
+        return Error {std::string("inference failed: ") + e.what_without_backtrace()};
+    }
+}
+
+const ResNetSpec& Classifier::architecture() const
+{
+    return m_impl->model->spec();
+}
+const std::vector<std::string>& Classifier::labels() const
+{
+    return m_impl->labels;
+}
+const std::string& Classifier::weightsPath() const
+{
+    return m_impl->weightsPath;
+}
+std::string Classifier::deviceName() const
+{
+    return m_impl->device.str();
+}
+const std::vector<std::string>& Classifier::fixes() const
+{
+    return m_impl->fixes;
+}
+
+} // namespace lens

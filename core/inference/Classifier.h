@@ -1,0 +1,69 @@
+#pragma once
+
+// The classifier: a ResNet with loaded weights on a device, turning preprocessed images into ranked
+// predictions. This header is free of LibTorch so that the GUI and CLI compile quickly.
+//
+// Threading: a Classifier is used by one thread at a time (create one per thread). Every call sets up
+// its own inference mode, so any thread may be that thread.
+
+#include "Result.h"
+#include "model/Architecture.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lens {
+
+struct ClassifierOptions {
+    /// Checkpoint file to load.
+    std::string weights;
+    /// Architecture name (see knownArchitectures()); empty = detect it from the checkpoint.
+    std::string arch;
+    /// "cpu" or "cuda" / "cuda:N".
+    std::string device = "cpu";
+    /// Class names; empty = names stored in the checkpoint, else ImageNet's for 1000 classes, else "class i".
+    std::vector<std::string> labels;
+};
+
+struct ClassScore {
+    int rank = 0; ///< 1 = most likely
+    int index = 0; ///< class index
+    std::string label;
+    float probability = 0; ///< softmax over all classes
+    float logit = 0;
+};
+
+struct Classification {
+    std::vector<ClassScore> top; ///< best first
+    std::vector<float> logits; ///< all classes
+};
+
+/// The k best classes of logits, with softmax probabilities. Ties keep the lower class index first.
+std::vector<ClassScore> topK(const std::vector<float>& logits, int k, const std::vector<std::string>& labels);
+
+class Classifier {
+public:
+    /// Reads the checkpoint, builds the architecture and loads the weights strictly (after the automatic
+    /// fixes: unwrapping, prefix removal, dtype conversion).
+    static Result<std::unique_ptr<Classifier>> create(const ClassifierOptions& options);
+    ~Classifier();
+
+    /// Classifies a batch of preprocessed images: `batch` CHW float32 tensors of 3 x size x size, back to
+    /// back.
+    Result<std::vector<Classification>> classify(const float* chw, int batch, int size, int topk) const;
+
+    const ResNetSpec& architecture() const;
+    const std::vector<std::string>& labels() const;
+    const std::string& weightsPath() const;
+    std::string deviceName() const;
+    /// What was done to load the checkpoint ("removed prefix 'module.'", ...).
+    const std::vector<std::string>& fixes() const;
+
+private:
+    struct Impl;
+    explicit Classifier(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace lens

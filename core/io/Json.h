@@ -1,0 +1,40 @@
+#pragma once
+
+// A small streaming JSON writer for the CLI's machine-readable output (one object per line).
+// Numbers are written with enough digits to round-trip a float; strings are escaped per RFC 8259.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace lens {
+
+class JsonWriter {
+public:
+    JsonWriter& beginObject();
+    JsonWriter& endObject();
+    JsonWriter& beginArray();
+    JsonWriter& endArray();
+    /// The key of the next value inside an object.
+    JsonWriter& key(const std::string& name);
+    JsonWriter& value(const std::string& text);
+    JsonWriter& value(const char* text) { return value(std::string(text)); }
+    JsonWriter& value(std::int64_t number);
+    JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
+    JsonWriter& value(double number);
+    JsonWriter& value(bool flag);
+    JsonWriter& null();
+
+    const std::string& str() const { return m_out; }
+
+    static std::string escape(const std::string& text);
+
+private:
+    void separate();
+
+    std::string m_out;
+    std::vector<bool> m_first; ///< per open container: no element written yet
+    bool m_afterKey = false;
+};
+
+} // namespace lens

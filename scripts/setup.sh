@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages resnet-lens needs (only those missing), then configures and builds it.
+# Usage: scripts/setup.sh [--tests]   (--tests adds what the test suite needs: python3-torchvision, ...)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(build-essential cmake ninja-build pkg-config libtorch-dev qt6-base-dev libopencv-dev
+          libopenblas0-pthread)
+if [[ "${1:-}" == "--tests" ]]; then
+    packages+=(python3 python3-torch python3-torchvision python3-numpy python3-pil clang-14 libclang-rt-14-dev)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "Installing: ${missing[*]}"
+    sudo=""
+    [[ $(id -u) -ne 0 ]] && sudo="sudo"
+    $sudo apt-get update -q
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+cmake --preset release >/dev/null
+cmake --build --preset release

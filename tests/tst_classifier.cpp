@@ -1,0 +1,131 @@
+// End-to-end parity with torchvision: our decode + preprocess + model on the checkpoint torchvision saved
+// gives torchvision's logits and top-5.
+
+#include "TestSupport.h"
+#include "image/ImageDecoder.h"
+#include "inference/Classifier.h"
+#include "preprocess/Preprocess.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <memory>
+
+using namespace lens;
+
+class TestClassifier : public QObject {
+    Q_OBJECT
+
+private:
+    std::map<QString, std::unique_ptr<Classifier>> m_classifiers;
+
+    Classifier* classifierFor(const QString& arch)
+    {
+        auto& slot = m_classifiers[arch];
+        if (!slot) {
+            ClassifierOptions options;
+            options.weights = test::referencePath(test::reference()["checkpoints"][arch].toString());
+            auto created = Classifier::create(options);
+            if (!created.ok())
+                qWarning("%s", created.message().c_str());
+            else
+                slot = std::move(*created);
+        }
+        return slot.get();
+    }
+
+private Q_SLOTS:
+    void matchesTorchvision_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<QString>("photo");
+        QTest::addColumn<QString>("preset");
+        const QJsonObject photos = test::reference()["photos"].toObject();
+        int rows = 0;
+        for (auto it = photos.begin(); it != photos.end(); ++it) {
+            for (const char* preset : {"v1", "v2"}) {
+                const QJsonObject logits = it.value()[QString(preset)]["logits"].toObject();
+                for (auto arch = logits.begin(); arch != logits.end(); ++arch, ++rows)
+                    QTest::newRow(qPrintable(arch.key() + " " + it.key() + " " + preset))
+                        << arch.key() << it.key() << QString(preset);
+            }
+        }
+        QVERIFY(rows >= 20);
+    }
+
+    void matchesTorchvision()
+    {
+        QFETCH(QString, arch);
+        QFETCH(QString, photo);
+        QFETCH(QString, preset);
+        const QJsonObject ref = test::reference()["photos"][photo][preset].toObject();
+        Classifier* classifier = classifierFor(arch);
+        QVERIFY(classifier);
+        QCOMPARE(QString::fromStdString(classifier->architecture().name), arch);
+
+        auto image = decodeImage(QDir(test::dataDir()).filePath(photo).toStdString());
+        QVERIFY2(image.ok(), image.message().c_str());
+        auto options = presetByName(preset.toStdString());
+        QVERIFY(options.ok());
+        const PreprocessedImage input = preprocess(*image, *options);
+        auto results = classifier->classify(input.chw.data(), 1, options->crop, 5);
+        QVERIFY2(results.ok(), results.message().c_str());
+
+        const std::vector<float> expected = test::toFloats(ref["logits"][arch].toArray());
+        const std::vector<float>& actual = results->front().logits;
+        QCOMPARE(actual.size(), expected.size());
+        const auto [lo, hi] = std::minmax_element(expected.begin(), expected.end());
+        float maxDiff = 0;
+        for (std::size_t i = 0; i < actual.size(); ++i)
+            maxDiff = std::max(maxDiff, std::abs(actual[i] - expected[i]));
+        const float tolerance = 1e-3f * (*hi - *lo);
+        QVERIFY2(maxDiff < tolerance,
+                 qPrintable(QString("max logit diff %1, tolerance %2").arg(maxDiff).arg(tolerance)));
+
+        const QJsonArray top5 = ref["top5"][arch].toArray();
+        QCOMPARE(results->front().top.size(), std::size_t(5));
+        for (int r = 0; r < 5; ++r)
+            QCOMPARE(results->front().top[r].index, top5[r].toInt());
+    }
+
+    void topKOrdersAndNormalises()
+    {
+        const std::vector<float> logits = {1.f, 3.f, 2.f, 3.f};
+        const auto top = topK(logits, 3, {"a", "b", "c", "d"});
+        QCOMPARE(top.size(), std::size_t(3));
+        QCOMPARE(top[0].index, 1); // ties keep the lower index first
+        QCOMPARE(top[1].index, 3);
+        QCOMPARE(top[2].index, 2);
+        QCOMPARE(top[0].label, std::string("b"));
+        double sum = 0;
+        for (float l : logits)
+            sum += std::exp(l - 3.0);
+        QVERIFY(std::abs(top[2].probability - std::exp(-1.0) / sum) < 1e-6);
+    }
+
+    void strictLoadRejectsOtherArchitecture()
+    {
+        ClassifierOptions options;
+        options.weights = test::referencePath("resnet18.pth");
+        options.arch = "resnet34";
+        auto created = Classifier::create(options);
+        QVERIFY(!created.ok());
+        // Names the file and a key resnet34 has that resnet18 lacks.
+        QVERIFY2(created.message().find("resnet18.pth") != std::string::npos, created.message().c_str());
+        QVERIFY2(created.message().find("layer1.2.conv1.weight") != std::string::npos,
+                 created.message().c_str());
+    }
+
+    void tenClassHead()
+    {
+        ClassifierOptions options;
+        options.weights = test::referencePath("resnet18_10cls.pth");
+        auto created = Classifier::create(options);
+        QVERIFY2(created.ok(), created.message().c_str());
+        QCOMPARE((*created)->architecture().numClasses, 10);
+        QCOMPARE((*created)->labels().front(), std::string("class 0"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestClassifier)
+#include "tst_classifier.moc"

@@ -1,0 +1,176 @@
+// resnet-lens-cli as a user runs it: output formats, exit codes, and bad input.
+
+#include "TestSupport.h"
+#include "io/Npy.h"
+
+#include <QFileInfo>
+#include <QProcess>
+#include <QTemporaryDir>
+
+using namespace lens;
+
+namespace {
+
+struct Run {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run runCli(const QStringList& arguments)
+{
+    QProcess process;
+    process.start(qEnvironmentVariable("LENS_CLI"), arguments);
+    if (!process.waitForFinished(300000))
+        qFatal("resnet-lens-cli did not finish");
+    Run run;
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+QString ref(const QString& relative)
+{
+    return QString::fromStdString(test::referencePath(relative));
+}
+QString data(const QString& file)
+{
+    return QDir(test::dataDir()).filePath(file);
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void classifyJsonMatchesTorchvision()
+    {
+        const QStringList photos = {"grace_hopper.jpg", "chelsea_rgba.png", "coffee_gray.jpg"};
+        QStringList arguments = {"classify", "--weights", ref("resnet50.pth"), "--preset", "v2", "--json"};
+        for (const auto& photo : photos)
+            arguments << data(photo);
+        const Run run = runCli(arguments);
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const QList<QByteArray> lines = run.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), photos.size());
+        for (int i = 0; i < photos.size(); ++i) {
+            const QJsonObject object = QJsonDocument::fromJson(lines[i]).object();
+            QCOMPARE(object["path"].toString(), data(photos[i]));
+            const QJsonArray top = object["top"].toArray();
+            const QJsonArray expected
+                = test::reference()["photos"][photos[i]]["v2"]["top5"]["resnet50"].toArray();
+            QCOMPARE(top.size(), 5);
+            for (int r = 0; r < 5; ++r) {
+                const QJsonObject entry = top[r].toObject();
+                QCOMPARE(entry["rank"].toInt(), r + 1);
+                QCOMPARE(entry["index"].toInt(), expected[r].toInt());
+                QVERIFY(entry["probability"].toDouble() > 0 && entry["probability"].toDouble() <= 1);
+                QVERIFY(entry.contains("logit"));
+                QVERIFY(!entry["label"].toString().isEmpty());
+            }
+        }
+    }
+
+    void classifyHumanOutput()
+    {
+        const Run run
+            = runCli({"classify", "--weights", ref("resnet18.pth"), "--topk", "3", data("chelsea.png")});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(run.out.trimmed().split('\n').size(), 4); // the path, then 3 ranks
+        QVERIFY(run.out.contains("%"));
+    }
+
+    void preprocessWritesTorchvisionInput()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath("input.npy");
+        const Run run = runCli({"preprocess", data("grace_hopper.jpg"), "-o", out, "--preset", "v2"});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        auto ours = readNpyFloat32(out.toStdString());
+        QVERIFY2(ours.ok(), ours.message().c_str());
+        QCOMPARE(ours->shape, (std::vector<std::int64_t> {1, 3, 224, 224}));
+        auto theirs = readNpyFloat32(
+            test::referencePath(test::reference()["photos"]["grace_hopper.jpg"]["v2"]["input"].toString()));
+        QVERIFY(theirs.ok());
+        QVERIFY(ours->data == theirs->data);
+    }
+
+    void badInput_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("mustSay");
+        const QString weights = ref("resnet18.pth");
+        QTest::newRow("missing image")
+            << QStringList {"classify", "--weights", weights, ref("bad/missing.jpg")} << "missing.jpg";
+        QTest::newRow("text file named .jpg")
+            << QStringList {"classify", "--weights", weights, ref("bad/text.jpg")} << "text.jpg";
+        QTest::newRow("truncated JPEG")
+            << QStringList {"classify", "--weights", weights, ref("bad/truncated.jpg")} << "truncated";
+        QTest::newRow("zero-byte checkpoint")
+            << QStringList {"classify", "--weights", ref("bad/empty.pth"), data("chelsea.png")}
+            << "empty.pth";
+        QTest::newRow("pickled module")
+            << QStringList {"classify", "--weights", ref("bad/module.pth"), data("chelsea.png")}
+            << "torchvision.models.resnet.ResNet";
+        QTest::newRow("pickle calling os.system")
+            << QStringList {"classify", "--weights", ref("bad/evil.pth"), data("chelsea.png")} << "system";
+        QTest::newRow("truncated checkpoint")
+            << QStringList {"classify", "--weights", ref("bad/truncated.pth"), data("chelsea.png")}
+            << "truncated.pth";
+        QTest::newRow("text checkpoint")
+            << QStringList {"classify", "--weights", ref("bad/not_a_checkpoint.pth"), data("chelsea.png")}
+            << "not_a_checkpoint.pth";
+        QTest::newRow("missing checkpoint")
+            << QStringList {"classify", "--weights", ref("bad/missing.pth"), data("chelsea.png")}
+            << "missing.pth";
+    }
+
+    void badInput()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, mustSay);
+        const Run run = runCli(arguments);
+        QCOMPARE(run.exitCode, 2);
+        const QList<QByteArray> lines = run.err.trimmed().split('\n');
+        QCOMPARE(lines.size(), 1); // one clear line
+        QVERIFY2(lines[0].startsWith("resnet-lens-cli: "), run.err.constData());
+        QVERIFY2(QString::fromUtf8(lines[0]).contains(mustSay), run.err.constData());
+        QVERIFY(run.out.isEmpty());
+        QVERIFY2(!QFileInfo::exists(ref("bad/pwned")), "a pickle executed code");
+    }
+
+    void someImagesFailingIsPartial()
+    {
+        const Run run = runCli({"classify", "--weights", ref("resnet18.pth"), "--json", data("chelsea.png"),
+                                ref("bad/truncated.jpg")});
+        QCOMPARE(run.exitCode, 3);
+        const QList<QByteArray> lines = run.out.trimmed().split('\n');
+        QCOMPARE(lines.size(), 2);
+        QVERIFY(QJsonDocument::fromJson(lines[0]).object().contains("top"));
+        const QJsonObject error = QJsonDocument::fromJson(lines[1]).object();
+        QCOMPARE(error["path"].toString(), ref("bad/truncated.jpg"));
+        QVERIFY(error["error"].toString().contains("truncated"));
+    }
+
+    void usageErrors_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::newRow("no command") << QStringList {};
+        QTest::newRow("unknown command") << QStringList {"frobnicate"};
+        QTest::newRow("unknown option") << QStringList {"classify", "--bogus", "x.jpg"};
+        QTest::newRow("bad topk") << QStringList {"classify", "--topk", "zero", "x.jpg"};
+        QTest::newRow("bad preset") << QStringList {"preprocess", "x.jpg", "-o", "x.npy", "--preset", "v9"};
+        QTest::newRow("no image") << QStringList {"classify", "--weights", "w.pth"};
+    }
+
+    void usageErrors()
+    {
+        QFETCH(QStringList, arguments);
+        QCOMPARE(runCli(arguments).exitCode, 1);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"
