@@ -49,6 +49,7 @@ struct Classifier::Impl {
     std::vector<std::string> labels;
     std::vector<std::string> fixes;
     std::string weightsPath;
+    LoadReport report;
 };
 
 Classifier::Classifier(std::unique_ptr<Impl> impl)
@@ -87,9 +88,10 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
                                                               : std::string("CUDA is not usable"))};
         impl->device = device;
         impl->model = ResNet(*spec);
-        auto report = loadStateDict(*impl->model, checkpoint->tensors, LoadMode::Strict, options.weights);
+        auto report = loadStateDict(*impl->model, checkpoint->tensors, options.loadMode, options.weights);
         if (!report)
             return report.error();
+        impl->report = *report;
         if (!report->converted.empty())
             impl->fixes.push_back("converted " + std::to_string(report->converted.size())
                                   + " tensors to float32");

@@ -8,6 +8,7 @@
 
 #include "Result.h"
 #include "model/Architecture.h"
+#include "model/LoadReport.h"
 
 #include <memory>
 #include <string>
@@ -22,6 +23,8 @@ struct ClassifierOptions {
     std::string arch;
     /// "cpu" or "cuda" / "cuda:N".
     std::string device = "cpu";
+    /// Strict refuses a checkpoint unless every key matches; Partial loads what matches (see loadReport()).
+    LoadMode loadMode = LoadMode::Strict;
     /// Class names; empty = names stored in the checkpoint, else ImageNet's for 1000 classes, else "class i".
     std::vector<std::string> labels;
 };
@@ -44,8 +47,8 @@ std::vector<ClassScore> topK(const std::vector<float>& logits, int k, const std:
 
 class Classifier {
 public:
-    /// Reads the checkpoint, builds the architecture and loads the weights strictly (after the automatic
-    /// fixes: unwrapping, prefix removal, dtype conversion).
+    /// Reads the checkpoint, builds the architecture and loads the weights (after the automatic fixes:
+    /// unwrapping, prefix removal, dtype conversion), strictly or partially as options say.
     static Result<std::unique_ptr<Classifier>> create(const ClassifierOptions& options);
     ~Classifier();
 
@@ -59,6 +62,8 @@ public:
     std::string deviceName() const;
     /// What was done to load the checkpoint ("removed prefix 'module.'", ...).
     const std::vector<std::string>& fixes() const;
+    /// Every key of the checkpoint and the model, by status.
+    const LoadReport& loadReport() const;
 
 private:
     struct Impl;

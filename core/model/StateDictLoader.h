@@ -3,6 +3,7 @@
 // Strict and partial loading of a state dict into a model, with a report of every key.
 
 #include "checkpoint/Checkpoint.h"
+#include "model/LoadReport.h"
 
 #include <cstdint>
 #include <string>
@@ -14,35 +15,9 @@ class Module;
 
 namespace lens {
 
-struct ShapeMismatch {
-    std::string key;
-    std::vector<std::int64_t> expected; ///< the model's shape
-    std::vector<std::int64_t> actual; ///< the checkpoint's shape
-};
-
-struct LoadReport {
-    std::vector<std::string> matched; ///< loaded into the model
-    std::vector<std::string> missing; ///< the model has them, the checkpoint does not (initial values kept)
-    std::vector<std::string> unexpected; ///< the checkpoint has them, the model does not
-    std::vector<ShapeMismatch> mismatched; ///< both have them with different shapes (not loaded)
-    std::vector<std::string> converted; ///< loaded after a dtype conversion (e.g. float16 -> float32)
-
-    /// True when every model key was loaded (num_batches_tracked is optional) and nothing was left over.
-    bool complete() const { return missing.empty() && unexpected.empty() && mismatched.empty(); }
-    /// One paragraph naming every key that did not load, for error messages.
-    std::string describeProblems() const;
-};
-
-enum class LoadMode {
-    Strict, ///< refuse unless every key matches; the model is left untouched on refusal
-    Partial, ///< load what matches, report the rest
-};
-
 /// Compares tensors against model's parameters and buffers and, for Partial or a complete match, copies
 /// them in. In Strict mode an incomplete match returns an error naming each bad key and changes nothing.
 Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<NamedTensor>& tensors,
                                  LoadMode mode, const std::string& sourceName);
-
-std::string shapeToString(const std::vector<std::int64_t>& shape);
 
 } // namespace lens
