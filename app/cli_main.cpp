@@ -13,6 +13,9 @@ Commands:
       Top-k ImageNet predictions for each image.
   preprocess IMAGE -o OUT.npy [--preset v1|v2]
       Writes the exact float32 input tensor the model sees, shape (1, 3, 224, 224).
+  batch DIR... -o OUT.csv|OUT.jsonl [--weights FILE] [--preset v1|v2] [--recursive] [--resume]
+        [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--quiet]
+      Labels every file in the folders, one row per file; resumable after any interruption.
 
 Run 'resnet-lens-cli COMMAND --help' for a command's options.
 Exit codes: 0 success, 1 usage error, 2 failure, 3 partial success (some inputs failed).
@@ -46,6 +49,8 @@ int main(int argc, char** argv)
             return classifyCommand(words);
         if (command == "preprocess")
             return preprocessCommand(words);
+        if (command == "batch")
+            return batchCommand(words);
     } catch (const std::exception& e) {
         // Core returns errors as values; this is the last line of defence against a crash.
         printError(std::string("internal error: ") + e.what());

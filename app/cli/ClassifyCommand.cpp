@@ -1,11 +1,11 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/WeightsOption.h"
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
-#include "io/Json.h"
+#include "io/ResultFormat.h"
 #include "labels/Labels.h"
 #include "preprocess/Preprocess.h"
-#include "weights/HubCache.h"
 
 #include <cstdio>
 #include <iostream>
@@ -27,37 +27,12 @@ void printHuman(const std::string& path, const Classification& result)
     }
 }
 
-void printJson(const std::string& path, const Classification& result)
-{
-    JsonWriter json;
-    json.beginObject().key("path").value(path).key("top").beginArray();
-    for (const auto& score : result.top) {
-        json.beginObject()
-            .key("rank")
-            .value(score.rank)
-            .key("index")
-            .value(score.index)
-            .key("label")
-            .value(score.label)
-            .key("probability")
-            .value(static_cast<double>(score.probability))
-            .key("logit")
-            .value(static_cast<double>(score.logit))
-            .endObject();
-    }
-    json.endArray().endObject();
-    std::cout << json.str() << std::endl;
-}
-
 void printImageError(const std::string& path, const std::string& message, bool asJson)
 {
-    if (asJson) {
-        JsonWriter json;
-        json.beginObject().key("path").value(path).key("error").value(message).endObject();
-        std::cout << json.str() << std::endl;
-    } else {
+    if (asJson)
+        std::cout << errorJson(path, message) << std::endl;
+    else
         printError(message);
-    }
 }
 
 } // namespace
@@ -83,23 +58,15 @@ int classifyCommand(const std::vector<std::string>& words)
         return Usage;
     }
 
+    bool usageError = false;
+    auto weights = resolveWeights(args, usageError);
+    if (!weights) {
+        printError(weights.message());
+        return usageError ? Usage : Failure;
+    }
+    const PreprocessOptions& preset = weights->preset;
     ClassifierOptions options;
-    std::string presetName = args.value("--preset", "");
-    if (auto weights = args.value("--weights")) {
-        options.weights = *weights;
-    } else if (auto found = findDefaultWeights()) {
-        options.weights = found->path;
-        if (presetName.empty())
-            presetName = found->preset;
-    } else {
-        printError(defaultWeightsHint());
-        return Failure;
-    }
-    auto preset = presetByName(presetName.empty() ? "v1" : presetName);
-    if (!preset) {
-        printError(preset.message());
-        return Usage;
-    }
+    options.weights = weights->path;
     options.arch = args.value("--arch", "");
     options.device = args.value("--device", "cpu");
     if (auto labelFile = args.value("--labels")) {
@@ -126,15 +93,15 @@ int classifyCommand(const std::vector<std::string>& words)
             ++failures;
             continue;
         }
-        const PreprocessedImage input = preprocess(*image, *preset);
-        auto results = (*classifier)->classify(input.chw.data(), 1, preset->crop, topk);
+        const PreprocessedImage input = preprocess(*image, preset);
+        auto results = (*classifier)->classify(input.chw.data(), 1, preset.crop, topk);
         if (!results) {
             printImageError(path, path + ": " + results.message(), asJson);
             ++failures;
             continue;
         }
         if (asJson)
-            printJson(path, results->front());
+            std::cout << classificationJson(path, results->front()) << std::endl;
         else
             printHuman(path, results->front());
     }

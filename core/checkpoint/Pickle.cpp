@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <deque>
 #include <limits>
 #include <locale>
 #include <new>
@@ -261,7 +262,7 @@ private:
 
     [[noreturn]] void fail(std::string what) { throw ParseError {std::move(what)}; }
 
-    // ---- input ------------------------------------------------------------------------------------------
+    // input
 
     std::size_t remaining() const { return m_size - m_pos; }
 
@@ -303,10 +304,21 @@ private:
         return {reinterpret_cast<const char*>(p), static_cast<std::size_t>(count)};
     }
 
-    // ---- values -----------------------------------------------------------------------------------------
+    // values
+
+    /// Accounts for memory the document or parser keeps; a pickle can reuse memoized values, so its
+    /// output is not bounded by its size alone (e.g. calling a constructor on one large argument again and
+    /// again).
+    void charge(std::size_t bytes)
+    {
+        m_charged += bytes;
+        if (m_charged > m_options.maxMemory)
+            fail("pickle expands to more than " + std::to_string(m_options.maxMemory >> 20) + " MiB");
+    }
 
     Value* make(PickleKind kind)
     {
+        charge(sizeof(Value));
         if (m_document.m_arena->values.size() >= m_options.maxValues)
             fail("pickle holds more than " + std::to_string(m_options.maxValues) + " values");
         Value& value = m_document.m_arena->values.emplace_back();
@@ -323,6 +335,7 @@ private:
 
     Value* makeText(PickleKind kind, std::string_view text)
     {
+        charge(text.size());
         Value* value = make(kind);
         value->text.assign(text.data(), text.size());
         return value;
@@ -332,6 +345,7 @@ private:
 
     TensorRef* makeTensorRef()
     {
+        charge(sizeof(TensorRef));
         if (m_document.m_arena->tensors.size() >= m_options.maxValues)
             fail("pickle holds more than " + std::to_string(m_options.maxValues) + " values");
         return &m_document.m_arena->tensors.emplace_back();
@@ -347,6 +361,7 @@ private:
                  + " after placing it in another container (cyclic structures are not supported)");
         if (child->depth + 1u > m_options.maxDepth)
             fail("pickle nests deeper than " + std::to_string(m_options.maxDepth) + " levels");
+        charge(2 * sizeof(Value*));
         parent->depth = std::max(parent->depth, child->depth + 1u);
         child->m_nested = true;
     }
@@ -390,6 +405,7 @@ private:
             return;
         }
         if (std::optional<std::string> identity = keyIdentity(key)) {
+            charge(identity->size() + 64);
             auto& index = m_dictKeys[dict];
             auto [it, inserted] = index.emplace(std::move(*identity), dict->entries.size());
             if (!inserted) {
@@ -400,7 +416,7 @@ private:
         dict->entries.emplace_back(key, value);
     }
 
-    // ---- stack ------------------------------------------------------------------------------------------
+    // stack
 
     std::size_t markBase() const { return m_marks.empty() ? 0 : m_marks.back(); }
 
@@ -408,6 +424,7 @@ private:
     {
         if (m_stack.size() >= m_options.maxValues)
             fail("pickle stack grows beyond " + std::to_string(m_options.maxValues) + " entries");
+        charge(sizeof(Value*));
         m_stack.push_back(value);
     }
 
@@ -446,9 +463,15 @@ private:
         return it->second;
     }
 
-    void memoPut(std::uint64_t index) { m_memo[index] = top(); }
+    void memoPut(std::uint64_t index)
+    {
+        Value* value = top();
+        if (m_memo.find(index) == m_memo.end())
+            charge(64);
+        m_memo[index] = value;
+    }
 
-    // ---- text forms (protocol 0) -------------------------------------------------------------------------
+    // text forms (protocol 0)
 
     static std::string_view trim(std::string_view text)
     {
@@ -675,8 +698,7 @@ private:
         return makeText(PickleKind::BigInt, bytes.substr(0, significant));
     }
 
-    // ---- globals and calls
-    // ---------------------------------------------------------------------------------
+    // globals and calls
 
     Value* makeGlobal(std::string module, std::string_view name)
     {
@@ -864,6 +886,8 @@ private:
         if (v2 && args[4]->kind != PickleKind::Bool)
             fail(name + " called with a non-boolean requires_grad");
 
+        charge(storage.storageKey.size() + storage.dtype.size() + storage.location.size()
+               + 2 * sizeof(std::int64_t) * sizes.size());
         TensorRef* tensor = makeTensorRef();
         tensor->storageKey = storage.storageKey;
         tensor->dtype = storage.dtype;
@@ -910,8 +934,11 @@ private:
             return nullptr;
         if (args[0]->kind != PickleKind::Tensor || args[1]->kind != PickleKind::Bool)
             fail(name + " called with unexpected arguments");
+        const TensorRef& source = *args[0]->tensor;
+        charge(source.storageKey.size() + source.dtype.size() + source.location.size()
+               + 2 * sizeof(std::int64_t) * source.sizes.size());
         TensorRef* tensor = makeTensorRef();
-        *tensor = *args[0]->tensor;
+        *tensor = source;
         tensor->requiresGrad = args[1]->boolean;
         tensor->isParameter = true;
         Value* value = make(PickleKind::Tensor);
@@ -998,7 +1025,7 @@ private:
         }
     }
 
-    // ---- persistent ids ---------------------------------------------------------------------------------
+    // persistent ids
 
     static bool isText(const Value* value)
     {
@@ -1039,10 +1066,12 @@ private:
             fail("invalid storage location in persistent id");
         const std::int64_t numel = id[4]->integer;
 
+        charge(key.size() + 64);
         auto [known, inserted] = m_storages.emplace(key, nullptr);
         if (!inserted && (known->second->dtype != dtype || known->second->storageNumel != numel))
             fail("storage '" + key + "' is declared twice with different types or sizes");
 
+        charge(key.size() + dtype.size() + location.size());
         TensorRef* storage = makeTensorRef();
         storage->storageKey = key;
         storage->dtype = dtype;
@@ -1068,7 +1097,7 @@ private:
         return value;
     }
 
-    // ---- the machine ------------------------------------------------------------------------------------
+    // the machine
 
     void parse()
     {
@@ -1455,6 +1484,7 @@ private:
     std::size_t m_size;
     std::size_t m_pos = 0;
     std::size_t m_opcodeOffset = 0;
+    std::size_t m_charged = 0;
     const UnpickleOptions& m_options;
     PickleDocument m_document;
     std::vector<Value*> m_stack;

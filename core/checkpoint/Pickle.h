@@ -9,11 +9,23 @@
 // scalars, ...) is emulated; every other global becomes a named, inert Global/Object value so a caller can
 // say which class the file would instantiate or which function it would call.
 //
+// Emulated: collections.OrderedDict and builtins.dict -> Dict; builtins set/frozenset -> Set;
+// builtins bytes/bytearray and _codecs.encode(text, "latin1") (protocol 2 bytes) -> Bytes; torch.Size ->
+// Tuple; torch.device -> String "cuda:0"; dtype globals such as torch.float32 -> String "torch.float32";
+// torch._utils._rebuild_tensor(_v2) and torch._tensor._rebuild_from_type_v2 for plain tensors -> Tensor;
+// torch._utils._rebuild_parameter(_with_state) -> Tensor with isParameter; numpy.core.multiarray.scalar
+// with a numpy.dtype of kind f/i/u/b -> Float/Int/Bool; copyreg._reconstructor(cls, ...) -> Object named
+// after cls. A tensor rebuild whose storage is itself an inert Object (plain pickle.dumps of a tensor)
+// stays an Object named after the rebuild function. BUILD state on a Dict or Tensor is ignored (it sets
+// OrderedDict._metadata). Cyclic structures (a container modified after it was nested, which Python's
+// pickler only emits for cycles) are refused with an error.
+//
 // Resource bounds: every length in the stream is checked against the remaining input before allocating;
 // the number of values, the stack, the memo and the MARK depth are bounded by the input size and by
-// UnpickleOptions; the value tree is at most UnpickleOptions::maxDepth levels deep and never cyclic, so
-// recursive traversals cannot overflow the stack. Values may be shared (the memo makes the tree a DAG):
-// traversals that visit every path should remember visited nodes.
+// UnpickleOptions, and so is the total memory (UnpickleOptions::maxMemory); the value tree is at most
+// UnpickleOptions::maxDepth levels deep and never cyclic, so recursive traversals cannot overflow the stack.
+// Values may be shared (the memo makes the tree a DAG): traversals that visit every path should remember
+// visited nodes.
 //
 // Threading: unpickle() is reentrant. A PickleDocument is immutable after construction and may be read
 // from several threads at once.
@@ -22,7 +34,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -162,17 +173,22 @@ private:
 struct UnpickleOptions {
     /// How the input is named in error messages (usually "<file>" or "<file>:<record>").
     std::string displayName = "pickle";
-    /// How BINPERSID ids are interpreted. Zip: torch.save since 1.6,
-    /// ('storage', storage_type, key, location, numel). Legacy: torch.save(...,
-    /// _use_new_zipfile_serialization =False), ('storage', storage_type, root_key, location, numel,
-    /// view_metadata) where view_metadata is None or (view_key, offset, view_numel), and ('module', class,
-    /// source_file, source) which yields the class as a Global.
+    /// How BINPERSID ids are interpreted; any other shape is an error.
+    /// Zip (torch.save since 1.6): ('storage', storage_type, key, location, numel).
+    /// Legacy (_use_new_zipfile_serialization=False): ('storage', storage_type, root_key, location, numel,
+    /// view_metadata), view_metadata None or (view_key, offset, view_numel), folded into TensorRef; and
+    /// ('module', class, source_file, source), which stands for the class (a Global).
     enum class Persistence { Zip, Legacy };
     Persistence persistence = Persistence::Zip;
     /// Deepest value tree accepted (also bounds open MARKs).
     std::size_t maxDepth = 200;
     /// Most values created, a guard on top of the input-size bound (each opcode creates at most two).
     std::size_t maxValues = 20'000'000;
+    /// Most bytes the document and the parser may hold (approximate accounting of values, strings, child
+    /// and stack slots, memo entries). Real checkpoints need about 20 bytes per pickle byte; a pickle that
+    /// expands further by reusing memoized values (e.g. the same call on one large argument, repeated) is
+    /// refused instead of exhausting memory.
+    std::size_t maxMemory = std::size_t(1) << 30;
     /// Added to byte offsets in error messages, for a pickle that starts inside a larger file.
     std::uint64_t baseOffset = 0;
 };
@@ -190,7 +206,8 @@ bool isDataGlobal(std::string_view name);
 /// global, e.g. "torchvision.models.resnet.ResNet" or "posix.system"; nullopt when the subtree is pure data.
 std::optional<std::string> firstNonDataGlobal(const PickleValue& root);
 
-/// First non-data global named anywhere in the stream, even one whose result was discarded.
+/// First non-data global named anywhere in the stream, even one whose result was discarded. copyreg
+/// helpers and builtins.object are reported only when nothing else is, since the class they build follows.
 std::optional<std::string> firstNonDataGlobal(const PickleDocument& document);
 
 } // namespace lens

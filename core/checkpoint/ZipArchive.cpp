@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <new>
@@ -123,14 +124,18 @@ Result<ZipArchive> ZipArchive::open(const std::string& path)
     ZipArchive archive;
     archive.m_displayName = path;
     archive.m_path = path;
-    std::ifstream file(path, std::ios::binary | std::ios::ate);
-    if (!file)
-        return archive.error("cannot open the file");
-    const std::streamoff end = file.tellg();
-    if (end < 0)
-        return archive.error("cannot determine the file size");
-    archive.m_fileSize = static_cast<std::uint64_t>(end);
-    file.close();
+    std::error_code code;
+    const std::filesystem::file_status status = std::filesystem::status(path, code);
+    if (code && code != std::errc::no_such_file_or_directory)
+        return archive.error("cannot access the file (" + code.message() + ")");
+    if (!std::filesystem::exists(status))
+        return archive.error("no such file");
+    if (!std::filesystem::is_regular_file(status))
+        return archive.error("not a regular file");
+    const std::uintmax_t size = std::filesystem::file_size(path, code);
+    if (code)
+        return archive.error("cannot determine the file size (" + code.message() + ")");
+    archive.m_fileSize = static_cast<std::uint64_t>(size);
     if (Result<void> indexed = archive.index(); !indexed)
         return indexed.error();
     return archive;

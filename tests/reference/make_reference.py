@@ -41,6 +41,7 @@ Usage: /usr/bin/python3 make_reference.py --out DIR [--images DIR]
 """
 
 import argparse
+import hashlib
 import contextlib
 import json
 import os
@@ -280,6 +281,18 @@ def top_k(logits, k=5):
     return [int(v) for v in i], [float(v) for v in p]
 
 
+def input_stamp(images_dir, photos):
+    """A digest of everything the reference depends on: this script, the photos and the library versions."""
+    digest = hashlib.sha256()
+    with open(os.path.abspath(__file__), "rb") as f:
+        digest.update(f.read())
+    for name in photos:
+        with open(os.path.join(images_dir, name), "rb") as f:
+            digest.update(name.encode() + hashlib.sha256(f.read()).digest())
+    digest.update(f"{torch.__version__} {torchvision.__version__} {PIL.__version__}".encode())
+    return digest.hexdigest()
+
+
 def main():
     here = os.path.dirname(os.path.abspath(__file__))
     parser = argparse.ArgumentParser(description="Generate reference data for the C++ tests.")
@@ -299,6 +312,11 @@ def main():
         os.remove(marker)  # left over from an earlier run; tests check it never reappears
 
     photos = list_photos(images_dir)
+    stamp = input_stamp(images_dir, photos)
+    stamp_file = os.path.join(out_dir, "stamp")
+    if os.path.exists(stamp_file) and open(stamp_file).read() == stamp:
+        print(f"reference in {out_dir} is up to date")
+        return
     few = [p for p in FEW_PHOTOS if p in photos] or photos[:3]
 
     # Inputs.
@@ -398,6 +416,8 @@ def main():
     print("timings: inputs %.1fs, " % t_inputs
           + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
     assert not os.path.exists(marker)
+    with open(stamp_file, "w") as f:
+        f.write(stamp)
     print(f"wrote {out_dir} in {time.time() - t0:.1f}s")
 
 

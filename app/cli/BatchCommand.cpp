@@ -1,0 +1,168 @@
+#include "batch/BatchRunner.h"
+#include "batch/FileList.h"
+#include "cli/Args.h"
+#include "cli/Commands.h"
+#include "cli/WeightsOption.h"
+#include "inference/Classifier.h"
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <unistd.h>
+
+namespace lens::cli {
+
+namespace {
+
+const char* kBatchUsage
+    = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--arch A] [--preset v1|v2]\n"
+      "       [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--device D]\n"
+      "       [--quiet]\n"
+      "Labels every file in the folders, one row per file (an error row for files that are not readable\n"
+      "images). Rows are appended as they finish; --resume continues a run that was interrupted.";
+
+std::string clock(double seconds)
+{
+    const long s = static_cast<long>(seconds + 0.5);
+    char text[32];
+    if (s >= 3600)
+        std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
+    return text;
+}
+
+// A progress line on stderr, redrawn at most 4 times a second.
+class ProgressLine {
+public:
+    void update(const BatchProgress& p)
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (p.done < p.total && now - m_last < std::chrono::milliseconds(250))
+            return;
+        m_last = now;
+        const double rate = p.seconds > 0 ? p.done / p.seconds : 0;
+        const std::string eta = rate > 0 ? clock((p.total - p.done) / rate) : "?";
+        std::fprintf(stderr, "\r  %zu/%zu files  %.1f img/s  %zu errors  ETA %s   ", p.done, p.total, rate,
+                     p.failed, eta.c_str());
+        std::fflush(stderr);
+        m_shown = true;
+    }
+    void finish()
+    {
+        if (m_shown)
+            std::fputc('\n', stderr);
+    }
+
+private:
+    std::chrono::steady_clock::time_point m_last {};
+    bool m_shown = false;
+};
+
+} // namespace
+
+int batchCommand(const std::vector<std::string>& words)
+{
+    Args args({"-o", "--output", "--weights", "--arch", "--preset", "--batch-size", "--topk", "--threads",
+               "--shard", "--device"},
+              {"--recursive", "--resume", "--quiet", "--help"});
+    if (auto problem = args.parse(words); !problem.empty()) {
+        printError(problem + "\n" + kBatchUsage);
+        return Usage;
+    }
+    if (args.flag("--help")) {
+        std::cout << kBatchUsage << "\n";
+        return Success;
+    }
+    const std::string output = args.value("-o", args.value("--output", ""));
+    if (args.positionals().empty() || output.empty()) {
+        printError(std::string("batch needs at least one folder and -o OUT.csv|OUT.jsonl\n") + kBatchUsage);
+        return Usage;
+    }
+    BatchOptions options;
+    for (const auto& problem : {args.intValue("--batch-size", 8, 1, 1024, options.batchSize),
+                                args.intValue("--topk", 5, 1, 1000, options.topk),
+                                args.intValue("--threads", 0, 0, 256, options.decodeThreads)}) {
+        if (!problem.empty()) {
+            printError(problem);
+            return Usage;
+        }
+    }
+    FileListOptions listing;
+    listing.recursive = args.flag("--recursive");
+    listing.exclude = {output};
+    if (auto shard = args.value("--shard")) {
+        auto parsed = parseShard(*shard);
+        if (!parsed) {
+            printError(parsed.message());
+            return Usage;
+        }
+        std::tie(listing.shardIndex, listing.shardCount) = *parsed;
+    }
+    if (auto format = BatchWriter::formatFor(output); !format) {
+        printError(format.message());
+        return Usage;
+    }
+
+    bool usageError = false;
+    auto weights = resolveWeights(args, usageError);
+    if (!weights) {
+        printError(weights.message());
+        return usageError ? Usage : Failure;
+    }
+    options.preprocess = weights->preset;
+
+    auto files = listFiles(args.positionals(), listing);
+    if (!files) {
+        printError(files.message());
+        return Failure;
+    }
+
+    ClassifierOptions classifierOptions;
+    classifierOptions.weights = weights->path;
+    classifierOptions.arch = args.value("--arch", "");
+    classifierOptions.device = args.value("--device", "cpu");
+    auto classifier = Classifier::create(classifierOptions);
+    if (!classifier) {
+        printError(classifier.message());
+        return Failure;
+    }
+
+    RunInfo run {(*classifier)->architecture().name, weights->path, weights->presetName,
+                 (*classifier)->deviceName(), options.topk};
+    std::set<std::string> done;
+    auto writer = BatchWriter::open(output, run, args.flag("--resume"), done);
+    if (!writer) {
+        printError(writer.message());
+        return Failure;
+    }
+    std::vector<std::string> todo;
+    for (const auto& file : *files) {
+        if (!done.count(file))
+            todo.push_back(file);
+    }
+
+    const bool quiet = args.flag("--quiet");
+    ProgressLine line;
+    BatchProgressCallback progress;
+    if (!quiet && ::isatty(STDERR_FILENO))
+        progress = [&](const BatchProgress& p) { line.update(p); };
+    auto result = runBatch(**classifier, todo, *writer, options, progress);
+    line.finish();
+    if (!result) {
+        printError(result.message());
+        return Failure;
+    }
+    if (!quiet) {
+        const double rate = result->seconds > 0 ? result->done / result->seconds : 0;
+        const std::string skipped = files->size() > todo.size()
+            ? ", " + std::to_string(files->size() - todo.size()) + " done before"
+            : std::string();
+        std::fprintf(stderr, "resnet-lens-cli: %zu files in %s (%.1f img/s): %zu ok, %zu errors%s -> %s\n",
+                     result->done, clock(result->seconds).c_str(), rate, result->done - result->failed,
+                     result->failed, skipped.c_str(), output.c_str());
+    }
+    return result->failed == 0 ? Success : Partial;
+}
+
+} // namespace lens::cli

@@ -1,0 +1,188 @@
+#include "batch/BatchRunner.h"
+
+#include "image/ImageDecoder.h"
+#include "inference/Classifier.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace lens {
+
+namespace {
+
+struct Item {
+    std::string path;
+    std::vector<float> chw; ///< empty when error is set
+    std::string error;
+};
+
+// A bounded multi-producer queue; pop() returns nullopt once every producer is done and it is empty.
+class BoundedQueue {
+public:
+    BoundedQueue(std::size_t capacity, int producers)
+        : m_capacity(capacity)
+        , m_producers(producers)
+    { }
+
+    void push(Item item)
+    {
+        std::unique_lock lock(m_mutex);
+        m_notFull.wait(lock, [&] { return m_items.size() < m_capacity || m_abandoned; });
+        if (m_abandoned)
+            return;
+        m_items.push_back(std::move(item));
+        m_notEmpty.notify_one();
+    }
+
+    std::optional<Item> pop()
+    {
+        std::unique_lock lock(m_mutex);
+        m_notEmpty.wait(lock, [&] { return !m_items.empty() || m_producers == 0; });
+        if (m_items.empty())
+            return std::nullopt;
+        Item item = std::move(m_items.front());
+        m_items.pop_front();
+        m_notFull.notify_one();
+        return item;
+    }
+
+    /// Whether an item is ready now (pop would not wait for a producer).
+    bool ready()
+    {
+        std::lock_guard lock(m_mutex);
+        return !m_items.empty() || m_producers == 0;
+    }
+
+    void producerDone()
+    {
+        std::lock_guard lock(m_mutex);
+        --m_producers;
+        m_notEmpty.notify_all();
+    }
+
+    /// The consumer stops: release producers blocked on a full queue.
+    void abandon()
+    {
+        std::lock_guard lock(m_mutex);
+        m_abandoned = true;
+        m_notFull.notify_all();
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_notEmpty, m_notFull;
+    std::deque<Item> m_items;
+    std::size_t m_capacity;
+    int m_producers;
+    bool m_abandoned = false;
+};
+
+} // namespace
+
+Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<std::string>& files,
+                               BatchWriter& writer, const BatchOptions& options,
+                               const BatchProgressCallback& progress, const std::atomic<bool>* cancel)
+{
+    const auto start = std::chrono::steady_clock::now();
+    const int batchSize = std::max(1, options.batchSize);
+    int threads = options.decodeThreads;
+    if (threads <= 0)
+        threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+    threads = std::min<int>(threads, std::max<std::size_t>(1, files.size()));
+
+    const auto cancelled = [&] { return cancel && cancel->load(); };
+    BoundedQueue queue(static_cast<std::size_t>(batchSize) * 2, threads);
+    std::atomic<std::size_t> next {0};
+    std::atomic<bool> stop {false};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < threads; ++t) {
+        workers.emplace_back([&] {
+            for (std::size_t i; !cancelled() && !stop && (i = next.fetch_add(1)) < files.size();) {
+                Item item {files[i], {}, {}};
+                auto image = decodeImage(files[i]);
+                if (image)
+                    item.chw = preprocess(*image, options.preprocess).chw;
+                else
+                    item.error = image.message();
+                queue.push(std::move(item));
+            }
+            queue.producerDone();
+        });
+    }
+
+    BatchProgress state;
+    state.total = files.size();
+    std::optional<Error> fatal;
+    std::vector<Item> batch;
+    std::vector<float> input;
+    const int size = options.preprocess.crop;
+    const std::size_t imageFloats = static_cast<std::size_t>(3) * size * size;
+
+    const auto report = [&] {
+        state.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (progress)
+            progress(state);
+    };
+    const auto write = [&](Result<void> written) {
+        if (!written && !fatal)
+            fatal = written.error();
+    };
+    const auto flush = [&] {
+        if (batch.empty())
+            return;
+        input.resize(batch.size() * imageFloats);
+        for (std::size_t i = 0; i < batch.size(); ++i)
+            std::copy(batch[i].chw.begin(), batch[i].chw.end(), input.begin() + i * imageFloats);
+        auto results = classifier.classify(input.data(), static_cast<int>(batch.size()), size, options.topk);
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            if (results) {
+                write(writer.writeResult(batch[i].path, (*results)[i]));
+            } else {
+                write(writer.writeError(batch[i].path, batch[i].path + ": " + results.message()));
+                ++state.failed;
+            }
+            ++state.done;
+        }
+        batch.clear();
+        report();
+    };
+
+    while (!fatal && !cancelled()) {
+        // Run a partial batch rather than leave the model idle while decoders are still busy.
+        if (!batch.empty() && !queue.ready())
+            flush();
+        std::optional<Item> item = queue.pop();
+        if (!item)
+            break;
+        if (!item->error.empty()) {
+            write(writer.writeError(item->path, item->error));
+            ++state.failed;
+            ++state.done;
+            report();
+            continue;
+        }
+        batch.push_back(std::move(*item));
+        if (static_cast<int>(batch.size()) == batchSize)
+            flush();
+    }
+    if (!fatal && !cancelled())
+        flush();
+
+    stop = true;
+    queue.abandon();
+    for (auto& worker : workers)
+        worker.join();
+    if (!fatal)
+        write(writer.sync());
+    if (fatal)
+        return *fatal;
+    report();
+    return state;
+}
+
+} // namespace lens

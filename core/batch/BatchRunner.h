@@ -1,0 +1,50 @@
+#pragma once
+
+// Labels a list of files: decoding and preprocessing run on worker threads while the model infers
+// batches on the calling thread. The queue between them is bounded, so memory stays flat on any number of
+// files. Every file gets exactly one row, an error row when it cannot be read.
+//
+// Threading: runBatch() blocks its caller, which must own the Classifier (one thread at a time); progress
+// is called on that thread. cancel may be set from any thread.
+
+#include "Result.h"
+#include "batch/BatchWriter.h"
+#include "preprocess/Preprocess.h"
+
+#include <atomic>
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace lens {
+
+class Classifier;
+
+struct BatchOptions {
+    /// Images per forward pass.
+    int batchSize = 8;
+    /// Classes per row.
+    int topk = 5;
+    /// Decode/preprocess threads; 0 = one per core beyond the first, at least one.
+    int decodeThreads = 0;
+    PreprocessOptions preprocess;
+};
+
+struct BatchProgress {
+    std::size_t done = 0; ///< rows written in this run
+    std::size_t failed = 0; ///< of which error rows
+    std::size_t total = 0; ///< files this run has to do
+    double seconds = 0; ///< since the run started
+};
+
+using BatchProgressCallback = std::function<void(const BatchProgress&)>;
+
+/// Classifies files and writes one row for each through writer. Returns the final counts; an error only
+/// when the run cannot go on (the output cannot be written). A cancelled run returns what it did.
+Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<std::string>& files,
+                               BatchWriter& writer, const BatchOptions& options,
+                               const BatchProgressCallback& progress = {},
+                               const std::atomic<bool>* cancel = nullptr);
+
+} // namespace lens

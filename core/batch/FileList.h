@@ -1,0 +1,35 @@
+#pragma once
+
+// Which files a batch run covers: every regular file under the given folders (hidden ones excepted), in a
+// deterministic sorted order, optionally one shard of them. Non-image files are included on purpose: each
+// gets an error row, so a run accounts for every file it was given.
+
+#include "Result.h"
+
+#include <string>
+#include <vector>
+
+namespace lens {
+
+struct FileListOptions {
+    /// Descend into sub-folders.
+    bool recursive = false;
+    /// This process's shard, 0-based, of shardCount. Shards split the list by a hash of each path, so N
+    /// processes given the same arguments cover every file exactly once, whatever the machine.
+    int shardIndex = 0;
+    int shardCount = 1;
+    /// Paths never listed (e.g. the output file, when it lies inside an input folder).
+    std::vector<std::string> exclude;
+};
+
+/// Lists the files of roots (folders, or single files). Errors name a root that does not exist.
+Result<std::vector<std::string>> listFiles(const std::vector<std::string>& roots,
+                                           const FileListOptions& options);
+
+/// The shard (0..count-1) a path belongs to: a stable 64-bit FNV-1a hash of the path, modulo count.
+int shardOf(const std::string& path, int count);
+
+/// Parses "I/N" (0 <= I < N): the error names the bad value.
+Result<std::pair<int, int>> parseShard(const std::string& text);
+
+} // namespace lens
