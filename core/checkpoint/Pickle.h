@@ -185,10 +185,10 @@ struct UnpickleOptions {
     /// Most values created, a guard on top of the input-size bound (each opcode creates at most two).
     std::size_t maxValues = 20'000'000;
     /// Most bytes the document and the parser may hold (approximate accounting of values, strings, child
-    /// and stack slots, memo entries). Real checkpoints need about 20 bytes per pickle byte; a pickle that
-    /// expands further by reusing memoized values (e.g. the same call on one large argument, repeated) is
-    /// refused instead of exhausting memory.
-    std::size_t maxMemory = std::size_t(1) << 30;
+    /// and stack slots, memo entries). Real checkpoints need 35-50 bytes per pickle byte (a ResNet-18 state
+    /// dict: 0.5 MB); a pickle that expands further by reusing memoized values (e.g. the same call on one
+    /// large argument, repeated) is refused instead of exhausting memory.
+    std::size_t maxMemory = std::size_t(512) << 20;
     /// Added to byte offsets in error messages, for a pickle that starts inside a larger file.
     std::uint64_t baseOffset = 0;
 };

@@ -143,6 +143,32 @@ HeaderInfo pngSize(const Bytes& bytes)
     return info;
 }
 
+// The PNG without its iCCP (ICC colour profile) chunks. Neither PIL's convert("RGB") nor OpenCV applies
+// the profile, so pixels are unchanged; but libpng prints a warning on stderr for some common profiles
+// ("known incorrect sRGB profile") through a handler OpenCV does not let us replace.
+Bytes withoutIccProfile(const Bytes& bytes)
+{
+    Bytes out;
+    size_t pos = 8;
+    while (pos + 12 <= bytes.size()) {
+        const size_t length = bigEndian32(bytes.data() + pos);
+        if (length > bytes.size() - pos - 12)
+            break;
+        const size_t chunk = 12 + length;
+        if (std::memcmp(bytes.data() + pos + 4, "iCCP", 4) == 0) {
+            if (out.empty())
+                out.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(pos));
+        } else if (!out.empty()) {
+            out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(pos),
+                       bytes.begin() + static_cast<std::ptrdiff_t>(pos + chunk));
+        }
+        pos += chunk;
+    }
+    if (!out.empty())
+        out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(pos), bytes.end());
+    return out;
+}
+
 std::string hexBytes(const Bytes& bytes, size_t count)
 {
     static const char digits[] = "0123456789abcdef";
@@ -221,6 +247,7 @@ Result<cv::Mat> decodeChecked(const Bytes& bytes, const std::string& name, const
 
     const Format format = sniff(bytes);
     HeaderInfo header;
+    Bytes stripped;
     if (format == Format::Jpeg) {
         const JpegStructure jpeg = walkJpeg(bytes);
         header = jpeg.size;
@@ -235,13 +262,15 @@ Result<cv::Mat> decodeChecked(const Bytes& bytes, const std::string& name, const
         header = pngSize(bytes);
         if (exceeds(header.width, header.height, options.maxPixels))
             return tooLarge(name, header.width, header.height, options.maxPixels);
+        stripped = withoutIccProfile(bytes);
     }
+    const Bytes& data = stripped.empty() ? bytes : stripped;
 
     const int flags = cv::IMREAD_COLOR | (options.applyExifOrientation ? 0 : cv::IMREAD_IGNORE_ORIENTATION);
     cv::Mat decoded;
     try {
-        const cv::Mat buffer(1, static_cast<int>(bytes.size()), CV_8UC1,
-                             const_cast<unsigned char*>(bytes.data()));
+        const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8UC1,
+                             const_cast<unsigned char*>(data.data()));
         decoded = cv::imdecode(buffer, flags);
     } catch (const cv::Exception& e) {
         return fail(name, std::string("OpenCV could not decode the image: ") + e.what());
