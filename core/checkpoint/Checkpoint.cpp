@@ -280,8 +280,8 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
         return stateDict.error();
     checkpoint.labels = labelsIn(&document->root());
     if (auto global = firstNonDataGlobal(*document))
-        checkpoint.warnings.push_back("the file also names the Python object " + *global
-                                      + ", which would run if it were loaded in Python; it was ignored");
+        checkpoint.warnings.push_back("the file also holds a Python object of type " + *global
+                                      + ", which Python would import when loading it; it was ignored");
 
     TensorMaterializer materializer(*zip, prefix);
     try {
