@@ -5,17 +5,58 @@
 #include "io/Json.h"
 #include "labels/Labels.h"
 #include "preprocess/Preprocess.h"
+#include "weights/Catalog.h"
 #include "weights/HubCache.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace lens::cli {
 
 namespace {
 
-const char* kClassifyUsage = "usage: resnet-lens-cli classify [--weights FILE] [--arch A] [--preset v1|v2] "
-                             "[--topk K] [--device cpu|cuda] [--labels FILE] [--json] IMAGE...";
+const char* kClassifyUsage
+    = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] "
+      "[--device cpu|cuda] [--labels FILE] [--json] IMAGE...\n"
+      "--weights takes a checkpoint file or a catalog name (resnet50.v2; see 'weights list'), default: "
+      "resnet50 "
+      "from the torch.hub cache. The preset defaults to the one the weights were trained with.";
+
+struct WeightsChoice {
+    std::string path;
+    std::string preset; ///< empty: not known
+};
+
+bool looksLikeCheckpointFile(const std::string& value)
+{
+    if (value.find('/') != std::string::npos)
+        return true;
+    for (const char* extension : {".pth", ".pt", ".bin", ".ckpt", ".tar", ".safetensors"}) {
+        const std::string ext = extension;
+        if (value.size() > ext.size() && value.compare(value.size() - ext.size(), ext.size(), ext) == 0)
+            return true;
+    }
+    return false;
+}
+
+// --weights: an existing file (its preset known when it is a catalog file), else a catalog name, which must
+// be in the cache.
+Result<WeightsChoice> resolveWeightsArgument(const std::string& value)
+{
+    std::error_code error;
+    if (std::filesystem::exists(value, error) || looksLikeCheckpointFile(value)) {
+        const WeightsInfo* known = weightsByFileName(std::filesystem::path(value).filename().string());
+        return WeightsChoice {value, known ? known->preset : ""};
+    }
+    auto weights = weightsByName(value);
+    if (!weights)
+        return Error {weights.message() + "; or give a checkpoint file"};
+    if (auto path = findCached(*weights))
+        return WeightsChoice {*path, weights->preset};
+    return Error {weights->name + " is not downloaded yet (looked for " + cachePath(*weights)
+                  + "); get it with 'resnet-lens-cli weights download " + weights->name + "'"};
+}
 
 void printHuman(const std::string& path, const Classification& result)
 {
@@ -86,7 +127,14 @@ int classifyCommand(const std::vector<std::string>& words)
     ClassifierOptions options;
     std::string presetName = args.value("--preset", "");
     if (auto weights = args.value("--weights")) {
-        options.weights = *weights;
+        auto resolved = resolveWeightsArgument(*weights);
+        if (!resolved) {
+            printError(resolved.message());
+            return resolved.message().rfind("unknown weights", 0) == 0 ? Usage : Failure;
+        }
+        options.weights = resolved->path;
+        if (presetName.empty())
+            presetName = resolved->preset;
     } else if (auto found = findDefaultWeights()) {
         options.weights = found->path;
         if (presetName.empty())
