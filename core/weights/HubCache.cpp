@@ -71,7 +71,7 @@ std::optional<std::string> findCached(const WeightsInfo& weights)
 std::optional<DefaultWeights> findDefaultWeights()
 {
     for (const char* name : {"resnet50.v2", "resnet50.v1"}) {
-        const WeightsInfo& weights = weightsByName(name).value();
+        const WeightsInfo weights = weightsByName(name).value();
         if (auto path = findCached(weights))
             return DefaultWeights {*path, weights.preset, weights.name};
     }
