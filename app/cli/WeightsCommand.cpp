@@ -142,7 +142,15 @@ int downloadWeightsCommand(const Args& args)
     const std::string what = args.positionals()[1];
     const bool isUrl = what.find("://") != std::string::npos;
     std::optional<WeightsInfo> weights;
-    if (!isUrl) {
+    if (isUrl) {
+        const std::string path = what.substr(0, what.find_first_of("?#"));
+        if (hashPrefixFromFileName(path.substr(path.rfind('/') + 1)).empty()) {
+            printError("the file name in " + what
+                       + " carries no SHA-256 prefix (name-<8 hex digits>.pth), so a download could not be "
+                         "verified");
+            return Usage;
+        }
+    } else {
         auto found = weightsByName(what);
         if (!found) {
             printError(found.message());
