@@ -383,6 +383,7 @@ Result<DownloadResult> downloadFile(const std::string& url, const std::string& f
         }
         const bool interrupted = t.received > 0;
         t.offset += t.received;
+        t.received = 0;
         if (interrupted && attempt < options.retries)
             continue; // resume right away with a Range request
         std::string message
