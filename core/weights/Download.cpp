@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -197,8 +198,12 @@ size_t onHeader(char* data, size_t size, size_t count, void* user)
         t.rangeStart = -1;
     } else if (line.size() > 14 && strncasecmp(line.c_str(), "content-range:", 14) == 0) {
         const std::size_t bytes = line.find("bytes");
-        if (bytes != std::string::npos)
-            t.rangeStart = std::atoll(line.c_str() + bytes + 5);
+        if (bytes != std::string::npos) {
+            const char* digits = line.c_str() + bytes + 5;
+            char* end = nullptr;
+            const long long start = std::strtoll(digits, &end, 10);
+            t.rangeStart = end != digits ? start : -1;
+        }
     }
     return size * count;
 }
