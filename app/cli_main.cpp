@@ -9,13 +9,16 @@ namespace {
 const char* kUsage = R"(usage: resnet-lens-cli COMMAND [OPTIONS]
 
 Commands:
-  classify [--weights FILE] [--arch A] [--preset v1|v2] [--topk K] [--device cpu|cuda] [--json] IMAGE...
-      Top-k ImageNet predictions for each image.
+  classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] [--device cpu|cuda] [--json] IMAGE...
+      Top-k ImageNet predictions for each image. NAME: catalog weights such as resnet50.v2.
   preprocess IMAGE -o OUT.npy [--preset v1|v2]
       Writes the exact float32 input tensor the model sees, shape (1, 3, 224, 224).
   batch DIR... -o OUT.csv|OUT.jsonl [--weights FILE] [--preset v1|v2] [--recursive] [--resume]
         [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--quiet]
       Labels every file in the folders, one row per file; resumable after any interruption.
+  weights list [--json] | weights path NAME | weights download NAME|URL
+      torchvision's pretrained weights: the catalog, where they are cached, and a verified download
+      (from https://download.pytorch.org/models/, or the base URL in RESNET_LENS_WEIGHTS_URL).
 
 Run 'resnet-lens-cli COMMAND --help' for a command's options.
 Exit codes: 0 success, 1 usage error, 2 failure, 3 partial success (some inputs failed).
@@ -51,6 +54,8 @@ int main(int argc, char** argv)
             return preprocessCommand(words);
         if (command == "batch")
             return batchCommand(words);
+        if (command == "weights")
+            return weightsCommand(words);
     } catch (const std::exception& e) {
         // Core returns errors as values; this is the last line of defence against a crash.
         printError(std::string("internal error: ") + e.what());

@@ -14,8 +14,11 @@ namespace lens::cli {
 
 namespace {
 
-const char* kClassifyUsage = "usage: resnet-lens-cli classify [--weights FILE] [--arch A] [--preset v1|v2] "
-                             "[--topk K] [--device cpu|cuda] [--labels FILE] [--json] IMAGE...";
+const char* kClassifyUsage
+    = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] "
+      "[--device cpu|cuda] [--labels FILE] [--json] IMAGE...\n"
+      "--weights takes a checkpoint file or a catalog name (resnet50.v2; see 'weights list'), default: "
+      "resnet50 from the torch.hub cache. The preset defaults to the one the weights were trained with.";
 
 void printHuman(const std::string& path, const Classification& result)
 {

@@ -1,23 +1,63 @@
 #include "cli/WeightsOption.h"
 
+#include "weights/Catalog.h"
 #include "weights/HubCache.h"
 
+#include <filesystem>
+
 namespace lens::cli {
+
+namespace {
+
+bool looksLikeCheckpointFile(const std::string& value)
+{
+    if (value.find('/') != std::string::npos)
+        return true;
+    for (const std::string ext : {".pth", ".pt", ".bin", ".ckpt", ".tar", ".safetensors"}) {
+        if (value.size() > ext.size() && value.compare(value.size() - ext.size(), ext.size(), ext) == 0)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
 
 Result<ResolvedWeights> resolveWeights(const Args& args, bool& usageError)
 {
     usageError = false;
     ResolvedWeights resolved;
     std::string presetName = args.value("--preset", "");
-    if (auto weights = args.value("--weights")) {
-        resolved.path = *weights;
+    std::string weightsPreset;
+    if (auto value = args.value("--weights")) {
+        // An existing file (its preset known when it is a catalog file), else a catalog name, which must be
+        // in the cache.
+        std::error_code error;
+        if (std::filesystem::exists(*value, error) || looksLikeCheckpointFile(*value)) {
+            resolved.path = *value;
+            if (const WeightsInfo* known
+                = weightsByFileName(std::filesystem::path(*value).filename().string()))
+                weightsPreset = known->preset;
+        } else {
+            auto weights = weightsByName(*value);
+            if (!weights) {
+                usageError = true;
+                return Error {weights.message() + "; or give a checkpoint file"};
+            }
+            auto path = findCached(*weights);
+            if (!path)
+                return Error {weights->name + " is not downloaded yet (looked for " + cachePath(*weights)
+                              + "); get it with 'resnet-lens-cli weights download " + weights->name + "'"};
+            resolved.path = *path;
+            weightsPreset = weights->preset;
+        }
     } else if (auto found = findDefaultWeights()) {
         resolved.path = found->path;
-        if (presetName.empty())
-            presetName = found->preset;
+        weightsPreset = found->preset;
     } else {
         return Error {defaultWeightsHint()};
     }
+    if (presetName.empty())
+        presetName = weightsPreset;
     resolved.presetName = presetName.empty() ? "v1" : presetName;
     auto preset = presetByName(resolved.presetName);
     if (!preset) {

@@ -16,8 +16,9 @@ struct ResolvedWeights {
     PreprocessOptions preset;
 };
 
-/// --weights FILE, else the default weights in the torch.hub cache; --preset, else the weights' own preset
-/// (v2 for torchvision's V2 weights), else v1. usageError tells a bad --preset from missing weights.
+/// --weights FILE or a catalog NAME (resnet50.v2, which must be in the torch.hub cache), else the default
+/// weights found in that cache; --preset, else the weights' own preset when known (v2 for torchvision's V2
+/// weights), else v1. usageError tells a bad --preset or unknown name from weights that cannot be found.
 Result<ResolvedWeights> resolveWeights(const Args& args, bool& usageError);
 
 } // namespace lens::cli

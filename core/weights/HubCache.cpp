@@ -1,7 +1,11 @@
 #include "weights/HubCache.h"
 
+#include "weights/Catalog.h"
+
 #include <cstdlib>
 #include <filesystem>
+#include <pwd.h>
+#include <unistd.h>
 
 namespace lens {
 
@@ -13,6 +17,30 @@ std::string environment(const char* name)
     return value ? value : "";
 }
 
+// Python's os.path.expanduser: $HOME, else the password database.
+std::string homeDir()
+{
+    std::string home = environment("HOME");
+    if (home.empty()) {
+        if (const passwd* entry = getpwuid(getuid()))
+            home = entry->pw_dir;
+    }
+    return home;
+}
+
+std::string expandUser(const std::string& path)
+{
+    if (path == "~" || path.rfind("~/", 0) == 0)
+        return homeDir() + path.substr(1);
+    return path;
+}
+
+bool isFile(const std::string& path)
+{
+    std::error_code error;
+    return std::filesystem::is_regular_file(path, error);
+}
+
 } // namespace
 
 std::string hubCheckpointsDir()
@@ -21,31 +49,44 @@ std::string hubCheckpointsDir()
     if (torchHome.empty()) {
         std::string cache = environment("XDG_CACHE_HOME");
         if (cache.empty())
-            cache = environment("HOME") + "/.cache";
+            cache = homeDir() + "/.cache";
         torchHome = cache + "/torch";
     }
-    return torchHome + "/hub/checkpoints";
+    return expandUser(torchHome) + "/hub/checkpoints";
+}
+
+std::string cachePath(const WeightsInfo& weights)
+{
+    return hubCheckpointsDir() + "/" + weights.fileName;
+}
+
+std::optional<std::string> findCached(const WeightsInfo& weights)
+{
+    std::string path = cachePath(weights);
+    if (isFile(path))
+        return path;
+    return std::nullopt;
 }
 
 std::optional<DefaultWeights> findDefaultWeights()
 {
-    const std::string dir = hubCheckpointsDir();
-    for (const DefaultWeights candidate :
-         {DefaultWeights {"resnet50-11ad3fa6.pth", "v2"}, DefaultWeights {"resnet50-0676ba61.pth", "v1"},
-          DefaultWeights {"resnet50-19c8e357.pth", "v1"}}) {
-        std::error_code error;
-        const std::string path = dir + "/" + candidate.path;
-        if (std::filesystem::is_regular_file(path, error))
-            return DefaultWeights {path, candidate.preset};
+    for (const char* name : {"resnet50.v2", "resnet50.v1"}) {
+        const WeightsInfo weights = weightsByName(name).value();
+        if (auto path = findCached(weights))
+            return DefaultWeights {*path, weights.preset, weights.name};
     }
+    // The same V1 weights in the pre-1.6 serialisation, from older torchvision versions.
+    const std::string legacy = hubCheckpointsDir() + "/resnet50-19c8e357.pth";
+    if (isFile(legacy))
+        return DefaultWeights {legacy, "v1", "resnet50.v1"};
     return std::nullopt;
 }
 
 std::string defaultWeightsHint()
 {
     return "no weights given and no torchvision resnet50 weights in " + hubCheckpointsDir()
-        + "; pass --weights FILE, or fetch them once with Python: "
-          "python3 -c \"import torchvision; torchvision.models.resnet50(weights='DEFAULT')\"";
+        + "; pass --weights FILE or a catalog name, or download them once with "
+          "'resnet-lens-cli weights download resnet50.v2'";
 }
 
 } // namespace lens
