@@ -32,11 +32,6 @@ void ImageView::paintEvent(QPaintEvent*)
     QPainter painter(this);
     const int captionHeight = m_caption.isEmpty() ? 0 : fontMetrics().height() + 4;
     const QRect area = rect().adjusted(2, 2, -2, -2 - captionHeight);
-    if (!m_caption.isEmpty()) {
-        painter.setPen(palette().color(QPalette::WindowText));
-        painter.drawText(QRect(0, height() - captionHeight, width(), captionHeight), Qt::AlignCenter,
-                         m_caption);
-    }
     if (m_image.isNull()) {
         painter.setPen(palette().color(QPalette::PlaceholderText));
         painter.drawText(area, Qt::AlignCenter | Qt::TextWordWrap, m_placeholder);
@@ -48,9 +43,14 @@ void ImageView::paintEvent(QPaintEvent*)
     if (m_scaled.size() != target)
         m_scaled = m_image.scaled(target, Qt::IgnoreAspectRatio,
                                   m_pixelated ? Qt::FastTransformation : Qt::SmoothTransformation);
-    const QRect placed(QPoint(area.x() + (area.width() - target.width()) / 2,
-                              area.y() + (area.height() - target.height()) / 2),
-                       target);
+    // The image and its caption form one block, centred in the widget.
+    const int blockHeight = target.height() + captionHeight;
+    const QRect placed(
+        QPoint(area.x() + (area.width() - target.width()) / 2, 2 + (height() - 4 - blockHeight) / 2), target);
+    if (!m_caption.isEmpty()) {
+        painter.setPen(palette().color(QPalette::WindowText));
+        painter.drawText(QRect(0, placed.bottom() + 1, width(), captionHeight), Qt::AlignCenter, m_caption);
+    }
     painter.drawImage(placed.topLeft(), m_scaled);
     if (!m_overlay.isEmpty() && m_logical.width() > 0 && m_logical.height() > 0) {
         const double sx = double(placed.width()) / m_logical.width();

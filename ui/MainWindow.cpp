@@ -236,6 +236,7 @@ void MainWindow::createLayout()
     m_predictionsView->verticalHeader()->hide();
     m_predictionsView->verticalHeader()->setDefaultSectionSize(30);
     m_predictionsView->setShowGrid(false);
+    m_predictionsView->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_predictionsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_predictionsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     QHeaderView* header = m_predictionsView->horizontalHeader();
@@ -244,12 +245,21 @@ void MainWindow::createLayout()
     header->setSectionResizeMode(PredictionModel::Index, QHeaderView::ResizeToContents);
     header->setSectionResizeMode(PredictionModel::Probability, QHeaderView::Fixed);
     header->resizeSection(PredictionModel::Probability, 180);
+    m_predictionsView->setFixedHeight(header->sizeHint().height() + 5 * 30
+                                      + 2 * m_predictionsView->frameWidth());
 
     auto* predictionsPanel = new QWidget(this);
     auto* predictionsLayout = new QVBoxLayout(predictionsPanel);
     predictionsLayout->setContentsMargins(0, 0, 0, 0);
     predictionsLayout->addWidget(m_predictionsTitle);
-    predictionsLayout->addWidget(m_predictionsView, 1);
+    predictionsLayout->addWidget(m_predictionsView);
+    m_modelInfo = new QLabel(this);
+    m_modelInfo->setObjectName(QStringLiteral("modelInfo"));
+    m_modelInfo->setWordWrap(true);
+    m_modelInfo->setTextFormat(Qt::RichText);
+    m_modelInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    predictionsLayout->addWidget(m_modelInfo);
+    predictionsLayout->addStretch(1);
 
     auto* top = new QSplitter(Qt::Horizontal, this);
     top->addWidget(m_image);
@@ -320,6 +330,7 @@ void MainWindow::createLayout()
 void MainWindow::restoreSettings(const MainWindowOptions& options)
 {
     resize(1400, 900);
+    resizeDocks({m_thumbsDock}, {170}, Qt::Horizontal);
     restoreGeometry(m_settings->geometry());
     restoreState(m_settings->windowState());
     m_reportDock->hide();
@@ -653,6 +664,20 @@ void MainWindow::onModelLoaded(const ModelResult& result)
     updateStatus();
 
     const CheckpointReport& report = result.report;
+    m_modelInfo->setText(
+        tr("<p><b>%1</b> · %2 classes · %3<br>Weights: %4<br>%5 loading: %6 of %7 model keys matched%8<br>"
+           "Loaded in %9 s</p>")
+            .arg(m_arch)
+            .arg(result.numClasses)
+            .arg(m_modelDevice.toUpper(), QFileInfo(result.weights).fileName().toHtmlEscaped(),
+                 report.mode == LoadMode::Strict ? tr("Strict") : tr("Partial"))
+            .arg(report.count(KeyStatus::Matched))
+            .arg(report.count(KeyStatus::Matched) + report.count(KeyStatus::Missing)
+                 + report.count(KeyStatus::ShapeMismatch))
+            .arg(report.fixes.isEmpty()
+                     ? QString()
+                     : tr("<br>Fixes: %1").arg(report.fixes.join(QStringLiteral("; ")).toHtmlEscaped()))
+            .arg(result.seconds, 0, 'f', 1));
     if (!result.deviceNote.isEmpty()) {
         m_banner->showMessage(MessageBanner::Kind::Warning, result.deviceNote);
     } else if (report.count(KeyStatus::Missing) + report.count(KeyStatus::Unexpected)
@@ -710,6 +735,7 @@ void MainWindow::showNoWeights()
             .arg(QString::fromStdString(hubCheckpointsDir())),
         m_loadCheckpointAction);
     m_predictionsTitle->setText(tr("No model loaded: open a checkpoint to classify."));
+    m_modelInfo->setText(tr("<p>No model loaded.</p>"));
 }
 
 void MainWindow::updateStatus()

@@ -127,6 +127,7 @@ private:
     MessageBanner* m_banner = nullptr;
     ImageView* m_image = nullptr;
     QLabel* m_predictionsTitle = nullptr;
+    QLabel* m_modelInfo = nullptr;
     QTableView* m_predictionsView = nullptr;
     PredictionModel* m_predictions = nullptr;
     PreprocessPanel* m_preprocess = nullptr;

@@ -43,8 +43,8 @@ ThumbnailStrip::ThumbnailStrip(QWidget* parent)
     setMovement(QListView::Static);
     setResizeMode(QListView::Adjust);
     setIconSize(QSize(kThumbSide, kThumbSide));
-    setGridSize(QSize(kThumbSide + 24, kThumbSide + 28));
-    setUniformItemSizes(true);
+    setGridSize(QSize(kThumbSide + 28, kThumbSide + fontMetrics().height() + 14));
+    setSpacing(4);
     setSelectionMode(QAbstractItemView::SingleSelection);
     setTextElideMode(Qt::ElideMiddle);
     setWordWrap(false);
@@ -90,7 +90,14 @@ void ThumbnailStrip::selectFile(const QString& path)
         return;
     const QModelIndex index = m_model->index(row, 0);
     setCurrentIndex(index);
-    scrollTo(index);
+    // Before the first layout the view cannot scroll yet: do it once events are processed.
+    QMetaObject::invokeMethod(
+        this,
+        [this, index = QPersistentModelIndex(index)] {
+            if (index.isValid())
+                scrollTo(index, QAbstractItemView::PositionAtCenter);
+        },
+        Qt::QueuedConnection);
 }
 
 bool ThumbnailStrip::step(int delta)
