@@ -330,6 +330,37 @@ private Q_SLOTS:
                      QStringLiteral("float32"));
     }
 
+    void cancelledLoadKeepsModel()
+    {
+        auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+        QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+        window->loadCheckpoint(checkpoint(QStringLiteral("resnet50.pth")));
+        QVERIFY(window->modelLoading());
+        window->cancelLoad();
+        QVERIFY(!window->modelLoading());
+        QVERIFY(window->banner()->text().contains(QStringLiteral("cancelled")));
+        // The worker finishes the load, discards it, then classifies with the model it had.
+        QVERIFY(openAndWait(*window, photo(QStringLiteral("coffee.png"))));
+        QCOMPARE(window->lastResult().model, QStringLiteral("resnet18"));
+        QCOMPARE(window->modelArch(), QStringLiteral("resnet18"));
+        QCOMPARE(loaded.count(), 0);
+    }
+
+    void unreadableImageShowsError()
+    {
+        auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+        const QString path = checkpoint(QStringLiteral("bad/text.jpg"));
+        QVERIFY(openAndWait(*window, path, false));
+        QVERIFY(!window->lastResult().error.isEmpty());
+        QCOMPARE(window->banner()->kind(), MessageBanner::Kind::Error);
+        QVERIFY2(window->banner()->text().contains(QStringLiteral("text.jpg")),
+                 qPrintable(window->banner()->text()));
+        QCOMPARE(window->predictions()->rowCount(), 0);
+        // The next good image clears the way.
+        QVERIFY(openAndWait(*window, photo(QStringLiteral("coffee.png"))));
+        QCOMPARE(window->predictions()->rowCount(), 5);
+    }
+
     void cudaUnavailableOnCpuBuild()
     {
         auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));

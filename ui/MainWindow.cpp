@@ -217,6 +217,7 @@ void MainWindow::createToolBar()
 void MainWindow::createLayout()
 {
     m_banner = new MessageBanner(this);
+    connect(m_banner, &MessageBanner::shown, this, [this] { m_bannerAboutImage = false; });
     m_image = new ImageView(this);
     m_image->setObjectName(QStringLiteral("imageView"));
     m_image->setPlaceholder(tr("Open an image (Ctrl+O), a folder (Ctrl+Shift+O), paste one (Ctrl+V) or drop "
@@ -569,8 +570,13 @@ void MainWindow::onClassified(const ClassifyResult& result)
         m_preprocess->clear();
         m_predictions->setScores({});
         m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error));
+        m_bannerAboutImage = true;
         Q_EMIT resultShown(false);
         return;
+    }
+    if (m_bannerAboutImage) {
+        m_banner->dismiss();
+        m_bannerAboutImage = false;
     }
     m_image->setImage(result.upright);
     m_image->setCaption(QStringLiteral("%1  ·  %2×%3")
@@ -581,8 +587,10 @@ void MainWindow::onClassified(const ClassifyResult& result)
                             .arg(result.originalSize.height()));
     m_preprocess->showStages(result);
     m_predictions->setScores(result.top);
-    if (!result.error.isEmpty())
+    if (!result.error.isEmpty()) {
         m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error));
+        m_bannerAboutImage = true;
+    }
     if (result.classified) {
         m_predictionsTitle->setText(
             tr("Top-%1 · %2").arg(result.top.size()).arg(QString::fromStdString(result.top.front().label)));

@@ -166,6 +166,7 @@ private:
     QString m_requestedArch;
     LoadMode m_mode = LoadMode::Strict;
     ClassifyResult m_last;
+    bool m_bannerAboutImage = false; ///< the banner shows an image's error: the next good image clears it
 };
 
 } // namespace lens
