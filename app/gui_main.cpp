@@ -59,9 +59,10 @@ int main(int argc, char** argv)
             const bool saved = window.grab().save(out);
             QApplication::exit(saved ? 0 : 2);
         };
-        // Grab once the first predictions are on screen and the thumbnails are made.
+        // Grab once the first result is on screen (with predictions, unless there is no model to make
+        // them) and the thumbnails are made.
         QObject::connect(&window, &lens::MainWindow::resultShown, &app, [&window, grab](bool classified) {
-            if (!classified)
+            if (!classified && (window.modelLoading() || !window.modelArch().isEmpty()))
                 return;
             auto whenThumbnailsDone = [&window, grab] {
                 if (!window.thumbnails()->busy())

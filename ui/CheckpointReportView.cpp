@@ -52,9 +52,11 @@ CheckpointReportView::CheckpointReportView(QWidget* parent)
     m_table->setAlternatingRowColors(true);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
-    m_table->horizontalHeader()->setSectionResizeMode(CheckpointReportModel::Key, QHeaderView::Stretch);
-    m_table->horizontalHeader()->setSectionResizeMode(CheckpointReportModel::Note,
-                                                      QHeaderView::ResizeToContents);
+    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Key, 230);
+    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Status, 100);
+    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Shape, 120);
+    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::DType, 70);
+    m_table->horizontalHeader()->setStretchLastSection(true);
 
     auto* filters = new QHBoxLayout;
     filters->addWidget(m_filter, 1);
@@ -91,13 +93,19 @@ void CheckpointReportView::setReport(const CheckpointReport& report)
     m_summary->setText(summary);
 
     QStringList details;
-    if (!report.error.isEmpty())
-        details << tr("Error: %1").arg(report.error);
+    if (!report.error.isEmpty()) {
+        // The loader's message lists every bad key; the table shows those, so keep its first line here.
+        QString error = report.error.section(QLatin1Char('\n'), 0, 0);
+        if (error.startsWith(report.weights + QStringLiteral(": ")))
+            error = error.mid(report.weights.size() + 2);
+        details << tr("Error: %1").arg(error);
+    }
     for (const QString& fix : report.fixes)
         details << tr("Fix applied: %1").arg(fix);
     for (const QString& warning : report.warnings)
         details << tr("Warning: %1").arg(warning);
     m_details->setText(details.join(QLatin1Char('\n')));
+    m_details->setToolTip(report.error);
     m_details->setVisible(!details.isEmpty());
 }
 

@@ -49,7 +49,8 @@ void ImageView::paintEvent(QPaintEvent*)
         QPoint(area.x() + (area.width() - target.width()) / 2, 2 + (height() - 4 - blockHeight) / 2), target);
     if (!m_caption.isEmpty()) {
         painter.setPen(palette().color(QPalette::WindowText));
-        painter.drawText(QRect(0, placed.bottom() + 1, width(), captionHeight), Qt::AlignCenter, m_caption);
+        painter.drawText(QRect(0, placed.bottom() + 1, width(), captionHeight), Qt::AlignCenter,
+                         fontMetrics().elidedText(m_caption, Qt::ElideRight, width()));
     }
     painter.drawImage(placed.topLeft(), m_scaled);
     if (!m_overlay.isEmpty() && m_logical.width() > 0 && m_logical.height() > 0) {

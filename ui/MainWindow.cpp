@@ -294,6 +294,7 @@ void MainWindow::createLayout()
     m_thumbsDock = new QDockWidget(tr("Images"), this);
     m_thumbsDock->setObjectName(QStringLiteral("imagesDock"));
     m_thumbsDock->setWidget(m_thumbs);
+    m_thumbs->setMinimumWidth(130);
     addDockWidget(Qt::LeftDockWidgetArea, m_thumbsDock);
     connect(m_thumbs, &ThumbnailStrip::currentFileChanged, this, &MainWindow::showFile);
 
@@ -301,6 +302,7 @@ void MainWindow::createLayout()
     m_reportDock = new QDockWidget(tr("Checkpoint Report"), this);
     m_reportDock->setObjectName(QStringLiteral("reportDock"));
     m_reportDock->setWidget(m_report);
+    m_report->setMinimumWidth(420);
     addDockWidget(Qt::RightDockWidgetArea, m_reportDock);
     m_reportDock->hide();
 
@@ -645,7 +647,10 @@ void MainWindow::onModelLoaded(const ModelResult& result)
 
     if (!result.ok) {
         const QString file = QFileInfo(result.weights).fileName();
-        QString message = tr("Could not load %1: %2").arg(file, abbreviate(result.error));
+        QString error = result.error;
+        if (error.startsWith(result.weights + QStringLiteral(": ")))
+            error = error.mid(result.weights.size() + 2);
+        QString message = tr("Could not load %1: %2").arg(file, abbreviate(error, 2, 160));
         message += QLatin1Char('\n')
             + (m_arch.isEmpty() ? tr("No model is loaded.")
                                 : tr("The previous model (%1) is still in use.").arg(m_arch));
