@@ -1,16 +1,82 @@
-// resnet-lens: the desktop application.
+// resnet-lens: the desktop application. Parses the command line and opens the window.
 
 #include "MainWindow.h"
+#include "PredictionModel.h"
+#include "ThumbnailStrip.h"
 
 #include <QApplication>
+#include <QCommandLineParser>
+#include <QTimer>
 
 int main(int argc, char** argv)
 {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("resnet-lens"));
     QApplication::setOrganizationName(QStringLiteral("resnet-lens"));
+    QApplication::setApplicationDisplayName(QStringLiteral("ResNet Lens"));
     QApplication::setApplicationVersion(QStringLiteral(RESNET_LENS_VERSION));
-    lens::MainWindow window;
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("Classify images with torchvision's ResNet family and see "
+                       "what the network sees."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption weights(QStringLiteral("weights"), QStringLiteral("Checkpoint to load."),
+                                     QStringLiteral("FILE"));
+    const QCommandLineOption arch(QStringLiteral("arch"),
+                                  QStringLiteral("Architecture (default: detect from the checkpoint)."),
+                                  QStringLiteral("NAME"));
+    const QCommandLineOption device(QStringLiteral("device"), QStringLiteral("cpu or cuda."),
+                                    QStringLiteral("DEVICE"));
+    const QCommandLineOption preset(QStringLiteral("preset"),
+                                    QStringLiteral("v1 (resize 256) or v2 (resize 232)."),
+                                    QStringLiteral("NAME"));
+    const QCommandLineOption recursive({QStringLiteral("r"), QStringLiteral("recursive")},
+                                       QStringLiteral("Open folders with their subfolders."));
+    const QCommandLineOption screenshot(QStringLiteral("screenshot"),
+                                        QStringLiteral("Save the window to FILE once the first image is "
+                                                       "classified, then quit."),
+                                        QStringLiteral("FILE"));
+    parser.addOptions({weights, arch, device, preset, recursive, screenshot});
+    parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Images or folders to open."),
+                                 QStringLiteral("[FILES or FOLDERS...]"));
+    parser.process(app);
+
+    lens::MainWindowOptions options;
+    options.weights = parser.value(weights);
+    options.arch = parser.value(arch);
+    options.device = parser.value(device);
+    options.preset = parser.value(preset);
+    options.recursive = parser.isSet(recursive);
+    options.open = parser.positionalArguments();
+    lens::MainWindow window(options);
     window.show();
+
+    if (parser.isSet(screenshot)) {
+        const QString out = parser.value(screenshot);
+        auto grab = [&window, out] {
+            const bool saved = window.grab().save(out);
+            QApplication::exit(saved ? 0 : 2);
+        };
+        // Grab once the first result is on screen (with predictions, unless there is no model to make
+        // them) and the thumbnails are made.
+        QObject::connect(&window, &lens::MainWindow::resultShown, &app, [&window, grab](bool classified) {
+            if (!classified && (window.modelLoading() || !window.modelArch().isEmpty()))
+                return;
+            auto whenThumbnailsDone = [&window, grab] {
+                if (!window.thumbnails()->busy())
+                    QTimer::singleShot(300, grab);
+                else
+                    QObject::connect(window.thumbnails(), &lens::ThumbnailStrip::progress, &window,
+                                     [grab](int done, int total) {
+                                         if (done >= total)
+                                             QTimer::singleShot(300, grab);
+                                     });
+            };
+            whenThumbnailsDone();
+        });
+        QTimer::singleShot(120000, &app, [] { QApplication::exit(3); });
+    }
     return QApplication::exec();
 }

@@ -1,22 +1,778 @@
 #include "MainWindow.h"
 
+#include "AppSettings.h"
+#include "BusyIndicator.h"
+#include "CheckpointReportView.h"
+#include "DeviceSelector.h"
+#include "ImageFiles.h"
+#include "ImageView.h"
+#include "InferenceWorker.h"
+#include "LoadCheckpointDialog.h"
+#include "MessageBanner.h"
+#include "PredictionModel.h"
+#include "PreprocessPanel.h"
+#include "PresetEditor.h"
+#include "ProbabilityDelegate.h"
+#include "ThumbnailStrip.h"
+#include "weights/HubCache.h"
+
+#include <QAction>
 #include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QStyle>
+#include <QTableView>
+#include <QThread>
+#include <QToolBar>
+#include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace lens {
 
-MainWindow::MainWindow(QWidget* parent)
+namespace {
+
+/// Files to show for the paths given: one file = its folder's images; folders = their images.
+QStringList collectImages(const QStringList& paths, bool recursive)
+{
+    if (paths.size() == 1 && QFileInfo(paths.first()).isFile()) {
+        QStringList siblings = listImages(QFileInfo(paths.first()).absolutePath(), false);
+        const QString file = QFileInfo(paths.first()).absoluteFilePath();
+        if (!siblings.contains(file))
+            siblings.prepend(file);
+        return siblings;
+    }
+    QStringList out;
+    for (const QString& path : paths) {
+        const QFileInfo info(path);
+        if (info.isDir())
+            out << listImages(info.absoluteFilePath(), recursive);
+        else
+            out << info.absoluteFilePath();
+    }
+    out.removeDuplicates();
+    return out;
+}
+
+/// A loader error cut to what a banner can show: the first lines, each shortened.
+QString abbreviate(const QString& text, int maxLines = 3, int maxChars = 240)
+{
+    QStringList lines = text.split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    const bool more = lines.size() > maxLines;
+    lines = lines.mid(0, maxLines);
+    for (QString& line : lines)
+        if (line.size() > maxChars)
+            line = line.left(maxChars) + QStringLiteral("…");
+    return lines.join(QLatin1Char('\n')) + (more ? QStringLiteral("\n…") : QString());
+}
+
+QIcon themed(const char* name, QStyle::StandardPixmap fallback, const QStyle* style)
+{
+    return QIcon::fromTheme(QLatin1String(name), style->standardIcon(fallback));
+}
+
+} // namespace
+
+MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
     : QMainWindow(parent)
+    , m_settings(std::make_unique<AppSettings>(options.settingsFile))
 {
     setWindowTitle(QStringLiteral("ResNet Lens"));
-    m_placeholder = new QLabel(tr("Open an image to classify it."), this);
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    setCentralWidget(m_placeholder);
+    setObjectName(QStringLiteral("mainWindow"));
+    setAcceptDrops(true);
+    startWorker();
+    createActions();
+    createLayout();
+    createMenus();
+    createToolBar();
+    restoreSettings(options);
+}
 
+MainWindow::~MainWindow()
+{
+    m_thumbs->cancel();
+    m_worker->cancelLoad(m_pendingLoad);
+    m_thread->quit();
+    m_thread->wait();
+}
+
+void MainWindow::startWorker()
+{
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("InferenceWorker"));
+    m_worker = new InferenceWorker;
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    connect(m_worker, &InferenceWorker::classified, this, &MainWindow::onClassified);
+    connect(m_worker, &InferenceWorker::modelLoaded, this, &MainWindow::onModelLoaded);
+    m_thread->start();
+}
+
+void MainWindow::createActions()
+{
+    const QStyle* s = style();
+    m_openAction = new QAction(themed("document-open", QStyle::SP_DialogOpenButton, s), tr("&Open…"), this);
+    m_openAction->setShortcut(QKeySequence::Open);
+    m_openAction->setToolTip(tr("Open images (Ctrl+O)"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseFiles);
+
+    m_openFolderAction
+        = new QAction(themed("folder-open", QStyle::SP_DirOpenIcon, s), tr("Open &Folder…"), this);
+    m_openFolderAction->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
+    m_openFolderAction->setToolTip(tr("Open every image in a folder (Ctrl+Shift+O)"));
+    connect(m_openFolderAction, &QAction::triggered, this, &MainWindow::chooseFolder);
+
+    m_recursiveAction = new QAction(tr("Include &Subfolders"), this);
+    m_recursiveAction->setCheckable(true);
+    connect(m_recursiveAction, &QAction::toggled, this, [this](bool on) { m_settings->setRecursive(on); });
+
+    m_pasteAction
+        = new QAction(themed("edit-paste", QStyle::SP_FileDialogDetailedView, s), tr("&Paste"), this);
+    m_pasteAction->setShortcut(QKeySequence::Paste);
+    m_pasteAction->setToolTip(tr("Classify the image or files on the clipboard (Ctrl+V)"));
+    connect(m_pasteAction, &QAction::triggered, this, &MainWindow::paste);
+
+    m_loadCheckpointAction
+        = new QAction(themed("document-import", QStyle::SP_DriveHDIcon, s), tr("Open &Checkpoint…"), this);
+    m_loadCheckpointAction->setShortcut(QKeySequence(tr("Ctrl+L")));
+    m_loadCheckpointAction->setToolTip(tr("Load model weights, strictly or partially (Ctrl+L)"));
+    connect(m_loadCheckpointAction, &QAction::triggered, this, &MainWindow::chooseCheckpoint);
+
+    m_previousAction
+        = new QAction(themed("go-previous", QStyle::SP_ArrowBack, s), tr("&Previous Image"), this);
+    m_previousAction->setShortcuts({QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::ALT | Qt::Key_Left)});
+    m_previousAction->setToolTip(tr("Previous image (Page Up)"));
+    connect(m_previousAction, &QAction::triggered, this, &MainWindow::showPrevious);
+    m_nextAction = new QAction(themed("go-next", QStyle::SP_ArrowForward, s), tr("&Next Image"), this);
+    m_nextAction->setShortcuts({QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::ALT | Qt::Key_Right)});
+    m_nextAction->setToolTip(tr("Next image (Page Down)"));
+    connect(m_nextAction, &QAction::triggered, this, &MainWindow::showNext);
+
+    m_quitAction = new QAction(tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence::Quit);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+}
+
+void MainWindow::createMenus()
+{
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    file->addAction(tr("&Quit"), QKeySequence::Quit, qApp, &QApplication::quit);
-    resize(1000, 700);
+    file->addAction(m_openAction);
+    file->addAction(m_openFolderAction);
+    file->addAction(m_recursiveAction);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    file->addAction(m_pasteAction);
+    file->addSeparator();
+    file->addAction(m_loadCheckpointAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    view->addAction(m_previousAction);
+    view->addAction(m_nextAction);
+    view->addSeparator();
+    QAction* thumbs = m_thumbsDock->toggleViewAction();
+    thumbs->setShortcut(QKeySequence(tr("Ctrl+T")));
+    view->addAction(thumbs);
+    QAction* report = m_reportDock->toggleViewAction();
+    report->setShortcut(QKeySequence(tr("Ctrl+R")));
+    view->addAction(report);
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, this, &MainWindow::showShortcuts);
+    updateRecentMenu();
+}
+
+void MainWindow::createToolBar()
+{
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->addAction(m_openAction);
+    bar->addAction(m_openFolderAction);
+    bar->addAction(m_pasteAction);
+    bar->addSeparator();
+    bar->addAction(m_previousAction);
+    bar->addAction(m_nextAction);
+    bar->addSeparator();
+    bar->addAction(m_loadCheckpointAction);
+    bar->addSeparator();
+    bar->addWidget(new QLabel(tr(" Device "), bar));
+    m_device = new DeviceSelector(bar);
+    bar->addWidget(m_device);
+    connect(m_device, &DeviceSelector::deviceChosen, this, &MainWindow::selectDevice);
+}
+
+void MainWindow::createLayout()
+{
+    m_banner = new MessageBanner(this);
+    connect(m_banner, &MessageBanner::shown, this, [this] { m_bannerAboutImage = false; });
+    m_image = new ImageView(this);
+    m_image->setObjectName(QStringLiteral("imageView"));
+    m_image->setPlaceholder(tr("Open an image (Ctrl+O), a folder (Ctrl+Shift+O), paste one (Ctrl+V) or drop "
+                               "files here."));
+
+    m_predictions = new PredictionModel(this);
+    m_predictionsTitle = new QLabel(tr("Top-5"), this);
+    QFont titleFont = m_predictionsTitle->font();
+    titleFont.setPointSizeF(titleFont.pointSizeF() * 1.25);
+    titleFont.setBold(true);
+    m_predictionsTitle->setFont(titleFont);
+    m_predictionsTitle->setWordWrap(true);
+    m_predictionsView = new QTableView(this);
+    m_predictionsView->setObjectName(QStringLiteral("predictionsView"));
+    m_predictionsView->setModel(m_predictions);
+    m_predictionsView->setItemDelegateForColumn(PredictionModel::Probability, new ProbabilityDelegate(this));
+    m_predictionsView->verticalHeader()->hide();
+    m_predictionsView->verticalHeader()->setDefaultSectionSize(30);
+    m_predictionsView->setShowGrid(false);
+    m_predictionsView->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    m_predictionsView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_predictionsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    QHeaderView* header = m_predictionsView->horizontalHeader();
+    header->setSectionResizeMode(PredictionModel::Rank, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(PredictionModel::Label, QHeaderView::Stretch);
+    header->setSectionResizeMode(PredictionModel::Index, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(PredictionModel::Probability, QHeaderView::Fixed);
+    header->resizeSection(PredictionModel::Probability, 180);
+    m_predictionsView->setFixedHeight(header->sizeHint().height() + 5 * 30
+                                      + 2 * m_predictionsView->frameWidth());
+
+    auto* predictionsPanel = new QWidget(this);
+    auto* predictionsLayout = new QVBoxLayout(predictionsPanel);
+    predictionsLayout->setContentsMargins(0, 0, 0, 0);
+    predictionsLayout->addWidget(m_predictionsTitle);
+    predictionsLayout->addWidget(m_predictionsView);
+    m_modelInfo = new QLabel(this);
+    m_modelInfo->setObjectName(QStringLiteral("modelInfo"));
+    m_modelInfo->setWordWrap(true);
+    m_modelInfo->setTextFormat(Qt::RichText);
+    m_modelInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    predictionsLayout->addWidget(m_modelInfo);
+    predictionsLayout->addStretch(1);
+
+    auto* top = new QSplitter(Qt::Horizontal, this);
+    top->addWidget(m_image);
+    top->addWidget(predictionsPanel);
+    top->setStretchFactor(0, 3);
+    top->setStretchFactor(1, 2);
+
+    m_preprocess = new PreprocessPanel(this);
+    m_preprocess->setObjectName(QStringLiteral("preprocessPanel"));
+    connect(m_preprocess->presetEditor(), &PresetEditor::optionsChanged, this,
+            [this](const PreprocessOptions& o) {
+                m_settings->setPreset(o);
+                requestClassify();
+            });
+
+    auto* split = new QSplitter(Qt::Vertical, this);
+    split->setObjectName(QStringLiteral("mainSplitter"));
+    split->addWidget(top);
+    split->addWidget(m_preprocess);
+    split->setStretchFactor(0, 3);
+    split->setStretchFactor(1, 2);
+
+    auto* central = new QWidget(this);
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(6, 6, 6, 6);
+    layout->addWidget(m_banner);
+    layout->addWidget(split, 1);
+    setCentralWidget(central);
+
+    m_thumbs = new ThumbnailStrip(this);
+    m_thumbsDock = new QDockWidget(tr("Images"), this);
+    m_thumbsDock->setObjectName(QStringLiteral("imagesDock"));
+    m_thumbsDock->setWidget(m_thumbs);
+    m_thumbs->setMinimumWidth(130);
+    addDockWidget(Qt::LeftDockWidgetArea, m_thumbsDock);
+    connect(m_thumbs, &ThumbnailStrip::currentFileChanged, this, &MainWindow::showFile);
+
+    m_report = new CheckpointReportView(this);
+    m_reportDock = new QDockWidget(tr("Checkpoint Report"), this);
+    m_reportDock->setObjectName(QStringLiteral("reportDock"));
+    m_reportDock->setWidget(m_report);
+    m_report->setMinimumWidth(420);
+    addDockWidget(Qt::RightDockWidgetArea, m_reportDock);
+    m_reportDock->hide();
+
+    m_loadBusy = new BusyIndicator(this);
+    m_thumbBusy = new BusyIndicator(this);
+    m_modelLabel = new QLabel(this);
+    m_deviceLabel = new QLabel(this);
+    m_timeLabel = new QLabel(this);
+    statusBar()->addWidget(m_loadBusy);
+    statusBar()->addWidget(m_thumbBusy);
+    statusBar()->addPermanentWidget(m_modelLabel);
+    statusBar()->addPermanentWidget(m_deviceLabel);
+    statusBar()->addPermanentWidget(m_timeLabel);
+    connect(m_loadBusy, &BusyIndicator::cancelRequested, this, &MainWindow::cancelLoad);
+    connect(m_thumbBusy, &BusyIndicator::cancelRequested, m_thumbs, &ThumbnailStrip::cancel);
+    connect(m_thumbs, &ThumbnailStrip::progress, this, [this](int done, int total) {
+        if (done >= total) {
+            m_thumbBusy->stop();
+        } else if (!m_thumbBusy->running()) {
+            m_thumbBusy->start(tr("Making thumbnails"), total);
+        } else {
+            m_thumbBusy->setProgress(done, total);
+        }
+    });
+    updateStatus();
+}
+
+void MainWindow::restoreSettings(const MainWindowOptions& options)
+{
+    resize(1400, 900);
+    resizeDocks({m_thumbsDock}, {170}, Qt::Horizontal);
+    restoreGeometry(m_settings->geometry());
+    restoreState(m_settings->windowState());
+    m_reportDock->hide();
+    {
+        QSignalBlocker block(m_recursiveAction);
+        m_recursiveAction->setChecked(options.recursive || m_settings->recursive());
+    }
+
+    QString weights = options.weights;
+    QString arch = options.arch;
+    QString defaultPreset;
+    if (weights.isEmpty() && QFileInfo(m_settings->weights()).isFile()) {
+        weights = m_settings->weights();
+        arch = m_settings->arch();
+    }
+    if (weights.isEmpty()) {
+        if (auto found = findDefaultWeights()) {
+            weights = QString::fromStdString(found->path);
+            defaultPreset = QString::fromStdString(found->preset);
+        }
+    }
+
+    PreprocessOptions preset = PreprocessOptions::v1();
+    const QString presetName = options.preset.isEmpty() ? defaultPreset : options.preset;
+    if (!presetName.isEmpty()) {
+        if (auto named = presetByName(presetName.toStdString()))
+            preset = *named;
+    } else if (m_settings->hasPreset()) {
+        preset = m_settings->preset();
+    }
+    m_preprocess->presetEditor()->setOptions(preset);
+
+    QString device = options.device.isEmpty() ? m_settings->device() : options.device;
+    if (device != QLatin1String("cpu") && !m_device->cudaAvailable()) {
+        if (!options.device.isEmpty())
+            m_banner->showMessage(
+                MessageBanner::Kind::Warning,
+                tr("CUDA is not available (%1); using the CPU.").arg(m_device->cudaReason()));
+        device = QStringLiteral("cpu");
+    }
+    m_device->setDevice(device);
+
+    if (weights.isEmpty())
+        showNoWeights();
+    else
+        loadCheckpoint(weights, arch, LoadMode::Strict, device);
+    if (!options.open.isEmpty())
+        openPaths(options.open);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    m_settings->setGeometry(saveGeometry());
+    m_settings->setWindowState(saveState());
+    m_settings->sync();
+    QMainWindow::closeEvent(event);
+}
+
+// ---- Opening ----------------------------------------------------------------------------------------
+
+void MainWindow::openPaths(const QStringList& paths)
+{
+    QStringList existing;
+    for (const QString& path : paths) {
+        if (QFileInfo::exists(path))
+            existing << path;
+        else
+            m_banner->showMessage(MessageBanner::Kind::Error, tr("%1 does not exist.").arg(path));
+    }
+    if (existing.isEmpty())
+        return;
+    const QFileInfo first(existing.first());
+    m_settings->setLastFolder(first.isDir() ? first.absoluteFilePath() : first.absolutePath());
+    const QString selected = first.isFile() ? first.absoluteFilePath() : QString();
+    const bool recursive = m_recursiveAction->isChecked();
+    const quint64 id = ++m_listingId;
+    auto* watcher = new QFutureWatcher<QStringList>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, id, selected, existing] {
+        watcher->deleteLater();
+        if (id != m_listingId)
+            return;
+        const QStringList files = watcher->result();
+        if (files.isEmpty()) {
+            m_banner->showMessage(MessageBanner::Kind::Warning,
+                                  tr("No images found in %1.").arg(existing.join(QStringLiteral(", "))));
+            return;
+        }
+        m_thumbs->setFiles(files, selected);
+    });
+    watcher->setFuture(QtConcurrent::run(collectImages, existing, recursive));
+}
+
+void MainWindow::openImage(const QImage& image, const QString& description)
+{
+    if (image.isNull()) {
+        m_banner->showMessage(MessageBanner::Kind::Error, tr("The clipboard image is empty."));
+        return;
+    }
+    m_currentPath.clear();
+    m_currentImage = image;
+    setWindowTitle(QStringLiteral("%1 — ResNet Lens").arg(description));
+    {
+        QSignalBlocker block(m_thumbs->selectionModel());
+        m_thumbs->clearSelection();
+    }
+    requestClassify();
+}
+
+void MainWindow::paste()
+{
+    openMime(QGuiApplication::clipboard()->mimeData());
+}
+
+void MainWindow::openMime(const QMimeData* mime)
+{
+    if (!mime) {
+        m_banner->showMessage(MessageBanner::Kind::Warning, tr("The clipboard is empty."));
+        return;
+    }
+    QStringList paths;
+    for (const QUrl& url : mime->urls())
+        if (url.isLocalFile())
+            paths << url.toLocalFile();
+    if (paths.isEmpty() && mime->hasText()) {
+        const QString text = mime->text().trimmed();
+        if (!text.contains(QLatin1Char('\n')) && QFileInfo::exists(text))
+            paths << text;
+    }
+    if (!paths.isEmpty()) {
+        openPaths(paths);
+    } else if (mime->hasImage()) {
+        openImage(qvariant_cast<QImage>(mime->imageData()), tr("Pasted image"));
+    } else {
+        m_banner->showMessage(MessageBanner::Kind::Warning,
+                              tr("Nothing to open on the clipboard: copy an image or image files first."));
+    }
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    if (event->mimeData()->hasUrls() || event->mimeData()->hasImage())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    openMime(event->mimeData());
+    event->acceptProposedAction();
+}
+
+void MainWindow::showFile(const QString& path)
+{
+    if (path.isEmpty())
+        return;
+    m_currentPath = path;
+    m_currentImage = {};
+    setWindowTitle(QStringLiteral("%1 — ResNet Lens").arg(QFileInfo(path).fileName()));
+    m_settings->addRecentFile(path);
+    updateRecentMenu();
+    requestClassify();
+}
+
+bool MainWindow::showNext()
+{
+    return m_thumbs->step(1);
+}
+
+bool MainWindow::showPrevious()
+{
+    return m_thumbs->step(-1);
+}
+
+void MainWindow::chooseFiles()
+{
+    const QStringList files
+        = QFileDialog::getOpenFileNames(this, tr("Open Images"), m_settings->lastFolder(), imageFileFilter());
+    if (!files.isEmpty())
+        openPaths(files);
+}
+
+void MainWindow::chooseFolder()
+{
+    const QString folder
+        = QFileDialog::getExistingDirectory(this, tr("Open Folder"), m_settings->lastFolder());
+    if (!folder.isEmpty())
+        openPaths({folder});
+}
+
+void MainWindow::updateRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList recent = m_settings->recentFiles();
+    for (const QString& file : recent)
+        m_recentMenu->addAction(QFileInfo(file).fileName(), this, [this, file] { openPaths({file}); })
+            ->setToolTip(file);
+    if (!recent.isEmpty()) {
+        m_recentMenu->addSeparator();
+        m_recentMenu->addAction(tr("Clear"), this, [this] {
+            m_settings->clearRecentFiles();
+            updateRecentMenu();
+        });
+    }
+    m_recentMenu->setEnabled(!recent.isEmpty());
+}
+
+// ---- Classification -----------------------------------------------------------------------------------
+
+void MainWindow::setPreprocess(const PreprocessOptions& options)
+{
+    m_preprocess->presetEditor()->setOptions(options);
+    m_settings->setPreset(options);
+    requestClassify();
+}
+
+void MainWindow::requestClassify()
+{
+    if (m_currentPath.isEmpty() && m_currentImage.isNull())
+        return;
+    ClassifyRequest request;
+    request.id = ++m_classifyId;
+    request.path = m_currentPath;
+    request.image = m_currentImage;
+    request.options = m_preprocess->presetEditor()->options();
+    m_worker->supersedeClassify(request.id);
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, request] { worker->classify(request); }, Qt::QueuedConnection);
+}
+
+void MainWindow::onClassified(const ClassifyResult& result)
+{
+    if (result.id != m_classifyId)
+        return; // superseded
+    m_last = result;
+    if (result.upright.isNull()) {
+        m_image->clear();
+        m_preprocess->clear();
+        m_predictions->setScores({});
+        m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error));
+        m_bannerAboutImage = true;
+        Q_EMIT resultShown(false);
+        return;
+    }
+    if (m_bannerAboutImage) {
+        m_banner->dismiss();
+        m_bannerAboutImage = false;
+    }
+    m_image->setImage(result.upright);
+    m_image->setCaption(QStringLiteral("%1  ·  %2×%3")
+                            .arg(result.source.startsWith(QLatin1Char('/'))
+                                     ? QFileInfo(result.source).fileName()
+                                     : result.source)
+                            .arg(result.originalSize.width())
+                            .arg(result.originalSize.height()));
+    m_preprocess->showStages(result);
+    m_predictions->setScores(result.top);
+    if (!result.error.isEmpty()) {
+        m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error));
+        m_bannerAboutImage = true;
+    }
+    if (result.classified) {
+        m_predictionsTitle->setText(
+            tr("Top-%1 · %2").arg(result.top.size()).arg(QString::fromStdString(result.top.front().label)));
+        m_timeLabel->setText(tr("Inference %1 ms").arg(result.inferenceMs, 0, 'f', 0));
+    } else if (m_arch.isEmpty()) {
+        m_predictionsTitle->setText(tr("No model loaded: open a checkpoint to classify."));
+    }
+    Q_EMIT resultShown(result.classified);
+}
+
+// ---- Model --------------------------------------------------------------------------------------------
+
+void MainWindow::loadCheckpoint(const QString& weights, const QString& arch, LoadMode mode,
+                                const QString& device)
+{
+    ModelRequest request;
+    request.id = ++m_loadId;
+    request.weights = weights;
+    request.arch = arch;
+    request.mode = mode;
+    request.device = device.isEmpty() ? m_device->device() : device;
+    if (m_pendingLoad)
+        m_worker->cancelLoad(m_pendingLoad);
+    m_pendingLoad = request.id;
+    m_requestedArch = arch;
+    m_loadBusy->start(tr("Loading %1 on %2…").arg(QFileInfo(weights).fileName(), request.device.toUpper()));
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, request] { worker->loadModel(request); }, Qt::QueuedConnection);
+}
+
+void MainWindow::cancelLoad()
+{
+    if (!m_pendingLoad)
+        return;
+    m_worker->cancelLoad(m_pendingLoad);
+    m_pendingLoad = 0;
+    m_loadBusy->stop();
+    m_device->setDevice(m_modelDevice.startsWith(QLatin1String("cuda")) ? QStringLiteral("cuda")
+                                                                        : QStringLiteral("cpu"));
+    m_banner->showMessage(MessageBanner::Kind::Info,
+                          m_arch.isEmpty() ? tr("Loading cancelled.")
+                                           : tr("Loading cancelled; still using %1.").arg(m_arch));
+}
+
+void MainWindow::onModelLoaded(const ModelResult& result)
+{
+    if (result.id != m_pendingLoad || result.cancelled)
+        return; // cancelled or superseded
+    m_pendingLoad = 0;
+    m_loadBusy->stop();
+    m_report->setReport(result.report);
+
+    if (!result.ok) {
+        const QString file = QFileInfo(result.weights).fileName();
+        QString error = result.error;
+        if (error.startsWith(result.weights + QStringLiteral(": ")))
+            error = error.mid(result.weights.size() + 2);
+        QString message = tr("Could not load %1: %2").arg(file, abbreviate(error, 2, 160));
+        message += QLatin1Char('\n')
+            + (m_arch.isEmpty() ? tr("No model is loaded.")
+                                : tr("The previous model (%1) is still in use.").arg(m_arch));
+        m_banner->showMessage(MessageBanner::Kind::Error, message,
+                              m_arch.isEmpty() ? m_loadCheckpointAction : m_reportDock->toggleViewAction());
+        if (!result.report.rows.empty())
+            m_reportDock->show();
+        m_device->setDevice(m_modelDevice.startsWith(QLatin1String("cuda")) ? QStringLiteral("cuda")
+                                                                            : QStringLiteral("cpu"));
+        Q_EMIT modelLoadFinished(false);
+        return;
+    }
+
+    m_arch = result.arch;
+    m_weights = result.weights;
+    m_modelDevice = result.device;
+    m_mode = result.report.mode;
+    m_settings->setWeights(result.weights);
+    m_settings->setArch(m_requestedArch);
+    const QString device
+        = m_modelDevice.startsWith(QLatin1String("cuda")) ? QStringLiteral("cuda") : QStringLiteral("cpu");
+    m_settings->setDevice(device);
+    m_device->setDevice(device);
+    updateStatus();
+
+    const CheckpointReport& report = result.report;
+    m_modelInfo->setText(
+        tr("<p><b>%1</b> · %2 classes · %3<br>Weights: %4<br>%5 loading: %6 of %7 model keys matched%8<br>"
+           "Loaded in %9 s</p>")
+            .arg(m_arch)
+            .arg(result.numClasses)
+            .arg(m_modelDevice.toUpper(), QFileInfo(result.weights).fileName().toHtmlEscaped(),
+                 report.mode == LoadMode::Strict ? tr("Strict") : tr("Partial"))
+            .arg(report.count(KeyStatus::Matched))
+            .arg(report.count(KeyStatus::Matched) + report.count(KeyStatus::Missing)
+                 + report.count(KeyStatus::ShapeMismatch))
+            .arg(report.fixes.isEmpty()
+                     ? QString()
+                     : tr("<br>Fixes: %1").arg(report.fixes.join(QStringLiteral("; ")).toHtmlEscaped()))
+            .arg(result.seconds, 0, 'f', 1));
+    if (!result.deviceNote.isEmpty()) {
+        m_banner->showMessage(MessageBanner::Kind::Warning, result.deviceNote);
+    } else if (report.count(KeyStatus::Missing) + report.count(KeyStatus::Unexpected)
+                   + report.count(KeyStatus::ShapeMismatch)
+               > 0) {
+        m_banner->showMessage(MessageBanner::Kind::Warning,
+                              tr("Loaded %1 partially as %2: %3 keys missing, %4 unexpected, %5 with another "
+                                 "shape. Predictions may be meaningless; see the checkpoint report.")
+                                  .arg(QFileInfo(result.weights).fileName(), m_arch)
+                                  .arg(report.count(KeyStatus::Missing))
+                                  .arg(report.count(KeyStatus::Unexpected))
+                                  .arg(report.count(KeyStatus::ShapeMismatch)),
+                              m_reportDock->toggleViewAction());
+        m_reportDock->show();
+    } else {
+        m_banner->dismiss();
+    }
+    Q_EMIT modelLoadFinished(true);
+    requestClassify();
+}
+
+bool MainWindow::selectDevice(const QString& device)
+{
+    if (device == QLatin1String("cuda") && !m_device->cudaAvailable()) {
+        m_device->setDevice(QStringLiteral("cpu"));
+        m_banner->showMessage(
+            MessageBanner::Kind::Warning,
+            tr("CUDA is not available: %1. The model stays on the CPU.").arg(m_device->cudaReason()));
+        return false;
+    }
+    m_device->setDevice(device);
+    m_settings->setDevice(device);
+    if (!m_weights.isEmpty() && !m_modelDevice.startsWith(device))
+        loadCheckpoint(m_weights, m_requestedArch, m_mode, device);
+    return true;
+}
+
+void MainWindow::chooseCheckpoint()
+{
+    LoadCheckpointDialog dialog(this);
+    dialog.setWeights(m_weights);
+    dialog.setArch(m_requestedArch);
+    if (dialog.exec() == QDialog::Accepted)
+        loadCheckpoint(dialog.weights(), dialog.arch(), dialog.mode());
+}
+
+void MainWindow::showNoWeights()
+{
+    m_banner->showMessage(
+        MessageBanner::Kind::Warning,
+        tr("No model weights found. ResNet Lens needs a ResNet checkpoint (.pth) to classify images: none "
+           "was "
+           "given and torchvision's resnet50 weights are not in the torch.hub cache (%1). Open a checkpoint "
+           "file to start; images can still be opened to see their preprocessing.")
+            .arg(QString::fromStdString(hubCheckpointsDir())),
+        m_loadCheckpointAction);
+    m_predictionsTitle->setText(tr("No model loaded: open a checkpoint to classify."));
+    m_modelInfo->setText(tr("<p>No model loaded.</p>"));
+}
+
+void MainWindow::updateStatus()
+{
+    m_modelLabel->setText(m_arch.isEmpty() ? tr("No model")
+                                           : tr("%1 · %2").arg(m_arch, QFileInfo(m_weights).fileName()));
+    m_modelLabel->setToolTip(m_weights);
+    m_deviceLabel->setText(m_modelDevice.isEmpty() ? QString() : m_modelDevice.toUpper());
+}
+
+QString MainWindow::statusText() const
+{
+    return QStringList {m_modelLabel->text(), m_deviceLabel->text(), m_timeLabel->text()}.join(
+        QStringLiteral(" | "));
+}
+
+void MainWindow::showShortcuts()
+{
+    QMessageBox::information(
+        this, tr("Keyboard Shortcuts"),
+        tr("Ctrl+O  Open images\nCtrl+Shift+O  Open a folder\nCtrl+V  Paste an image or "
+           "files\nPage Down / Alt+Right  Next image\nPage Up / Alt+Left  Previous "
+           "image\nArrow keys  Move in the image list\nCtrl+L  Open a checkpoint\nCtrl+R  "
+           "Checkpoint report\nCtrl+T  Image list\nCtrl+Q  Quit"));
 }
 
 } // namespace lens

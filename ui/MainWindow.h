@@ -1,20 +1,172 @@
 #pragma once
 
-#include <QMainWindow>
+// The application window: open images (files, folders, drag and drop, clipboard), see the top-5, every
+// preprocessing stage, and the checkpoint report; choose weights, architecture, device and preset.
+//
+// Threading: all model loading and inference run in an InferenceWorker on the window's own QThread
+// ("InferenceWorker"); the window sends requests by queued invocation and shows the newest result only.
+// Thumbnails and folder listing run on the global thread pool. The GUI thread does no heavy work.
 
+#include "WorkerTypes.h"
+
+#include <QMainWindow>
+#include <QStringList>
+#include <memory>
+
+class QAction;
 class QLabel;
+class QMenu;
+class QMimeData;
+class QTableView;
+class QThread;
+class QDockWidget;
 
 namespace lens {
 
-/// The application's main window.
+class AppSettings;
+class BusyIndicator;
+class CheckpointReportView;
+class DeviceSelector;
+class ImageView;
+class InferenceWorker;
+class MessageBanner;
+class PredictionModel;
+class PreprocessPanel;
+class ThumbnailStrip;
+
+/// What the window starts with; empty fields fall back to the saved settings, then to defaults.
+struct MainWindowOptions {
+    /// An INI file for the settings; empty = the user's settings (QSettings' default location).
+    QString settingsFile;
+    QString weights; ///< checkpoint to load; empty = last used, else the torch.hub cache's resnet50
+    QString arch; ///< empty = detect
+    QString device; ///< "cpu" or "cuda"
+    QString preset; ///< "v1" or "v2"
+    QStringList open; ///< files or folders to open
+    bool recursive = false; ///< open folders with their subfolders
+};
+
 class MainWindow : public QMainWindow {
     Q_OBJECT
 
 public:
-    explicit MainWindow(QWidget* parent = nullptr);
+    explicit MainWindow(const MainWindowOptions& options = {}, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /// Opens files and folders: one file shows its folder with it selected; folders show their images.
+    void openPaths(const QStringList& paths);
+    /// Shows and classifies an image that has no file (e.g. pasted).
+    void openImage(const QImage& image, const QString& description);
+    /// Pastes from the clipboard: an image, or file/folder URLs.
+    void paste();
+    /// Loads weights in the worker; the current model stays until the new one has loaded.
+    void loadCheckpoint(const QString& weights, const QString& arch = {}, LoadMode mode = LoadMode::Strict,
+                        const QString& device = {});
+    /// Cancels a model load in progress: its result is discarded and the current model stays.
+    void cancelLoad();
+    void setPreprocess(const PreprocessOptions& options);
+    /// Moves the model to device; false (with a message) when it is not available.
+    bool selectDevice(const QString& device);
+    bool showNext();
+    bool showPrevious();
+
+    // For tests and the screenshot tool.
+    const PredictionModel* predictions() const { return m_predictions; }
+    PreprocessPanel* preprocessPanel() const { return m_preprocess; }
+    CheckpointReportView* reportView() const { return m_report; }
+    DeviceSelector* deviceSelector() const { return m_device; }
+    ThumbnailStrip* thumbnails() const { return m_thumbs; }
+    MessageBanner* banner() const { return m_banner; }
+    ImageView* imageView() const { return m_image; }
+    QAction* loadCheckpointAction() const { return m_loadCheckpointAction; }
+    QThread* workerThread() const { return m_thread; }
+    /// The loaded architecture ("resnet50"), empty when no model is loaded.
+    QString modelArch() const { return m_arch; }
+    QString modelDevice() const { return m_modelDevice; }
+    bool modelLoading() const { return m_pendingLoad != 0; }
+    QString statusText() const;
+    const ClassifyResult& lastResult() const { return m_last; }
+
+Q_SIGNALS:
+    /// A load finished (ok = the new model is in use).
+    void modelLoadFinished(bool ok);
+    /// A result for the current image is on screen (with predictions when a model is loaded).
+    void resultShown(bool classified);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
 
 private:
-    QLabel* m_placeholder = nullptr;
+    void createActions();
+    void createMenus();
+    void createToolBar();
+    void createLayout();
+    void startWorker();
+    void restoreSettings(const MainWindowOptions& options);
+
+    void openMime(const QMimeData* mime);
+    void showFile(const QString& path);
+    void requestClassify();
+    void onClassified(const ClassifyResult& result);
+    void onModelLoaded(const ModelResult& result);
+    void showNoWeights();
+    void updateStatus();
+    void updateRecentMenu();
+    void chooseFiles();
+    void chooseFolder();
+    void chooseCheckpoint();
+    void showShortcuts();
+
+    std::unique_ptr<AppSettings> m_settings;
+    QThread* m_thread = nullptr;
+    InferenceWorker* m_worker = nullptr;
+
+    // Widgets and models.
+    MessageBanner* m_banner = nullptr;
+    ImageView* m_image = nullptr;
+    QLabel* m_predictionsTitle = nullptr;
+    QLabel* m_modelInfo = nullptr;
+    QTableView* m_predictionsView = nullptr;
+    PredictionModel* m_predictions = nullptr;
+    PreprocessPanel* m_preprocess = nullptr;
+    ThumbnailStrip* m_thumbs = nullptr;
+    CheckpointReportView* m_report = nullptr;
+    QDockWidget* m_reportDock = nullptr;
+    QDockWidget* m_thumbsDock = nullptr;
+    DeviceSelector* m_device = nullptr;
+    BusyIndicator* m_loadBusy = nullptr;
+    BusyIndicator* m_thumbBusy = nullptr;
+    QLabel* m_modelLabel = nullptr;
+    QLabel* m_deviceLabel = nullptr;
+    QLabel* m_timeLabel = nullptr;
+
+    // Actions.
+    QAction* m_openAction = nullptr;
+    QAction* m_openFolderAction = nullptr;
+    QAction* m_recursiveAction = nullptr;
+    QAction* m_pasteAction = nullptr;
+    QAction* m_loadCheckpointAction = nullptr;
+    QAction* m_nextAction = nullptr;
+    QAction* m_previousAction = nullptr;
+    QAction* m_quitAction = nullptr;
+    QMenu* m_recentMenu = nullptr;
+
+    // State.
+    QString m_currentPath; ///< the selected file; empty for a pasted image
+    QImage m_currentImage; ///< the pasted image, when there is no file
+    quint64 m_classifyId = 0; ///< newest classify request
+    quint64 m_loadId = 0; ///< newest load request
+    quint64 m_pendingLoad = 0; ///< the load in progress, 0 = none
+    quint64 m_listingId = 0; ///< newest folder listing
+    QString m_arch; ///< the loaded model
+    QString m_weights;
+    QString m_modelDevice;
+    QString m_requestedArch;
+    LoadMode m_mode = LoadMode::Strict;
+    ClassifyResult m_last;
+    bool m_bannerAboutImage = false; ///< the banner shows an image's error: the next good image clears it
 };
 
 } // namespace lens

@@ -1,0 +1,117 @@
+#include "CheckpointReportView.h"
+
+#include "CheckpointReportModel.h"
+
+#include <QComboBox>
+#include <QFileInfo>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QSortFilterProxyModel>
+#include <QTableView>
+#include <QVBoxLayout>
+
+namespace lens {
+
+CheckpointReportView::CheckpointReportView(QWidget* parent)
+    : QWidget(parent)
+{
+    m_model = new CheckpointReportModel(this);
+    m_byStatus = new QSortFilterProxyModel(this);
+    m_byStatus->setSourceModel(m_model);
+    m_byStatus->setFilterRole(CheckpointReportModel::StatusRole);
+    m_byStatus->setFilterKeyColumn(CheckpointReportModel::Status);
+    m_byText = new QSortFilterProxyModel(this);
+    m_byText->setSourceModel(m_byStatus);
+    m_byText->setFilterKeyColumn(CheckpointReportModel::Key);
+    m_byText->setFilterCaseSensitivity(Qt::CaseInsensitive);
+
+    m_summary = new QLabel(tr("No checkpoint loaded yet."), this);
+    m_summary->setWordWrap(true);
+    m_summary->setTextFormat(Qt::RichText);
+    m_details = new QLabel(this);
+    m_details->setWordWrap(true);
+    m_details->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_details->hide();
+
+    m_filter = new QLineEdit(this);
+    m_filter->setPlaceholderText(tr("Filter keys (e.g. layer4, fc, running_var)"));
+    m_filter->setClearButtonEnabled(true);
+    m_status = new QComboBox(this);
+    m_status->addItem(tr("All statuses"), -1);
+    for (KeyStatus s :
+         {KeyStatus::Matched, KeyStatus::Missing, KeyStatus::Unexpected, KeyStatus::ShapeMismatch})
+        m_status->addItem(keyStatusName(s), static_cast<int>(s));
+
+    m_table = new QTableView(this);
+    m_table->setModel(m_byText);
+    m_table->setSortingEnabled(true);
+    m_table->sortByColumn(-1, Qt::AscendingOrder);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setAlternatingRowColors(true);
+    m_table->verticalHeader()->hide();
+    m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
+    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Key, 230);
+    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Status, 100);
+    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Shape, 120);
+    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::DType, 70);
+    m_table->horizontalHeader()->setStretchLastSection(true);
+
+    auto* filters = new QHBoxLayout;
+    filters->addWidget(m_filter, 1);
+    filters->addWidget(m_status);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_summary);
+    layout->addWidget(m_details);
+    layout->addLayout(filters);
+    layout->addWidget(m_table, 1);
+
+    connect(m_filter, &QLineEdit::textChanged, m_byText, &QSortFilterProxyModel::setFilterFixedString);
+    connect(m_status, &QComboBox::currentIndexChanged, this, [this](int index) {
+        const int status = m_status->itemData(index).toInt();
+        m_byStatus->setFilterRegularExpression(status < 0 ? QString() : QStringLiteral("^%1$").arg(status));
+    });
+}
+
+void CheckpointReportView::setReport(const CheckpointReport& report)
+{
+    m_model->setReport(report);
+    const QString file = QFileInfo(report.weights).fileName();
+    const QString mode = report.mode == LoadMode::Strict ? tr("strict") : tr("partial");
+    QString summary = report.loaded
+        ? tr("<b>%1</b> loaded as <b>%2</b> (%3)").arg(file.toHtmlEscaped(), report.arch, mode)
+        : tr("<b>%1</b> was not loaded as <b>%2</b> (%3)")
+              .arg(file.toHtmlEscaped(), report.arch.isEmpty() ? tr("an unknown architecture") : report.arch,
+                   mode);
+    if (!report.rows.empty())
+        summary += tr("<br>%1 matched · %2 missing · %3 unexpected · %4 shape mismatch")
+                       .arg(report.count(KeyStatus::Matched))
+                       .arg(report.count(KeyStatus::Missing))
+                       .arg(report.count(KeyStatus::Unexpected))
+                       .arg(report.count(KeyStatus::ShapeMismatch));
+    m_summary->setText(summary);
+
+    QStringList details;
+    if (!report.error.isEmpty()) {
+        // The loader's message lists every bad key; the table shows those, so keep its first line here.
+        QString error = report.error.section(QLatin1Char('\n'), 0, 0);
+        if (error.startsWith(report.weights + QStringLiteral(": ")))
+            error = error.mid(report.weights.size() + 2);
+        details << tr("Error: %1").arg(error);
+    }
+    for (const QString& fix : report.fixes)
+        details << tr("Fix applied: %1").arg(fix);
+    for (const QString& warning : report.warnings)
+        details << tr("Warning: %1").arg(warning);
+    m_details->setText(details.join(QLatin1Char('\n')));
+    m_details->setToolTip(report.error);
+    m_details->setVisible(!details.isEmpty());
+}
+
+QString CheckpointReportView::summaryText() const
+{
+    return m_summary->text();
+}
+
+} // namespace lens

@@ -1,0 +1,54 @@
+#include "ImageFiles.h"
+
+#include <QCollator>
+#include <QDirIterator>
+#include <QFileInfo>
+#include <algorithm>
+
+namespace lens {
+
+namespace {
+
+const QStringList& extensions()
+{
+    static const QStringList list
+        = {QStringLiteral("jpg"), QStringLiteral("jpeg"), QStringLiteral("png"), QStringLiteral("bmp"),
+           QStringLiteral("tif"), QStringLiteral("tiff"), QStringLiteral("webp")};
+    return list;
+}
+
+} // namespace
+
+bool isImageFile(const QString& path)
+{
+    return extensions().contains(QFileInfo(path).suffix().toLower());
+}
+
+QStringList listImages(const QString& folder, bool recursive)
+{
+    QStringList filters;
+    for (const QString& ext : extensions())
+        filters << QStringLiteral("*.") + ext << QStringLiteral("*.") + ext.toUpper();
+    QDirIterator it(folder, filters, QDir::Files | QDir::Readable,
+                    recursive ? QDirIterator::Subdirectories | QDirIterator::FollowSymlinks
+                              : QDirIterator::NoIteratorFlags);
+    QStringList out;
+    while (it.hasNext())
+        out << it.next();
+    out.removeDuplicates();
+    QCollator collator;
+    collator.setNumericMode(true);
+    std::sort(out.begin(), out.end(),
+              [&collator](const QString& a, const QString& b) { return collator.compare(a, b) < 0; });
+    return out;
+}
+
+QString imageFileFilter()
+{
+    QStringList patterns;
+    for (const QString& ext : extensions())
+        patterns << QStringLiteral("*.") + ext;
+    return QStringLiteral("Images (%1);;All files (*)").arg(patterns.join(QLatin1Char(' ')));
+}
+
+} // namespace lens

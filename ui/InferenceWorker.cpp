@@ -1,0 +1,220 @@
+#include "InferenceWorker.h"
+
+#include "ImageConvert.h"
+#include "checkpoint/TensorListing.h"
+#include "image/ImageDecoder.h"
+
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <algorithm>
+
+namespace lens {
+
+namespace {
+
+QString text(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+QStringList textList(const std::vector<std::string>& list)
+{
+    QStringList out;
+    for (const auto& s : list)
+        out << text(s);
+    return out;
+}
+
+/// The spec Classifier::create would build, for the report of a checkpoint it refused.
+std::optional<ResNetSpec> specFor(const QString& arch, const std::vector<TensorInfo>& tensors)
+{
+    ShapeList shapes;
+    for (const auto& t : tensors)
+        shapes.push_back({t.name, t.shape});
+    auto detected = detectArchitecture(shapes);
+    if (arch.isEmpty())
+        return detected.ok() ? std::optional<ResNetSpec>(*detected) : std::nullopt;
+    auto spec = architectureByName(arch.toStdString());
+    if (!spec.ok())
+        return std::nullopt;
+    if (detected.ok())
+        spec->numClasses = detected->numClasses;
+    return *spec;
+}
+
+} // namespace
+
+InferenceWorker::InferenceWorker(QObject* parent)
+    : QObject(parent)
+{
+    qRegisterMetaType<ModelRequest>();
+    qRegisterMetaType<ModelResult>();
+    qRegisterMetaType<ClassifyRequest>();
+    qRegisterMetaType<ClassifyResult>();
+}
+
+InferenceWorker::~InferenceWorker() = default;
+
+ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<Classifier>& out)
+{
+    ModelResult result;
+    result.id = request.id;
+    result.weights = request.weights;
+    result.report.weights = request.weights;
+    result.report.mode = request.mode;
+
+    ClassifierOptions options;
+    options.weights = request.weights.toStdString();
+    options.arch = request.arch.toStdString();
+    options.device = request.device.toStdString();
+    options.loadMode = request.mode;
+    auto created = Classifier::create(options);
+    if (!created.ok() && request.device != QLatin1String("cpu")) {
+        result.deviceNote = tr("Could not use %1 (%2); using the CPU instead.")
+                                .arg(request.device, text(created.message()));
+        options.device = "cpu";
+        created = Classifier::create(options);
+    }
+
+    auto listing = listCheckpointTensors(options.weights);
+    if (!created.ok()) {
+        result.error = text(created.message());
+        result.report.error = result.error;
+        result.report.arch = request.arch;
+        if (listing.ok()) {
+            if (auto spec = specFor(request.arch, *listing)) {
+                result.report.arch = text(spec->name);
+                result.report.rows = reportRows(compareKeys(*listing, expectedShapes(*spec)), *listing,
+                                                expectedShapes(*spec));
+            }
+        }
+        return result;
+    }
+
+    out = std::move(*created);
+    result.ok = true;
+    result.arch = text(out->architecture().name);
+    result.numClasses = out->architecture().numClasses;
+    result.device = text(out->deviceName());
+    result.report.loaded = true;
+    result.report.arch = result.arch;
+    result.report.fixes = textList(out->fixes());
+    result.report.rows = reportRows(out->loadReport(), listing.ok() ? *listing : std::vector<TensorInfo> {},
+                                    expectedShapes(out->architecture()));
+    return result;
+}
+
+void InferenceWorker::loadModel(const ModelRequest& request)
+{
+    QElapsedTimer timer;
+    timer.start();
+    std::unique_ptr<Classifier> loaded;
+    ModelResult result = load(request, loaded);
+    result.seconds = timer.elapsed() / 1000.0;
+    if (m_cancelledLoad.load() == request.id) {
+        result.cancelled = true;
+        result.ok = false;
+    } else if (loaded) {
+        m_classifier = std::move(loaded);
+    }
+    Q_EMIT modelLoaded(result);
+}
+
+bool InferenceWorker::decode(const ClassifyRequest& request, ClassifyResult& result)
+{
+    if (request.path.isEmpty()) {
+        m_cachedPath.clear();
+        m_cachedReference = toRgbMat(request.image);
+        m_cachedUpright = fitWithin(request.image.convertToFormat(QImage::Format_RGB888), kDisplaySide);
+        return !m_cachedReference.empty();
+    }
+    if (request.path == m_cachedPath)
+        return true;
+    m_cachedPath.clear();
+    const std::string path = request.path.toStdString();
+    auto reference = decodeImage(path);
+    if (!reference.ok()) {
+        result.error = text(reference.message());
+        return false;
+    }
+    DecodeOptions upright;
+    upright.applyExifOrientation = true;
+    auto display = decodeImage(path, upright);
+    m_cachedReference = *reference;
+    m_cachedUpright = fitWithin(toQImage(display.ok() ? *display : *reference), kDisplaySide);
+    m_cachedPath = request.path;
+    return true;
+}
+
+void InferenceWorker::classify(const ClassifyRequest& request)
+{
+    if (request.id < m_newestClassify.load())
+        return; // a newer request is queued behind this one
+    ClassifyResult result;
+    result.id = request.id;
+    result.source = request.path.isEmpty() ? tr("Pasted image") : request.path;
+    if (!decode(request, result)) {
+        if (result.error.isEmpty())
+            result.error = tr("The pasted image is empty.");
+        Q_EMIT classified(result);
+        return;
+    }
+
+    const cv::Mat& image = m_cachedReference;
+    PreprocessedImage pre;
+    try {
+        pre = preprocess(image, request.options);
+    } catch (const std::exception& e) {
+        result.error = tr("Cannot preprocess with these settings: %1").arg(QString::fromUtf8(e.what()));
+        Q_EMIT classified(result);
+        return;
+    }
+
+    result.upright = m_cachedUpright;
+    result.original = fitWithin(toQImage(image), kDisplaySide);
+    result.originalSize = QSize(image.cols, image.rows);
+    result.resized = toQImage(pre.resized);
+    result.cropInResized = QRect(pre.cropRect.x, pre.cropRect.y, pre.cropRect.width, pre.cropRect.height);
+    const double sx = double(image.cols) / pre.resized.cols;
+    const double sy = double(image.rows) / pre.resized.rows;
+    result.cropInOriginal
+        = QRectF(pre.cropRect.x * sx, pre.cropRect.y * sy, pre.cropRect.width * sx, pre.cropRect.height * sy);
+    result.cropped = toQImage(pre.cropped);
+
+    const int size = request.options.crop;
+    const std::size_t plane = static_cast<std::size_t>(size) * size;
+    QImage denormalised(size, size, QImage::Format_RGB888);
+    for (int c = 0; c < 3; ++c) {
+        const float* data = pre.chw.data() + c * plane;
+        const auto [lo, hi] = std::minmax_element(data, data + plane);
+        result.channelMin[c] = *lo;
+        result.channelMax[c] = *hi;
+        result.channels[c] = planeToGray(data, size, *lo, *hi);
+        const float mean = request.options.mean[c], std = request.options.std[c];
+        for (int y = 0; y < size; ++y) {
+            uchar* line = denormalised.scanLine(y);
+            for (int x = 0; x < size; ++x) {
+                const float v = (data[y * size + x] * std + mean) * 255.f;
+                line[x * 3 + c] = static_cast<uchar>(std::clamp(v + 0.5f, 0.f, 255.f));
+            }
+        }
+    }
+    result.denormalised = denormalised;
+
+    if (m_classifier) {
+        QElapsedTimer timer;
+        timer.start();
+        auto scores = m_classifier->classify(pre.chw.data(), 1, size, request.topk);
+        result.inferenceMs = timer.nsecsElapsed() / 1e6;
+        if (scores.ok()) {
+            result.classified = true;
+            result.top = scores->front().top;
+            result.model = text(m_classifier->architecture().name);
+        } else {
+            result.error = text(scores.message());
+        }
+    }
+    Q_EMIT classified(result);
+}
+
+} // namespace lens

@@ -1,0 +1,72 @@
+#include "MessageBanner.h"
+
+#include <QAction>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QStyle>
+#include <QToolButton>
+
+namespace lens {
+
+MessageBanner::MessageBanner(QWidget* parent)
+    : QFrame(parent)
+{
+    setObjectName(QStringLiteral("messageBanner"));
+    setFrameShape(QFrame::StyledPanel);
+    auto* layout = new QHBoxLayout(this);
+    layout->setContentsMargins(8, 4, 4, 4);
+    m_icon = new QLabel(this);
+    m_text = new QLabel(this);
+    m_text->setWordWrap(true);
+    m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_button = new QPushButton(this);
+    auto* close = new QToolButton(this);
+    close->setAutoRaise(true);
+    close->setIcon(style()->standardIcon(QStyle::SP_TitleBarCloseButton));
+    close->setToolTip(tr("Dismiss"));
+    layout->addWidget(m_icon);
+    layout->addWidget(m_text, 1);
+    layout->addWidget(m_button);
+    layout->addWidget(close);
+    connect(close, &QToolButton::clicked, this, &MessageBanner::dismiss);
+    connect(m_button, &QPushButton::clicked, this, [this] {
+        if (m_action)
+            m_action->trigger();
+    });
+    hide();
+}
+
+void MessageBanner::showMessage(Kind kind, const QString& text, QAction* action)
+{
+    m_kind = kind;
+    m_action = action;
+    const QStyle::StandardPixmap icon = kind == Kind::Error ? QStyle::SP_MessageBoxCritical
+        : kind == Kind::Warning                             ? QStyle::SP_MessageBoxWarning
+                                                            : QStyle::SP_MessageBoxInformation;
+    m_icon->setPixmap(style()->standardIcon(icon).pixmap(20, 20));
+    const char* colour = kind == Kind::Error ? "#f8d7da" : kind == Kind::Warning ? "#fff3cd" : "#d9edf7";
+    setStyleSheet(QStringLiteral("#messageBanner { background: %1; color: black; border-radius: 4px; }"
+                                 "#messageBanner QLabel { color: black; }")
+                      .arg(QLatin1String(colour)));
+    m_text->setText(text);
+    m_button->setVisible(action != nullptr);
+    if (action)
+        m_button->setText(action->text().remove(QLatin1Char('&')));
+    show();
+    Q_EMIT shown(text);
+}
+
+void MessageBanner::dismiss()
+{
+    m_text->clear();
+    m_action = nullptr;
+    hide();
+}
+
+QString MessageBanner::text() const
+{
+    return isVisibleTo(parentWidget()) ? m_text->text() : QString();
+}
+
+} // namespace lens

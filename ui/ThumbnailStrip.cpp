@@ -1,0 +1,161 @@
+#include "ThumbnailStrip.h"
+
+#include <QFileInfo>
+#include <QImageReader>
+#include <QPixmap>
+#include <QStandardItemModel>
+#include <QThreadPool>
+#include <QtConcurrent/QtConcurrentMap>
+
+namespace lens {
+
+namespace {
+
+constexpr int kThumbSide = 96;
+
+/// Runs on a pool thread: QImageReader scales JPEGs while decoding, so this stays cheap for photos.
+QImage makeThumbnail(const QString& path)
+{
+    QImageReader reader(path);
+    reader.setAutoTransform(true);
+    const QSize size = reader.size();
+    if (size.isValid())
+        reader.setScaledSize(size.scaled(kThumbSide * 2, kThumbSide * 2, Qt::KeepAspectRatio));
+    QImage image = reader.read();
+    if (image.isNull())
+        return {};
+    return image.scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+}
+
+} // namespace
+
+ThumbnailStrip::ThumbnailStrip(QWidget* parent)
+    : QListView(parent)
+{
+    setObjectName(QStringLiteral("thumbnails"));
+    m_model = new QStandardItemModel(this);
+    m_pool = new QThreadPool(this);
+    m_pool->setMaxThreadCount(1);
+    setModel(m_model);
+    setViewMode(QListView::IconMode);
+    setFlow(QListView::TopToBottom);
+    setWrapping(false);
+    setMovement(QListView::Static);
+    setResizeMode(QListView::Adjust);
+    setIconSize(QSize(kThumbSide, kThumbSide));
+    setGridSize(QSize(kThumbSide + 28, kThumbSide + fontMetrics().height() + 14));
+    setSpacing(4);
+    setSelectionMode(QAbstractItemView::SingleSelection);
+    setTextElideMode(Qt::ElideMiddle);
+    setWordWrap(false);
+    connect(selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
+        if (current.isValid())
+            Q_EMIT currentFileChanged(m_files.value(current.row()));
+    });
+}
+
+ThumbnailStrip::~ThumbnailStrip()
+{
+    cancel();
+}
+
+void ThumbnailStrip::setFiles(const QStringList& files, const QString& current)
+{
+    cancel();
+    m_files = files;
+    {
+        QSignalBlocker block(selectionModel());
+        m_model->clear();
+        for (const QString& file : files) {
+            auto* item = new QStandardItem(QFileInfo(file).fileName());
+            item->setToolTip(file);
+            item->setEditable(false);
+            m_model->appendRow(item);
+        }
+    }
+    startThumbnails();
+    if (!files.isEmpty())
+        selectFile(current.isEmpty() || !files.contains(current) ? files.first() : current);
+}
+
+QString ThumbnailStrip::currentFile() const
+{
+    return m_files.value(currentIndex().row());
+}
+
+void ThumbnailStrip::selectFile(const QString& path)
+{
+    const int row = m_files.indexOf(path);
+    if (row < 0)
+        return;
+    const QModelIndex index = m_model->index(row, 0);
+    setCurrentIndex(index);
+    // Before the first layout the view cannot scroll yet: do it once events are processed.
+    QMetaObject::invokeMethod(
+        this,
+        [this, index = QPersistentModelIndex(index)] {
+            if (index.isValid())
+                scrollTo(index, QAbstractItemView::PositionAtCenter);
+        },
+        Qt::QueuedConnection);
+}
+
+bool ThumbnailStrip::step(int delta)
+{
+    if (m_files.isEmpty())
+        return false;
+    const int n = static_cast<int>(m_files.size());
+    const int row = currentIndex().isValid() ? currentIndex().row() : 0;
+    selectFile(m_files.value(((row + delta) % n + n) % n));
+    return true;
+}
+
+bool ThumbnailStrip::busy() const
+{
+    return m_watcher && m_watcher->isRunning();
+}
+
+void ThumbnailStrip::cancel()
+{
+    if (!m_watcher)
+        return;
+    // The pool threads finish their current file; the watcher deletes itself once they are done.
+    const bool wasRunning = !m_watcher->isFinished();
+    m_watcher->disconnect(this);
+    m_watcher->cancel();
+    if (m_watcher->isFinished())
+        m_watcher->deleteLater();
+    else
+        connect(m_watcher, &QFutureWatcherBase::finished, m_watcher, &QObject::deleteLater);
+    m_watcher = nullptr;
+    if (wasRunning)
+        Q_EMIT progress(0, 0);
+}
+
+void ThumbnailStrip::startThumbnails()
+{
+    if (m_files.isEmpty())
+        return;
+    m_watcher = new QFutureWatcher<QImage>(this);
+    QFutureWatcher<QImage>* watcher = m_watcher;
+    const int total = static_cast<int>(m_files.size());
+    connect(watcher, &QFutureWatcherBase::resultReadyAt, this, [this, watcher](int i) {
+        const QImage image = watcher->resultAt(i);
+        if (QStandardItem* item = m_model->item(i))
+            item->setIcon(image.isNull() ? style()->standardIcon(QStyle::SP_MessageBoxWarning)
+                                         : QIcon(QPixmap::fromImage(image)));
+    });
+    connect(watcher, &QFutureWatcherBase::progressValueChanged, this,
+            [this, total](int done) { Q_EMIT progress(done, total); });
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, total] {
+        if (m_watcher == watcher) {
+            m_watcher = nullptr;
+            watcher->deleteLater();
+            Q_EMIT progress(total, total);
+        }
+    });
+    watcher->setFuture(QtConcurrent::mapped(m_pool, m_files, makeThumbnail));
+    Q_EMIT progress(0, total);
+}
+
+} // namespace lens
