@@ -17,14 +17,15 @@ class TestClassifier : public QObject {
     Q_OBJECT
 
 private:
-    std::map<QString, std::unique_ptr<Classifier>> m_classifiers;
+    std::map<std::pair<QString, bool>, std::unique_ptr<Classifier>> m_classifiers;
 
-    Classifier* classifierFor(const QString& arch)
+    Classifier* classifierFor(const QString& arch, bool fast)
     {
-        auto& slot = m_classifiers[arch];
+        auto& slot = m_classifiers[{arch, fast}];
         if (!slot) {
             ClassifierOptions options;
             options.weights = test::referencePath(test::reference()["checkpoints"][arch].toString());
+            options.fast = fast;
             auto created = Classifier::create(options);
             if (!created.ok())
                 qWarning("%s", created.message().c_str());
@@ -40,14 +41,18 @@ private Q_SLOTS:
         QTest::addColumn<QString>("arch");
         QTest::addColumn<QString>("photo");
         QTest::addColumn<QString>("preset");
+        QTest::addColumn<bool>("fast");
         const QJsonObject photos = test::reference()["photos"].toObject();
         int rows = 0;
         for (auto it = photos.begin(); it != photos.end(); ++it) {
             for (const char* preset : {"v1", "v2"}) {
                 const QJsonObject logits = it.value()[QString(preset)]["logits"].toObject();
-                for (auto arch = logits.begin(); arch != logits.end(); ++arch, ++rows)
-                    QTest::newRow(qPrintable(arch.key() + " " + it.key() + " " + preset))
-                        << arch.key() << it.key() << QString(preset);
+                for (auto arch = logits.begin(); arch != logits.end(); ++arch, ++rows) {
+                    for (bool fast : {false, true})
+                        QTest::newRow(
+                            qPrintable(arch.key() + " " + it.key() + " " + preset + (fast ? " fast" : "")))
+                            << arch.key() << it.key() << QString(preset) << fast;
+                }
             }
         }
         QVERIFY(rows >= 20);
@@ -58,9 +63,11 @@ private Q_SLOTS:
         QFETCH(QString, arch);
         QFETCH(QString, photo);
         QFETCH(QString, preset);
+        QFETCH(bool, fast);
         const QJsonObject ref = test::reference()["photos"][photo][preset].toObject();
-        Classifier* classifier = classifierFor(arch);
+        Classifier* classifier = classifierFor(arch, fast);
         QVERIFY(classifier);
+        QCOMPARE(classifier->engineName() != "plain", fast);
         QCOMPARE(QString::fromStdString(classifier->architecture().name), arch);
 
         auto image = decodeImage(QDir(test::dataDir()).filePath(photo).toStdString());

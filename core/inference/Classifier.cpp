@@ -1,13 +1,16 @@
 #include "inference/Classifier.h"
 
 #include "checkpoint/Checkpoint.h"
+#include "inference/FusedResNet.h"
 #include "labels/Labels.h"
 #include "model/ResNet.h"
 #include "model/StateDictLoader.h"
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <numeric>
+#include <optional>
 #include <torch/torch.h>
 
 namespace lens {
@@ -50,6 +53,7 @@ struct Classifier::Impl {
     std::vector<std::string> fixes;
     std::string weightsPath;
     LoadReport report;
+    std::optional<FusedResNet> fused;
 };
 
 Classifier::Classifier(std::unique_ptr<Impl> impl)
@@ -97,6 +101,14 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
                                   + " tensors to float32");
         impl->model->eval();
         impl->model->to(impl->device);
+        if (options.fast && impl->device.is_cpu()) {
+            std::map<std::string, at::Tensor> state;
+            for (const auto& item : impl->model->named_parameters())
+                state.emplace(item.key(), item.value());
+            for (const auto& item : impl->model->named_buffers())
+                state.emplace(item.key(), item.value());
+            impl->fused.emplace(*spec, state, /*useOneDnn=*/true);
+        }
     } catch (const c10::Error& e) {
         return Error {options.weights + ": " + e.what_without_backtrace()};
     }
@@ -120,7 +132,10 @@ Result<std::vector<Classification>> Classifier::classify(const float* chw, int b
         c10::InferenceMode inferenceMode;
         torch::Tensor input
             = torch::from_blob(const_cast<float*>(chw), {batch, 3, size, size}, torch::kFloat32);
-        torch::Tensor logits = m_impl->model->forward(input.to(m_impl->device)).to(torch::kCPU).contiguous();
+        torch::Tensor logits = m_impl->fused
+            ? m_impl->fused->forward(input)
+            : m_impl->model->forward(input.to(m_impl->device)).to(torch::kCPU).contiguous();
+        logits = logits.contiguous();
         std::vector<Classification> results(batch);
         const int classes = static_cast<int>(logits.size(1));
         for (int i = 0; i < batch; ++i) {
@@ -149,6 +164,12 @@ const std::string& Classifier::weightsPath() const
 std::string Classifier::deviceName() const
 {
     return m_impl->device.str();
+}
+std::string Classifier::engineName() const
+{
+    if (!m_impl->fused)
+        return "plain";
+    return m_impl->fused->usesOneDnn() ? "oneDNN, BatchNorm folded" : "BatchNorm folded";
 }
 const std::vector<std::string>& Classifier::fixes() const
 {

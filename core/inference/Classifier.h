@@ -25,6 +25,9 @@ struct ClassifierOptions {
     std::string device = "cpu";
     /// Strict refuses a checkpoint unless every key matches; Partial loads what matches (see loadReport()).
     LoadMode loadMode = LoadMode::Strict;
+    /// On the CPU, fold BatchNorm into the convolutions and run them with prepacked oneDNN weights. The
+    /// logits equal the plain path's up to float rounding (tested against torchvision).
+    bool fast = true;
     /// Class names; empty = names stored in the checkpoint, else ImageNet's for 1000 classes, else "class i".
     std::vector<std::string> labels;
 };
@@ -60,6 +63,8 @@ public:
     const std::vector<std::string>& labels() const;
     const std::string& weightsPath() const;
     std::string deviceName() const;
+    /// "oneDNN, BatchNorm folded", "BatchNorm folded" or "plain": which inference path is in use.
+    std::string engineName() const;
     /// What was done to load the checkpoint ("removed prefix 'module.'", ...).
     const std::vector<std::string>& fixes() const;
     /// Every key of the checkpoint and the model, by status.
