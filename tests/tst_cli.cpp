@@ -17,9 +17,11 @@ struct Run {
     QByteArray err;
 };
 
-Run runCli(const QStringList& arguments)
+Run runCli(const QStringList& arguments,
+           const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment())
 {
     QProcess process;
+    process.setProcessEnvironment(environment);
     process.start(qEnvironmentVariable("LENS_CLI"), arguments);
     if (!process.waitForFinished(300000))
         qFatal("resnet-lens-cli did not finish");
@@ -152,6 +154,37 @@ private Q_SLOTS:
         const QJsonObject error = QJsonDocument::fromJson(lines[1]).object();
         QCOMPARE(error["path"].toString(), ref("bad/truncated.jpg"));
         QVERIFY(error["error"].toString().contains("truncated"));
+    }
+
+    void warnsAboutSlowRuntime_data()
+    {
+        QTest::addColumn<QString>("variable");
+        QTest::addColumn<QString>("value");
+        QTest::addColumn<QString>("warning");
+        QTest::newRow("one thread") << "OMP_NUM_THREADS"
+                                    << "1"
+                                    << "1 thread";
+        // Debian's reference BLAS sits beside the alternatives; putting it first on the search path is what
+        // a machine without OpenBLAS looks like.
+        QTest::newRow("reference BLAS") << "LD_LIBRARY_PATH"
+                                        << "/usr/lib/x86_64-linux-gnu/blas"
+                                        << "reference BLAS";
+    }
+
+    void warnsAboutSlowRuntime()
+    {
+        QFETCH(QString, variable);
+        QFETCH(QString, value);
+        QFETCH(QString, warning);
+        if (variable == "LD_LIBRARY_PATH" && !QFileInfo::exists(value + "/libblas.so.3"))
+            QSKIP("the reference BLAS is not installed here");
+        const QStringList arguments = {"classify", "--weights", ref("resnet18.pth"), data("rocket.jpg")};
+        QVERIFY2(!runCli(arguments).err.contains("warning"), "warns on a well set-up machine");
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert(variable, value);
+        const Run run = runCli(arguments, environment);
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.err.contains(warning.toUtf8()), run.err.constData());
     }
 
     void usageErrors_data()

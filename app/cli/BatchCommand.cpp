@@ -4,6 +4,7 @@
 #include "cli/Commands.h"
 #include "cli/WeightsOption.h"
 #include "inference/Classifier.h"
+#include "inference/RuntimeCheck.h"
 
 #include <chrono>
 #include <cstdio>
@@ -143,6 +144,10 @@ int batchCommand(const std::vector<std::string>& words)
     }
 
     const bool quiet = args.flag("--quiet");
+    if (!quiet) {
+        for (const auto& warning : runtimeWarnings())
+            printError("warning: " + warning);
+    }
     ProgressLine line;
     BatchProgressCallback progress;
     if (!quiet && ::isatty(STDERR_FILENO))

@@ -3,6 +3,7 @@
 #include "cli/WeightsOption.h"
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
+#include "inference/RuntimeCheck.h"
 #include "io/ResultFormat.h"
 #include "labels/Labels.h"
 #include "preprocess/Preprocess.h"
@@ -86,6 +87,8 @@ int classifyCommand(const std::vector<std::string>& words)
         printError(classifier.message());
         return Failure;
     }
+    for (const auto& warning : runtimeWarnings())
+        printError("warning: " + warning);
 
     const bool asJson = args.flag("--json");
     int failures = 0;

@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <map>
 #include <numeric>
 #include <optional>
+#include <thread>
 #include <torch/torch.h>
 
 namespace lens {
@@ -80,6 +82,12 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
         if (auto detected = detectArchitecture(shapes))
             spec->numClasses = detected->numClasses;
     }
+
+    if (options.threads > 0)
+        at::set_num_threads(options.threads);
+    else if (!std::getenv("OMP_NUM_THREADS")
+             && at::get_num_threads() < static_cast<int>(std::thread::hardware_concurrency()))
+        at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
 
     auto impl = std::make_unique<Impl>();
     impl->weightsPath = options.weights;

@@ -28,6 +28,9 @@ struct ClassifierOptions {
     /// On the CPU, fold BatchNorm into the convolutions and run them with prepacked oneDNN weights. The
     /// logits equal the plain path's up to float rounding (tested against torchvision).
     bool fast = true;
+    /// Intra-op threads for LibTorch; 0 = every core, unless OMP_NUM_THREADS says otherwise. (LibTorch's own
+    /// default counts physical cores and can pick 1 on virtual machines.) The setting is process-wide.
+    int threads = 0;
     /// Class names; empty = names stored in the checkpoint, else ImageNet's for 1000 classes, else "class i".
     std::vector<std::string> labels;
 };

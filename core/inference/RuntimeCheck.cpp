@@ -1,0 +1,47 @@
+#include "inference/RuntimeCheck.h"
+
+#include <ATen/Parallel.h>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+namespace lens {
+
+std::string loadedBlasLibrary()
+{
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    while (std::getline(maps, line)) {
+        const auto slash = line.find('/');
+        if (slash == std::string::npos)
+            continue;
+        const std::string path = line.substr(slash);
+        const std::string name = std::filesystem::path(path).filename().string();
+        // LibTorch calls BLAS through libblas.so.3, whichever implementation that name resolves to (Debian's
+        // alternatives); an OpenBLAS loaded beside it, e.g. for LAPACK, does not serve those calls.
+        if (name.rfind("libblas.so", 0) == 0) {
+            std::error_code error;
+            const auto resolved = std::filesystem::canonical(path, error);
+            return error ? path : resolved.string();
+        }
+    }
+    return {};
+}
+
+std::vector<std::string> runtimeWarnings()
+{
+    std::vector<std::string> warnings;
+    const std::string blas = loadedBlasLibrary();
+    // Debian's alternatives: /usr/lib/<triplet>/blas/libblas.so.3 is the reference (netlib) implementation.
+    if (!blas.empty() && blas.find("openblas") == std::string::npos && blas.find("mkl") == std::string::npos
+        && blas.find("blis") == std::string::npos)
+        warnings.push_back("LibTorch is using the reference BLAS (" + blas
+                           + "), which is about 10 times slower; install libopenblas0-pthread");
+    const unsigned cores = std::thread::hardware_concurrency();
+    if (at::get_num_threads() == 1 && cores > 1)
+        warnings.push_back("LibTorch runs on 1 thread although this machine has " + std::to_string(cores)
+                           + " cores (is OMP_NUM_THREADS=1 set?)");
+    return warnings;
+}
+
+} // namespace lens
