@@ -67,19 +67,14 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     ShapeList shapes;
     for (const auto& [name, tensor] : checkpoint->tensors)
         shapes.push_back({name, tensor.sizes().vec()});
-    Result<ResNetSpec> spec
-        = options.arch.empty() ? detectArchitecture(shapes) : architectureByName(options.arch);
+    std::vector<std::string> fixes = checkpoint->fixes;
+    auto spec = resolveArchitecture(shapes, options.arch, fixes);
     if (!spec)
         return Error {options.weights + ": " + spec.message()};
-    if (!options.arch.empty()) {
-        // An explicit architecture keeps the checkpoint's class count.
-        if (auto detected = detectArchitecture(shapes))
-            spec->numClasses = detected->numClasses;
-    }
 
     auto impl = std::make_unique<Impl>();
     impl->weightsPath = options.weights;
-    impl->fixes = checkpoint->fixes;
+    impl->fixes = fixes;
     try {
         torch::Device device(options.device);
         if (device.is_cuda() && !torch::cuda::is_available())
@@ -93,8 +88,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
             return report.error();
         impl->report = *report;
         if (!report->converted.empty())
-            impl->fixes.push_back("converted " + std::to_string(report->converted.size())
-                                  + " tensors to float32");
+            impl->fixes.push_back(describeConversion(checkpoint->tensors, report->converted));
         impl->model->eval();
         impl->model->to(impl->device);
     } catch (const c10::Error& e) {
