@@ -85,6 +85,10 @@ int classifyCommand(const std::vector<std::string>& words)
     }
 
     const bool asJson = args.flag("--json");
+    if (!asJson) {
+        for (const auto& fix : (*classifier)->fixes())
+            std::cerr << "resnet-lens-cli: note: " << fix << "\n";
+    }
     int failures = 0;
     for (const auto& path : args.positionals()) {
         auto image = decodeImage(path);

@@ -13,6 +13,7 @@ enum ExitCode { Success = 0, Usage = 1, Failure = 2, Partial = 3 };
 int classifyCommand(const std::vector<std::string>& words);
 int preprocessCommand(const std::vector<std::string>& words);
 int batchCommand(const std::vector<std::string>& words);
+int inspectCommand(const std::vector<std::string>& words);
 
 /// Prints "resnet-lens-cli: <message>" on stderr.
 void printError(const std::string& message);
