@@ -14,8 +14,9 @@ namespace lens::cli {
 
 namespace {
 
-const char* kInspectUsage = "usage: resnet-lens-cli inspect CHECKPOINT [--arch A] [--strict|--partial] [--json] "
-                            "[--against OTHER] [--labels FILE]";
+const char* kInspectUsage
+    = "usage: resnet-lens-cli inspect CHECKPOINT [--arch A] [--strict|--partial] [--json] "
+      "[--against OTHER] [--labels FILE]";
 
 std::string withCommas(std::int64_t value)
 {
@@ -165,10 +166,11 @@ void printHuman(const Inspection& inspection, const Comparison* comparison)
                   << withCommas(inspection.parameterCount) << " parameters\n";
     else
         std::cout << "  architecture:  not found (" << inspection.problem << ")\n";
-    std::cout << "  tensors:       " << inspection.tensors.size() << ", " << withCommas(inspection.totalElements)
-              << " elements\n";
+    std::cout << "  tensors:       " << inspection.tensors.size() << ", "
+              << withCommas(inspection.totalElements) << " elements\n";
     if (!inspection.labelSource.empty())
-        std::cout << "  class names:   " << inspection.labelSource << " (" << inspection.labels.size() << ")\n";
+        std::cout << "  class names:   " << inspection.labelSource << " (" << inspection.labels.size()
+                  << ")\n";
     for (const auto& fix : inspection.fixes)
         std::cout << "  fixed:         " << fix << "\n";
     for (const auto& warning : inspection.warnings)
@@ -178,24 +180,24 @@ void printHuman(const Inspection& inspection, const Comparison* comparison)
     printList("missing", inspection.report.missing);
     printList("unexpected", inspection.report.unexpected);
     for (const auto& m : inspection.report.mismatched)
-        std::cout << "  shape mismatch: " << m.key << " model " << shapeToString(m.expected) << ", checkpoint "
-                  << shapeToString(m.actual) << "\n";
+        std::cout << "  shape mismatch: " << m.key << " model " << shapeToString(m.expected)
+                  << ", checkpoint " << shapeToString(m.actual) << "\n";
 
     std::size_t nameWidth = 4;
     for (const auto& t : inspection.tensors)
         nameWidth = std::max(nameWidth, t.name.size());
     char line[512];
     std::snprintf(line, sizeof line, "\n%-*s  %-18s %-8s %10s %12s %12s %12s %12s %5s %5s\n",
-                  static_cast<int>(nameWidth), "name", "shape", "dtype", "elements", "min", "max", "mean", "std",
-                  "nan", "inf");
+                  static_cast<int>(nameWidth), "name", "shape", "dtype", "elements", "min", "max", "mean",
+                  "std", "nan", "inf");
     std::cout << line;
     for (const auto& t : inspection.tensors) {
         const auto stat = [&](double v) { return t.hasStats ? number(v) : std::string("-"); };
         std::snprintf(line, sizeof line, "%-*s  %-18s %-8s %10lld %12s %12s %12s %12s %5lld %5lld\n",
-                      static_cast<int>(nameWidth), t.name.c_str(), shapeToString(t.shape).c_str(), t.dtype.c_str(),
-                      static_cast<long long>(t.numel), stat(t.min).c_str(), stat(t.max).c_str(),
-                      stat(t.mean).c_str(), stat(t.std).c_str(), static_cast<long long>(t.nanCount),
-                      static_cast<long long>(t.infCount));
+                      static_cast<int>(nameWidth), t.name.c_str(), shapeToString(t.shape).c_str(),
+                      t.dtype.c_str(), static_cast<long long>(t.numel), stat(t.min).c_str(),
+                      stat(t.max).c_str(), stat(t.mean).c_str(), stat(t.std).c_str(),
+                      static_cast<long long>(t.nanCount), static_cast<long long>(t.infCount));
         std::cout << line;
     }
 

@@ -180,8 +180,8 @@ public:
 
         const std::size_t dims = ref.sizes.size();
         if (ref.strides.size() != dims)
-            return Error {"tensor has " + std::to_string(dims) + " sizes but " + std::to_string(ref.strides.size())
-                          + " strides"};
+            return Error {"tensor has " + std::to_string(dims) + " sizes but "
+                          + std::to_string(ref.strides.size()) + " strides"};
         // The last element a view touches must lie inside its storage.
         std::int64_t last = ref.storageOffset;
         bool empty = false;
@@ -318,7 +318,8 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
     if (const auto* byteorder = zip->find(prefix + "byteorder")) {
         auto order = zip->read(*byteorder);
         if (order && *order != "little")
-            return Error {path + ": stores tensors in '" + *order + "' byte order; only little-endian is supported"};
+            return Error {path + ": stores tensors in '" + *order
+                          + "' byte order; only little-endian is supported"};
     }
 
     auto bytes = zip->read(*pickle);
@@ -403,9 +404,11 @@ Result<Checkpoint> readSafeTensors(const std::string& path)
     checkpoint.format = "safetensors";
     try {
         for (const auto& entry : header->tensors) {
-            at::Tensor tensor = torch::empty(entry.shape, torch::TensorOptions().dtype(safeTensorsType(entry.dtype)));
+            at::Tensor tensor
+                = torch::empty(entry.shape, torch::TensorOptions().dtype(safeTensorsType(entry.dtype)));
             // parseSafeTensorsHeader() checked end - begin == numel * elementSize and end <= file size.
-            std::memcpy(tensor.data_ptr(), file->data() + entry.begin, static_cast<std::size_t>(entry.end - entry.begin));
+            std::memcpy(tensor.data_ptr(), file->data() + entry.begin,
+                        static_cast<std::size_t>(entry.end - entry.begin));
             checkpoint.tensors.push_back({entry.name, tensor});
         }
     } catch (const c10::Error& e) {
@@ -444,7 +447,8 @@ Result<Checkpoint> readCheckpoint(const std::string& path)
     // 512 bytes: enough for the tar header's "ustar" magic at byte 257.
     char head[512] = {};
     std::ifstream in(path, std::ios::binary);
-    if (!in.read(head, static_cast<std::streamsize>(std::min<std::uintmax_t>(size, sizeof head))) && !in.eof())
+    if (!in.read(head, static_cast<std::streamsize>(std::min<std::uintmax_t>(size, sizeof head)))
+        && !in.eof())
         return Error {path + ": cannot read"};
     const auto headSize = static_cast<std::size_t>(std::min<std::uintmax_t>(size, sizeof head));
 
@@ -455,11 +459,13 @@ Result<Checkpoint> readCheckpoint(const std::string& path)
     if (looksLikeSafeTensors(head, headSize, size))
         return readSafeTensors(path);
     if (headSize >= 262 && std::memcmp(head + 257, "ustar", 5) == 0)
-        return Error {path
-                      + ": is a tar archive, the format of torch.save before PyTorch 0.1.10, which is not "
-                        "supported; load it with an old PyTorch and save the state dict again with a recent one"};
-    return Error {path + ": is not a PyTorch checkpoint (not a torch.save zip, legacy torch.save, safetensors "
-                         "or TorchScript file)"};
+        return Error {
+            path
+            + ": is a tar archive, the format of torch.save before PyTorch 0.1.10, which is not "
+              "supported; load it with an old PyTorch and save the state dict again with a recent one"};
+    return Error {path
+                  + ": is not a PyTorch checkpoint (not a torch.save zip, legacy torch.save, safetensors "
+                    "or TorchScript file)"};
 }
 
 } // namespace lens

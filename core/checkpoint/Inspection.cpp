@@ -54,8 +54,8 @@ TensorSummary summarize(const NamedTensor& named)
         summary.nanCount = values.isnan().sum().item<std::int64_t>();
         summary.infCount = values.isinf().sum().item<std::int64_t>();
     }
-    const at::Tensor finite = summary.nanCount + summary.infCount > 0 ? values.masked_select(values.isfinite())
-                                                                       : values;
+    const at::Tensor finite
+        = summary.nanCount + summary.infCount > 0 ? values.masked_select(values.isfinite()) : values;
     if (finite.numel() == 0)
         return summary;
     summary.hasStats = true;

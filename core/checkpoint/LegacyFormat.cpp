@@ -54,9 +54,11 @@ bool looksLikeLegacy(const char* head, std::size_t headSize)
         && std::memcmp(head + 4, kMagic, 10) == 0;
 }
 
-Result<LegacyContainer> parseLegacyContainer(const char* data, std::size_t size, const std::string& displayName)
+Result<LegacyContainer> parseLegacyContainer(const char* data, std::size_t size,
+                                             const std::string& displayName)
 {
-    const auto fail = [&](const std::string& what) { return Error {displayName + ": legacy format: " + what}; };
+    const auto fail
+        = [&](const std::string& what) { return Error {displayName + ": legacy format: " + what}; };
     std::size_t offset = 0;
     const auto next = [&](UnpickleOptions::Persistence persistence) {
         UnpickleOptions options;
@@ -116,10 +118,11 @@ Result<LegacyContainer> parseLegacyContainer(const char* data, std::size_t size,
             return fail("storage '" + key->text + "' is listed twice");
         const auto elementSize = storageElementSize(ref->second->dtype);
         if (!elementSize)
-            return fail("storage '" + key->text + "' has the unsupported type '" + ref->second->dtype + "Storage'");
+            return fail("storage '" + key->text + "' has the unsupported type '" + ref->second->dtype
+                        + "Storage'");
         if (size - offset < 8)
-            return fail("the file is truncated: it ends before the size of storage '" + key->text + "' (at byte "
-                        + std::to_string(offset) + ")");
+            return fail("the file is truncated: it ends before the size of storage '" + key->text
+                        + "' (at byte " + std::to_string(offset) + ")");
         std::int64_t numel = 0;
         std::memcpy(&numel, data + offset, 8); // little-endian hosts only (checked in sys_info above)
         offset += 8;

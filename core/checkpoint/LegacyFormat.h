@@ -38,6 +38,7 @@ std::optional<std::size_t> storageElementSize(const std::string& dtype);
 bool looksLikeLegacy(const char* head, std::size_t headSize);
 
 /// Walks the whole file in memory (`data`, `size` bytes). Errors name `displayName` and say what is wrong.
-Result<LegacyContainer> parseLegacyContainer(const char* data, std::size_t size, const std::string& displayName);
+Result<LegacyContainer> parseLegacyContainer(const char* data, std::size_t size,
+                                             const std::string& displayName);
 
 } // namespace lens

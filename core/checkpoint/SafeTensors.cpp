@@ -22,8 +22,8 @@ std::uint64_t readLe64(const char* p)
 std::size_t safeTensorsElementSize(const std::string& dtype)
 {
     static const std::pair<const char*, std::size_t> sizes[] = {
-        {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8}, {"I32", 4},
-        {"I16", 2}, {"I8", 1},  {"U8", 1},  {"BOOL", 1},
+        {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},
+        {"I32", 4}, {"I16", 2}, {"I8", 1},  {"U8", 1},   {"BOOL", 1},
     };
     for (const auto& [name, size] : sizes) {
         if (dtype == name)
@@ -99,7 +99,8 @@ Result<SafeTensorsHeader> parseSafeTensorsHeader(const char* data, std::size_t s
             if (dim.kind != JsonKind::Number || !dim.isInteger || dim.integer < 0)
                 return bad("shape has a size that is not a non-negative integer");
             entry.shape.push_back(dim.integer);
-            overflow = overflow || __builtin_mul_overflow(numel, static_cast<std::uint64_t>(dim.integer), &numel);
+            overflow
+                = overflow || __builtin_mul_overflow(numel, static_cast<std::uint64_t>(dim.integer), &numel);
         }
         std::uint64_t bytes = 0;
         overflow = overflow || __builtin_mul_overflow(numel, static_cast<std::uint64_t>(elementSize), &bytes);
@@ -112,12 +113,14 @@ Result<SafeTensorsHeader> parseSafeTensorsHeader(const char* data, std::size_t s
         const auto begin = static_cast<std::uint64_t>(offsets->items[0].integer);
         const auto end = static_cast<std::uint64_t>(offsets->items[1].integer);
         if (begin > end)
-            return bad("data_offsets begin " + std::to_string(begin) + " is after end " + std::to_string(end));
+            return bad("data_offsets begin " + std::to_string(begin) + " is after end "
+                       + std::to_string(end));
         if (end > dataSize)
             return bad("data [" + std::to_string(begin) + ", " + std::to_string(end)
                        + ") reaches past the end of the file (" + std::to_string(dataSize) + " data bytes)");
         if (overflow || bytes != end - begin)
-            return bad("shape and dtype need " + (overflow ? std::string("more than 2^64") : std::to_string(bytes))
+            return bad("shape and dtype need "
+                       + (overflow ? std::string("more than 2^64") : std::to_string(bytes))
                        + " bytes but data_offsets span " + std::to_string(end - begin));
         entry.begin = header.dataStart + begin;
         entry.end = header.dataStart + end;

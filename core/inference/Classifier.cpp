@@ -149,4 +149,9 @@ const std::vector<std::string>& Classifier::fixes() const
     return m_impl->fixes;
 }
 
+const LoadReport& Classifier::loadReport() const
+{
+    return m_impl->report;
+}
+
 } // namespace lens

@@ -50,7 +50,8 @@ private:
     void skipSpace()
     {
         while (m_pos < m_text.size()
-               && (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r'))
+               && (m_text[m_pos] == ' ' || m_text[m_pos] == '\t' || m_text[m_pos] == '\n'
+                   || m_text[m_pos] == '\r'))
             ++m_pos;
     }
 

@@ -15,7 +15,7 @@ Result<MappedFile> MappedFile::open(const std::string& path)
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
         return Error {path + ": cannot open (" + std::strerror(errno) + ")"};
-    struct stat info {};
+    struct stat info { };
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         ::close(fd);
         return Error {path + ": not a regular file"};

@@ -83,7 +83,8 @@ Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<Nam
     return report;
 }
 
-std::string describeConversion(const std::vector<NamedTensor>& tensors, const std::vector<std::string>& converted)
+std::string describeConversion(const std::vector<NamedTensor>& tensors,
+                               const std::vector<std::string>& converted)
 {
     std::set<std::string> keys(converted.begin(), converted.end());
     std::set<std::string> from;
@@ -94,7 +95,8 @@ std::string describeConversion(const std::vector<NamedTensor>& tensors, const st
     std::string types;
     for (const auto& type : from)
         types += (types.empty() ? "" : "/") + type;
-    return "converted " + std::to_string(converted.size()) + " tensors from " + types + " to Float (the model's dtype)";
+    return "converted " + std::to_string(converted.size()) + " tensors from " + types
+        + " to Float (the model's dtype)";
 }
 
 } // namespace lens

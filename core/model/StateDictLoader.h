@@ -21,6 +21,7 @@ Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<Nam
                                  LoadMode mode, const std::string& sourceName);
 
 /// "converted 122 tensors from float16 to float32": the fix to report for `converted` keys of `tensors`.
-std::string describeConversion(const std::vector<NamedTensor>& tensors, const std::vector<std::string>& converted);
+std::string describeConversion(const std::vector<NamedTensor>& tensors,
+                               const std::vector<std::string>& converted);
 
 } // namespace lens
