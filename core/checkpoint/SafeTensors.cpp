@@ -66,7 +66,9 @@ Result<SafeTensorsHeader> parseSafeTensorsHeader(const char* data, std::size_t s
     SafeTensorsHeader header;
     header.dataStart = 8 + length;
     const std::uint64_t dataSize = fileSize - header.dataStart;
-    for (const auto& [name, value] : json->members) {
+    for (const auto& member : json->members) {
+        const std::string& name = member.first;
+        const JsonValue& value = member.second;
         if (name == "__metadata__") {
             if (value.kind != JsonKind::Object)
                 return fail("__metadata__ is not an object");
