@@ -11,6 +11,9 @@ const char* kUsage = R"(usage: resnet-lens-cli COMMAND [OPTIONS]
 Commands:
   classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] [--device cpu|cuda] [--json] IMAGE...
       Top-k ImageNet predictions for each image. NAME: catalog weights such as resnet50.v2.
+  inspect CHECKPOINT [--arch A] [--strict|--partial] [--json] [--against OTHER] [--labels FILE]
+      Every tensor with its statistics, the architecture, the fixes applied and whether it loads
+      (exit 0 strictly, 3 only partially, 2 not at all); --against compares with another checkpoint.
   preprocess IMAGE -o OUT.npy [--preset v1|v2]
       Writes the exact float32 input tensor the model sees, shape (1, 3, 224, 224).
   batch DIR... -o OUT.csv|OUT.jsonl [--weights FILE] [--preset v1|v2] [--recursive] [--resume]
@@ -52,6 +55,8 @@ int main(int argc, char** argv)
             return classifyCommand(words);
         if (command == "preprocess")
             return preprocessCommand(words);
+        if (command == "inspect")
+            return inspectCommand(words);
         if (command == "batch")
             return batchCommand(words);
         if (command == "weights")

@@ -91,6 +91,10 @@ int classifyCommand(const std::vector<std::string>& words)
         printError("warning: " + warning);
 
     const bool asJson = args.flag("--json");
+    if (!asJson) {
+        for (const auto& fix : (*classifier)->fixes())
+            std::cerr << "resnet-lens-cli: note: " << fix << "\n";
+    }
     int failures = 0;
     for (const auto& path : args.positionals()) {
         auto image = decodeImage(path);

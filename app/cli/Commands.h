@@ -14,6 +14,7 @@ int classifyCommand(const std::vector<std::string>& words);
 int preprocessCommand(const std::vector<std::string>& words);
 int batchCommand(const std::vector<std::string>& words);
 int weightsCommand(const std::vector<std::string>& words);
+int inspectCommand(const std::vector<std::string>& words);
 
 /// Prints "resnet-lens-cli: <message>" on stderr.
 void printError(const std::string& message);

@@ -1,14 +1,20 @@
 #include "checkpoint/Checkpoint.h"
 
+#include "checkpoint/LegacyFormat.h"
 #include "checkpoint/Pickle.h"
+#include "checkpoint/SafeTensors.h"
 #include "checkpoint/ZipArchive.h"
+#include "io/JsonReader.h"
+#include "io/MappedFile.h"
 
 #include <cctype>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <optional>
+#include <torch/script.h>
 #include <torch/torch.h>
 
 namespace lens {
@@ -154,12 +160,13 @@ std::vector<std::string> labelsIn(const PickleValue* root)
     return labels;
 }
 
-// Reads storages from the zip on first use and views tensors into them, after checking every size.
+using StorageLoader = std::function<Result<at::Tensor>(const TensorRef&, c10::ScalarType)>;
+
+// Loads each storage once through `load` and views tensors into them, after checking every size.
 class TensorMaterializer {
 public:
-    TensorMaterializer(const ZipArchive& zip, std::string prefix)
-        : m_zip(zip)
-        , m_prefix(std::move(prefix))
+    explicit TensorMaterializer(StorageLoader load)
+        : m_load(std::move(load))
     { }
 
     Result<at::Tensor> tensor(const TensorRef& ref)
@@ -205,34 +212,86 @@ private:
                 return Error {"storage '" + ref.storageKey + "' is used with two different types"};
             return it->second;
         }
-        const std::string record = m_prefix + "data/" + ref.storageKey;
-        const ZipArchive::Entry* entry = m_zip.find(record);
-        if (!entry)
-            return Error {"the record '" + record + "' holding a tensor's data is missing"};
-        const auto elementSize = static_cast<std::uint64_t>(c10::elementSize(type));
-        const auto numel = static_cast<std::uint64_t>(ref.storageNumel);
-        if (ref.storageNumel < 0 || numel > entry->size / elementSize)
-            return Error {"storage '" + ref.storageKey + "' declares " + std::to_string(ref.storageNumel)
-                          + " elements but its record holds " + std::to_string(entry->size) + " bytes"};
-        at::Tensor storage = torch::empty({ref.storageNumel}, torch::TensorOptions().dtype(type));
-        if (numel * elementSize == entry->size) {
-            auto read = m_zip.readInto(*entry, storage.data_ptr());
-            if (!read)
-                return read.error();
-        } else {
-            auto bytes = m_zip.read(*entry);
-            if (!bytes)
-                return bytes.error();
-            std::memcpy(storage.data_ptr(), bytes->data(), numel * elementSize);
-        }
-        m_storages.emplace(ref.storageKey, storage);
+        auto storage = m_load(ref, type);
+        if (!storage)
+            return storage.error();
+        m_storages.emplace(ref.storageKey, *storage);
         return storage;
     }
 
-    const ZipArchive& m_zip;
-    std::string m_prefix;
+    StorageLoader m_load;
     std::map<std::string, at::Tensor> m_storages;
 };
+
+void stripPrefixes(Checkpoint& checkpoint)
+{
+    while (true) {
+        const std::string prefixToStrip = commonPrefix(checkpoint.tensors);
+        if (prefixToStrip.empty())
+            break;
+        for (auto& t : checkpoint.tensors)
+            t.name.erase(0, prefixToStrip.size());
+        checkpoint.fixes.push_back("removed the key prefix '" + prefixToStrip + "'");
+    }
+}
+
+// The common part of the pickle-based formats: find the state dict, read labels, materialise tensors.
+Result<Checkpoint> checkpointFromPickle(const std::string& path, const std::string& format,
+                                        const PickleDocument& document, StorageLoader load)
+{
+    Checkpoint checkpoint;
+    checkpoint.path = path;
+    checkpoint.format = format;
+    auto stateDict = findStateDict(path, &document.root(), checkpoint.fixes);
+    if (!stateDict)
+        return stateDict.error();
+    checkpoint.labels = labelsIn(&document.root());
+    if (auto global = firstNonDataGlobal(document))
+        checkpoint.warnings.push_back("the file also holds a Python object of type " + *global
+                                      + ", which Python would import when loading it; it was ignored");
+
+    TensorMaterializer materializer(std::move(load));
+    try {
+        for (const auto& [key, value] : (*stateDict)->entries) {
+            auto tensor = materializer.tensor(*value->tensor);
+            if (!tensor)
+                return Error {path + ": tensor '" + key->text + "': " + tensor.message()};
+            checkpoint.tensors.push_back({key->text, *tensor});
+        }
+    } catch (const c10::Error& e) {
+        return Error {path + ": " + e.what_without_backtrace()};
+    }
+    stripPrefixes(checkpoint);
+    return checkpoint;
+}
+
+// TorchScript archives hold compiled TorchScript code. torch::jit::load() never runs Python, but it does
+// compile the archive's TorchScript and may run methods such as __setstate__ while restoring objects, inside
+// LibTorch; LibTorch's own reader checks the archive. This is the one path where a file drives code beyond
+// this project's restricted readers; it is used only for archives that are TorchScript (code/ or
+// constants.pkl records), and only their parameters and buffers are kept.
+Result<Checkpoint> readTorchScript(const std::string& path)
+{
+    Checkpoint checkpoint;
+    checkpoint.path = path;
+    checkpoint.format = "TorchScript archive";
+    try {
+        torch::jit::Module module = torch::jit::load(path, torch::kCPU);
+        for (const auto& item : module.named_parameters(/*recurse=*/true))
+            checkpoint.tensors.push_back({item.name, item.value.detach().clone()});
+        for (const auto& item : module.named_buffers(/*recurse=*/true))
+            checkpoint.tensors.push_back({item.name, item.value.detach().clone()});
+    } catch (const c10::Error& e) {
+        return Error {path + ": cannot read the TorchScript archive: " + e.what_without_backtrace()};
+    } catch (const std::exception& e) {
+        return Error {path + ": cannot read the TorchScript archive: " + e.what()};
+    }
+    if (checkpoint.tensors.empty())
+        return Error {path + ": the TorchScript archive holds no parameters or buffers"};
+    checkpoint.fixes.push_back("parameters and buffers taken from a TorchScript module");
+    stripPrefixes(checkpoint);
+    return checkpoint;
+}
 
 Result<Checkpoint> readZipCheckpoint(const std::string& path)
 {
@@ -251,7 +310,7 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
             torchScript = true;
     }
     if (torchScript)
-        return Error {path + ": is a TorchScript archive, not a state dict saved with torch.save"};
+        return readTorchScript(path);
     if (!pickle)
         return Error {path + ": is a zip file but not a PyTorch checkpoint (it has no data.pkl record)"};
     const std::string prefix = pickle->name.substr(0, pickle->name.size() - std::string("data.pkl").size());
@@ -272,37 +331,100 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
     if (!document)
         return document.error();
 
+    const ZipArchive& archive = *zip;
+    auto load = [&archive, &prefix](const TensorRef& ref, c10::ScalarType type) -> Result<at::Tensor> {
+        const std::string record = prefix + "data/" + ref.storageKey;
+        const ZipArchive::Entry* entry = archive.find(record);
+        if (!entry)
+            return Error {"the record '" + record + "' holding a tensor's data is missing"};
+        const auto elementSize = static_cast<std::uint64_t>(c10::elementSize(type));
+        const auto numel = static_cast<std::uint64_t>(ref.storageNumel);
+        if (ref.storageNumel < 0 || numel > entry->size / elementSize)
+            return Error {"storage '" + ref.storageKey + "' declares " + std::to_string(ref.storageNumel)
+                          + " elements but its record holds " + std::to_string(entry->size) + " bytes"};
+        at::Tensor storage = torch::empty({ref.storageNumel}, torch::TensorOptions().dtype(type));
+        if (numel * elementSize == entry->size) {
+            auto read = archive.readInto(*entry, storage.data_ptr());
+            if (!read)
+                return read.error();
+        } else {
+            auto data = archive.read(*entry);
+            if (!data)
+                return data.error();
+            std::memcpy(storage.data_ptr(), data->data(), numel * elementSize);
+        }
+        return storage;
+    };
+    return checkpointFromPickle(path, "torch.save zip", *document, load);
+}
+
+Result<Checkpoint> readLegacyCheckpoint(const std::string& path)
+{
+    auto file = MappedFile::open(path);
+    if (!file)
+        return file.error();
+    auto container = parseLegacyContainer(file->data(), file->size(), path);
+    if (!container)
+        return container.error();
+    const MappedFile& mapped = *file;
+    const auto& storages = container->storages;
+    auto load = [&mapped, &storages](const TensorRef& ref, c10::ScalarType type) -> Result<at::Tensor> {
+        auto it = storages.find(ref.storageKey);
+        if (it == storages.end())
+            return Error {"the data of storage '" + ref.storageKey + "' is missing"};
+        // parseLegacyContainer() checked numel * elementSize against the file.
+        at::Tensor storage = torch::empty({it->second.numel}, torch::TensorOptions().dtype(type));
+        std::memcpy(storage.data_ptr(), mapped.data() + it->second.dataOffset,
+                    static_cast<std::size_t>(it->second.numel) * c10::elementSize(type));
+        return storage;
+    };
+    return checkpointFromPickle(path, "torch.save legacy (before PyTorch 1.6)", container->object, load);
+}
+
+c10::ScalarType safeTensorsType(const std::string& dtype)
+{
+    static const std::map<std::string, c10::ScalarType> types = {
+        {"F64", c10::kDouble}, {"F32", c10::kFloat}, {"F16", c10::kHalf},  {"BF16", c10::kBFloat16},
+        {"I64", c10::kLong},   {"I32", c10::kInt},   {"I16", c10::kShort}, {"I8", c10::kChar},
+        {"U8", c10::kByte},    {"BOOL", c10::kBool},
+    };
+    return types.at(dtype); // parseSafeTensorsHeader() accepts only these
+}
+
+Result<Checkpoint> readSafeTensors(const std::string& path)
+{
+    auto file = MappedFile::open(path);
+    if (!file)
+        return file.error();
+    auto header = parseSafeTensorsHeader(file->data(), file->size(), file->size(), path);
+    if (!header)
+        return header.error();
     Checkpoint checkpoint;
     checkpoint.path = path;
-    checkpoint.format = "torch.save zip";
-    auto stateDict = findStateDict(path, &document->root(), checkpoint.fixes);
-    if (!stateDict)
-        return stateDict.error();
-    checkpoint.labels = labelsIn(&document->root());
-    if (auto global = firstNonDataGlobal(*document))
-        checkpoint.warnings.push_back("the file also holds a Python object of type " + *global
-                                      + ", which Python would import when loading it; it was ignored");
-
-    TensorMaterializer materializer(*zip, prefix);
+    checkpoint.format = "safetensors";
     try {
-        for (const auto& [key, value] : (*stateDict)->entries) {
-            auto tensor = materializer.tensor(*value->tensor);
-            if (!tensor)
-                return Error {path + ": tensor '" + key->text + "': " + tensor.message()};
-            checkpoint.tensors.push_back({key->text, *tensor});
+        for (const auto& entry : header->tensors) {
+            at::Tensor tensor
+                = torch::empty(entry.shape, torch::TensorOptions().dtype(safeTensorsType(entry.dtype)));
+            // parseSafeTensorsHeader() checked end - begin == numel * elementSize and end <= file size.
+            std::memcpy(tensor.data_ptr(), file->data() + entry.begin,
+                        static_cast<std::size_t>(entry.end - entry.begin));
+            checkpoint.tensors.push_back({entry.name, tensor});
         }
     } catch (const c10::Error& e) {
         return Error {path + ": " + e.what_without_backtrace()};
     }
-
-    while (true) {
-        const std::string prefixToStrip = commonPrefix(checkpoint.tensors);
-        if (prefixToStrip.empty())
-            break;
-        for (auto& t : checkpoint.tensors)
-            t.name.erase(0, prefixToStrip.size());
-        checkpoint.fixes.push_back("removed the key prefix '" + prefixToStrip + "'");
+    for (const auto& [key, value] : header->metadata) {
+        if (key == "classes") {
+            // A JSON list of names, as some exporters store them.
+            auto names = parseJson(value);
+            if (names && names->kind == JsonKind::Array) {
+                for (const auto& item : names->items)
+                    checkpoint.labels.push_back(item.kind == JsonKind::String ? item.text : std::string());
+            }
+        }
     }
+    stripPrefixes(checkpoint);
     return checkpoint;
 }
 
@@ -322,7 +444,8 @@ Result<Checkpoint> readCheckpoint(const std::string& path)
     if (size == 0)
         return Error {path + ": is empty (0 bytes), not a checkpoint"};
 
-    char head[16] = {};
+    // 512 bytes: enough for the tar header's "ustar" magic at byte 257.
+    char head[512] = {};
     std::ifstream in(path, std::ios::binary);
     if (!in.read(head, static_cast<std::streamsize>(std::min<std::uintmax_t>(size, sizeof head)))
         && !in.eof())
@@ -331,12 +454,18 @@ Result<Checkpoint> readCheckpoint(const std::string& path)
 
     if (ZipArchive::looksLikeZip(head, headSize))
         return readZipCheckpoint(path);
-    if (headSize >= 4 && static_cast<unsigned char>(head[0]) == 0x80
-        && static_cast<unsigned char>(head[2]) == 0x8a && static_cast<unsigned char>(head[3]) == 0x0a)
-        return Error {path
-                      + ": is in the legacy format written before PyTorch 1.6, which is not supported yet; "
-                        "re-save it with a recent torch.save"};
-    return Error {path + ": is not a PyTorch checkpoint (not a torch.save zip file)"};
+    if (looksLikeLegacy(head, headSize))
+        return readLegacyCheckpoint(path);
+    if (looksLikeSafeTensors(head, headSize, size))
+        return readSafeTensors(path);
+    if (headSize >= 262 && std::memcmp(head + 257, "ustar", 5) == 0)
+        return Error {
+            path
+            + ": is a tar archive, the format of torch.save before PyTorch 0.1.10, which is not "
+              "supported; load it with an old PyTorch and save the state dict again with a recent one"};
+    return Error {path
+                  + ": is not a PyTorch checkpoint (not a torch.save zip, legacy torch.save, safetensors "
+                    "or TorchScript file)"};
 }
 
 } // namespace lens

@@ -1,9 +1,11 @@
 #pragma once
 
-// Reading checkpoint files into named tensors, with no Python: the file is sniffed, its pickle is read by
-// the restricted unpickler (nothing in a file is ever executed or imported), tensors are materialised from
-// the file's raw storages after every declared size has been checked against the file, and the weights are
-// unwrapped from common training-script containers. Includes LibTorch.
+// Reading checkpoint files into named tensors, with no Python: the file is sniffed (torch.save zip, legacy
+// torch.save, safetensors, TorchScript), its pickle is read by the restricted unpickler (nothing in a file is
+// ever executed or imported), tensors are materialised from the file's raw storages after every declared
+// size has been checked against the file, and the weights are unwrapped from common training-script
+// containers. TorchScript archives are the exception: they go through LibTorch's torch::jit::load (see
+// Checkpoint.cpp for the trust boundary). Includes LibTorch.
 
 #include "Result.h"
 

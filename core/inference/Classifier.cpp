@@ -73,15 +73,10 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     ShapeList shapes;
     for (const auto& [name, tensor] : checkpoint->tensors)
         shapes.push_back({name, tensor.sizes().vec()});
-    Result<ResNetSpec> spec
-        = options.arch.empty() ? detectArchitecture(shapes) : architectureByName(options.arch);
+    std::vector<std::string> fixes = checkpoint->fixes;
+    auto spec = resolveArchitecture(shapes, options.arch, fixes);
     if (!spec)
         return Error {options.weights + ": " + spec.message()};
-    if (!options.arch.empty()) {
-        // An explicit architecture keeps the checkpoint's class count.
-        if (auto detected = detectArchitecture(shapes))
-            spec->numClasses = detected->numClasses;
-    }
 
     if (options.threads > 0)
         at::set_num_threads(options.threads);
@@ -91,7 +86,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
 
     auto impl = std::make_unique<Impl>();
     impl->weightsPath = options.weights;
-    impl->fixes = checkpoint->fixes;
+    impl->fixes = fixes;
     try {
         torch::Device device(options.device);
         if (device.is_cuda() && !torch::cuda::is_available())
@@ -105,8 +100,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
             return report.error();
         impl->report = *report;
         if (!report->converted.empty())
-            impl->fixes.push_back("converted " + std::to_string(report->converted.size())
-                                  + " tensors to float32");
+            impl->fixes.push_back(describeConversion(checkpoint->tensors, report->converted));
         impl->model->eval();
         impl->model->to(impl->device);
         if (options.fast && impl->device.is_cpu()) {
@@ -183,6 +177,11 @@ const std::vector<std::string>& Classifier::fixes() const
 {
     return m_impl->fixes;
 }
+const LoadReport& Classifier::loadReport() const
+{
+    return m_impl->report;
+}
+
 const LoadReport& Classifier::loadReport() const
 {
     return m_impl->report;

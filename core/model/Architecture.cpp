@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 namespace lens {
 
@@ -156,6 +157,77 @@ Result<ResNetSpec> detectArchitecture(const ShapeList& shapes)
         }
     }
     return spec;
+}
+
+std::int64_t parameterCount(const ResNetSpec& spec)
+{
+    std::int64_t total = 0;
+    for (const auto& [key, shape] : expectedShapes(spec)) {
+        const auto dot = key.rfind('.');
+        const std::string leaf = key.substr(dot + 1);
+        if (leaf != "weight" && leaf != "bias")
+            continue; // running_mean, running_var, num_batches_tracked are buffers
+        std::int64_t numel = 1;
+        for (auto size : shape)
+            numel *= size;
+        total += numel;
+    }
+    return total;
+}
+
+Result<ResNetSpec> resolveArchitecture(const ShapeList& checkpoint, const std::string& name,
+                                       std::vector<std::string>& fixes)
+{
+    Result<ResNetSpec> spec = name.empty() ? detectArchitecture(checkpoint) : architectureByName(name);
+    if (!spec)
+        return spec;
+    if (!name.empty()) {
+        // An explicit architecture keeps the checkpoint's class count.
+        if (auto detected = detectArchitecture(checkpoint))
+            spec->numClasses = detected->numClasses;
+    }
+    if (spec->numClasses != 1000)
+        fixes.push_back("fc resized to " + std::to_string(spec->numClasses)
+                        + " classes, the size of the checkpoint's head");
+    return spec;
+}
+
+namespace {
+
+bool isOptionalKey(const std::string& key)
+{
+    static const std::string suffix = "num_batches_tracked";
+    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+} // namespace
+
+LoadReport matchStateDict(const ShapeList& model, const ShapeList& checkpoint)
+{
+    std::map<std::string, const Shape*> targets;
+    for (const auto& [key, shape] : model)
+        targets.emplace(key, &shape);
+    LoadReport report;
+    std::set<std::string> loadable;
+    std::set<std::string> mismatched;
+    for (const auto& [key, shape] : checkpoint) {
+        auto it = targets.find(key);
+        if (it == targets.end()) {
+            report.unexpected.push_back(key);
+        } else if (*it->second != shape) {
+            report.mismatched.push_back({key, *it->second, shape});
+            mismatched.insert(key);
+        } else {
+            loadable.insert(key);
+        }
+    }
+    for (const auto& [key, shape] : model) {
+        if (loadable.count(key))
+            report.matched.push_back(key);
+        else if (!isOptionalKey(key) && !mismatched.count(key))
+            report.missing.push_back(key);
+    }
+    return report;
 }
 
 } // namespace lens

@@ -5,6 +5,7 @@
 // checkpoint inspector before any tensor is materialised.
 
 #include "Result.h"
+#include "model/LoadReport.h"
 
 #include <array>
 #include <cstdint>
@@ -46,5 +47,18 @@ Result<ResNetSpec> detectArchitecture(const ShapeList& shapes);
 /// The state-dict keys and shapes a model of this spec has, in torchvision's order
 /// (including the BatchNorm buffers and num_batches_tracked).
 ShapeList expectedShapes(const ResNetSpec& spec);
+
+/// Number of learnable parameters of a model of this spec (torchvision's sum(p.numel())), without buffers.
+std::int64_t parameterCount(const ResNetSpec& spec);
+
+/// The architecture to build for a checkpoint: `name` when given (keeping the checkpoint's class count),
+/// else the detected one. When the head has N != 1000 classes, says so in `fixes` ("fc resized ...").
+Result<ResNetSpec> resolveArchitecture(const ShapeList& checkpoint, const std::string& name,
+                                       std::vector<std::string>& fixes);
+
+/// Matches a checkpoint's keys and shapes against a model's (both in their own order): matched, missing
+/// (num_batches_tracked is optional), unexpected and mismatched keys. `converted` is left empty. This is
+/// the single rule used both for loading and for inspection.
+LoadReport matchStateDict(const ShapeList& model, const ShapeList& checkpoint);
 
 } // namespace lens

@@ -1,18 +1,15 @@
 #include "model/StateDictLoader.h"
 
+#include "model/Architecture.h"
+
 #include <algorithm>
 #include <map>
+#include <set>
 #include <torch/nn/module.h>
 
 namespace lens {
 
 namespace {
-
-bool isOptional(const std::string& key)
-{
-    static const std::string suffix = "num_batches_tracked";
-    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 void appendList(std::string& out, const char* what, const std::vector<std::string>& keys)
 {
@@ -61,29 +58,16 @@ Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<Nam
         order.push_back(item.key());
     }
 
-    LoadReport report;
-    std::map<std::string, const at::Tensor*> toCopy;
+    ShapeList modelShapes;
+    for (const auto& key : order)
+        modelShapes.push_back({key, targets[key].sizes().vec()});
+    ShapeList checkpointShapes;
+    std::map<std::string, const at::Tensor*> sources;
     for (const auto& [name, tensor] : tensors) {
-        auto it = targets.find(name);
-        if (it == targets.end()) {
-            report.unexpected.push_back(name);
-            continue;
-        }
-        if (it->second.sizes() != tensor.sizes()) {
-            report.mismatched.push_back({name, it->second.sizes().vec(), tensor.sizes().vec()});
-            continue;
-        }
-        toCopy[name] = &tensor;
+        checkpointShapes.push_back({name, tensor.sizes().vec()});
+        sources.emplace(name, &tensor);
     }
-    for (const auto& key : order) {
-        if (toCopy.count(key)) {
-            report.matched.push_back(key);
-        } else if (!isOptional(key)
-                   && std::none_of(report.mismatched.begin(), report.mismatched.end(),
-                                   [&](const ShapeMismatch& m) { return m.key == key; })) {
-            report.missing.push_back(key);
-        }
-    }
+    LoadReport report = matchStateDict(modelShapes, checkpointShapes);
 
     if (mode == LoadMode::Strict && !report.complete())
         return Error {sourceName + ": does not match the model strictly:" + report.describeProblems()};
@@ -91,12 +75,28 @@ Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<Nam
     torch::NoGradGuard noGrad;
     for (const auto& key : report.matched) {
         at::Tensor& target = targets[key];
-        const at::Tensor& source = *toCopy[key];
+        const at::Tensor& source = *sources[key];
         if (source.scalar_type() != target.scalar_type())
             report.converted.push_back(key);
         target.copy_(source);
     }
     return report;
+}
+
+std::string describeConversion(const std::vector<NamedTensor>& tensors,
+                               const std::vector<std::string>& converted)
+{
+    std::set<std::string> keys(converted.begin(), converted.end());
+    std::set<std::string> from;
+    for (const auto& [name, tensor] : tensors) {
+        if (keys.count(name))
+            from.insert(std::string(c10::toString(tensor.scalar_type())));
+    }
+    std::string types;
+    for (const auto& type : from)
+        types += (types.empty() ? "" : "/") + type;
+    return "converted " + std::to_string(converted.size()) + " tensors from " + types
+        + " to Float (the model's dtype)";
 }
 
 } // namespace lens

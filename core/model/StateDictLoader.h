@@ -20,4 +20,8 @@ namespace lens {
 Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<NamedTensor>& tensors,
                                  LoadMode mode, const std::string& sourceName);
 
+/// "converted 122 tensors from float16 to float32": the fix to report for `converted` keys of `tensors`.
+std::string describeConversion(const std::vector<NamedTensor>& tensors,
+                               const std::vector<std::string>& converted);
+
 } // namespace lens

@@ -1,0 +1,49 @@
+#pragma once
+
+// A small, bounded JSON parser (RFC 8259) for untrusted input such as safetensors headers. No LibTorch, no
+// Qt: it is fuzzed on its own. Nesting depth and input size are bounded, so a hostile document cannot
+// exhaust the stack; numbers are kept both as double and, when integral and in range, as int64 so that
+// byte offsets up to 2^63 stay exact.
+//
+// Threading: parseJson() is reentrant; a JsonValue is a plain value.
+
+#include "Result.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace lens {
+
+enum class JsonKind { Null, Bool, Number, String, Array, Object };
+
+struct JsonValue {
+    JsonKind kind = JsonKind::Null;
+    bool boolean = false;
+    double number = 0.0;
+    /// Number only: true when the literal is an integer (no fraction or exponent) that fits in int64.
+    bool isInteger = false;
+    std::int64_t integer = 0;
+    std::string text; ///< String: UTF-8
+    std::vector<JsonValue> items; ///< Array
+    std::vector<std::pair<std::string, JsonValue>> members; ///< Object, in document order
+
+    /// Object only: the first member called `key`, or nullptr.
+    const JsonValue* find(std::string_view key) const;
+};
+
+struct JsonReadOptions {
+    /// Deepest nesting of arrays and objects accepted.
+    std::size_t maxDepth = 64;
+    /// Refuse an object that names the same key twice (safetensors requires unique tensor names).
+    bool rejectDuplicateKeys = true;
+};
+
+/// Parses one JSON document that must fill `text` (surrounding whitespace allowed). Errors say what and
+/// at which byte.
+Result<JsonValue> parseJson(std::string_view text, const JsonReadOptions& options = {});
+
+} // namespace lens
