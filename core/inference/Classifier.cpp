@@ -182,9 +182,4 @@ const LoadReport& Classifier::loadReport() const
     return m_impl->report;
 }
 
-const LoadReport& Classifier::loadReport() const
-{
-    return m_impl->report;
-}
-
 } // namespace lens

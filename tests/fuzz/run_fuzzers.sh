@@ -25,11 +25,13 @@ core=$root/core
 declare -A sources=(
     [fuzz_safetensors]="$core/checkpoint/SafeTensors.cpp $core/io/JsonReader.cpp"
     [fuzz_legacy]="$core/checkpoint/LegacyFormat.cpp $core/checkpoint/Pickle.cpp"
+    [fuzz_pickle]="$core/checkpoint/Pickle.cpp"
+    [fuzz_zip]="$core/checkpoint/ZipArchive.cpp $core/checkpoint/Pickle.cpp"
 )
-declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy)
+declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip)
 
 status=0
-for target in fuzz_safetensors fuzz_legacy; do
+for target in fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy; do
     echo "== $target: building"
     # shellcheck disable=SC2086
     "$cxx" "${flags[@]}" "$here/$target.cpp" ${sources[$target]} -o "$out/$target"
