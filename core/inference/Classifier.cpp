@@ -127,8 +127,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     return std::unique_ptr<Classifier>(new Classifier(std::move(impl)));
 }
 
-Result<std::vector<Classification>> Classifier::classify(const float* chw, int batch, int size,
-                                                         int topk) const
+Result<std::vector<float>> Classifier::logits(const float* chw, int batch, int size) const
 {
     try {
         c10::InferenceMode inferenceMode;
@@ -136,19 +135,28 @@ Result<std::vector<Classification>> Classifier::classify(const float* chw, int b
             = torch::from_blob(const_cast<float*>(chw), {batch, 3, size, size}, torch::kFloat32);
         torch::Tensor logits = m_impl->fused
             ? m_impl->fused->forward(input)
-            : m_impl->model->forward(input.to(m_impl->device)).to(torch::kCPU).contiguous();
+            : m_impl->model->forward(input.to(m_impl->device)).to(torch::kCPU);
         logits = logits.contiguous();
-        std::vector<Classification> results(batch);
-        const int classes = static_cast<int>(logits.size(1));
-        for (int i = 0; i < batch; ++i) {
-            const float* row = logits.data_ptr<float>() + static_cast<std::ptrdiff_t>(i) * classes;
-            results[i].logits.assign(row, row + classes);
-            results[i].top = topK(results[i].logits, topk, m_impl->labels);
-        }
-        return results;
+        return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     } catch (const c10::Error& e) {
         return Error {std::string("inference failed: ") + e.what_without_backtrace()};
     }
+}
+
+Result<std::vector<Classification>> Classifier::classify(const float* chw, int batch, int size,
+                                                         int topk) const
+{
+    auto all = logits(chw, batch, size);
+    if (!all)
+        return all.error();
+    std::vector<Classification> results(batch);
+    const std::size_t classes = all->size() / static_cast<std::size_t>(batch);
+    for (int i = 0; i < batch; ++i) {
+        const auto row = all->begin() + static_cast<std::ptrdiff_t>(i * classes);
+        results[i].logits.assign(row, row + static_cast<std::ptrdiff_t>(classes));
+        results[i].top = topK(results[i].logits, topk, m_impl->labels);
+    }
+    return results;
 }
 
 const ResNetSpec& Classifier::architecture() const

@@ -58,6 +58,9 @@ public:
     static Result<std::unique_ptr<Classifier>> create(const ClassifierOptions& options);
     ~Classifier();
 
+    /// The raw logits of a batch ([batch x numClasses], row-major): one forward pass, nothing else.
+    Result<std::vector<float>> logits(const float* chw, int batch, int size) const;
+
     /// Classifies a batch of preprocessed images: `batch` CHW float32 tensors of 3 x size x size, back to
     /// back.
     Result<std::vector<Classification>> classify(const float* chw, int batch, int size, int topk) const;

@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""Throughput of resnet-lens against the Python/torchvision way, on the same photos and checkpoint, in one run.
+
+Runs, for each photo set:
+  (a) tutorial  Python + torchvision one image at a time: PIL open, the transforms, model(x) under no_grad;
+  (b) tuned     a DataLoader worker, batch 8, torch.jit.freeze + optimize_for_inference;
+  (c) lens      resnet-lens-cli batch (default settings).
+and prints images/s (model loading excluded for all three), peak RSS, and the ratios between them.
+
+Photo sets are generated from tests/data: "imagenet" (about 500x375 JPEGs, like ImageNet's) and "camera"
+(4000x3000 JPEGs). Python uses every core (torch.set_num_threads), as resnet-lens does; LibTorch's own default
+counts physical cores and can pick fewer.
+
+Usage: /usr/bin/python3 bench/compare.py [--weights resnet50.pth] [--imagenet 48] [--camera 8] [--runs a,b,c]
+"""
+
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+from PIL import Image
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLI = os.path.join(ROOT, "build", "release", "app", "resnet-lens-cli")
+PHOTOS = ["grace_hopper.jpg", "chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg", "hubble_deep_field.jpg"]
+
+COMMON = r'''
+import json, os, sys, time
+import torch, torchvision
+from PIL import Image
+from torchvision import transforms
+weights, folder = sys.argv[1], sys.argv[2]
+torch.set_num_threads(os.cpu_count())
+model = torchvision.models.resnet50()
+model.load_state_dict(torch.load(weights))
+model.eval()
+tf = transforms.Compose([transforms.Resize(256), transforms.CenterCrop(224), transforms.ToTensor(),
+                         transforms.Normalize((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))])
+files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
+'''
+
+TUTORIAL = COMMON + r'''
+start = time.perf_counter()
+with torch.no_grad():
+    for f in files:
+        x = tf(Image.open(f).convert("RGB")).unsqueeze(0)
+        top = model(x).softmax(1).topk(5)
+print(json.dumps({"images": len(files), "seconds": time.perf_counter() - start}))
+'''
+
+TUNED = COMMON + r'''
+class Photos(torch.utils.data.Dataset):
+    def __len__(self):
+        return len(files)
+    def __getitem__(self, i):
+        return tf(Image.open(files[i]).convert("RGB"))
+with torch.no_grad():
+    fast = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.script(model)))
+    for _ in range(2):
+        fast(torch.randn(8, 3, 224, 224))  # compile and warm up, like loading the model
+    loader = torch.utils.data.DataLoader(Photos(), batch_size=8, num_workers=1)
+    start = time.perf_counter()
+    for x in loader:
+        top = fast(x).softmax(1).topk(5)
+print(json.dumps({"images": len(files), "seconds": time.perf_counter() - start}))
+'''
+
+
+def make_set(folder, count, size, seed):
+    os.makedirs(folder, exist_ok=True)
+    rng = random.Random(seed)
+    for i in range(count):
+        img = Image.open(os.path.join(ROOT, "tests", "data", PHOTOS[i % len(PHOTOS)])).convert("RGB")
+        w, h = size if rng.random() < 0.7 else size[::-1]
+        # A random crop of the photo's aspect, scaled to the target size: every file differs.
+        scale = rng.uniform(0.7, 1.0)
+        cw, ch = int(img.width * scale), int(img.height * scale)
+        x, y = rng.randint(0, img.width - cw), rng.randint(0, img.height - ch)
+        img = img.crop((x, y, x + cw, y + ch)).resize((w, h), Image.BICUBIC)
+        img.save(os.path.join(folder, f"{i:04d}.jpg"), quality=90)
+
+
+def measure(kind, weights, folder, work):
+    if kind in ("a", "b"):
+        script = os.path.join(work, f"{kind}.py")
+        with open(script, "w") as f:
+            f.write(TUTORIAL if kind == "a" else TUNED)
+        command = [sys.executable, script, weights, folder]
+    else:
+        out = os.path.join(work, f"lens-{os.path.basename(folder)}-{time.time_ns()}.csv")
+        command = [CLI, "batch", folder, "-o", out, "--weights", weights]
+    before = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - before
+    out, err = process.stdout.read().decode(), process.stderr.read().decode()
+    if os.waitstatus_to_exitcode(status) not in (0, 3):
+        sys.exit(f"{' '.join(command)} failed:\n{err}")
+    rss = usage.ru_maxrss / 1024
+    if kind in ("a", "b"):
+        result = json.loads(out.strip().splitlines()[-1])
+        return result["images"] / result["seconds"], rss, wall
+    match = re.search(r"\(([\d.]+) img/s\)", err)
+    return float(match.group(1)), rss, wall
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--weights", help="resnet50 state dict (default: a seeded torchvision resnet50)")
+    parser.add_argument("--imagenet", type=int, default=48, help="ImageNet-sized photos (0 to skip)")
+    parser.add_argument("--camera", type=int, default=8, help="4000x3000 photos (0 to skip)")
+    parser.add_argument("--runs", default="a,b,c", help="which of a (tutorial), b (tuned), c (lens)")
+    args = parser.parse_args()
+    if not os.path.exists(CLI):
+        sys.exit(f"build first: {CLI} is missing (cmake --preset release && cmake --build --preset release)")
+
+    with tempfile.TemporaryDirectory() as work:
+        weights = args.weights
+        if not weights:
+            import torch
+            import torchvision
+            torch.manual_seed(0)
+            weights = os.path.join(work, "resnet50.pth")
+            torch.save(torchvision.models.resnet50().state_dict(), weights)
+        sets = []
+        if args.imagenet:
+            sets.append(("imagenet 500x375", os.path.join(work, "imagenet"), args.imagenet, (500, 375)))
+        if args.camera:
+            sets.append(("camera 4000x3000", os.path.join(work, "camera"), args.camera, (4000, 3000)))
+        names = {"a": "tutorial Python", "b": "tuned Python", "c": "resnet-lens"}
+        print(f"machine: {os.cpu_count()} cores; torch threads = cores; model resnet50 fp32")
+        for label, folder, count, size in sets:
+            make_set(folder, count, size, seed=count)
+            results = {}
+            for kind in args.runs.split(","):
+                results[kind] = measure(kind, weights, folder, work)
+            print(f"\n{label}, {count} photos")
+            print(f"  {'':16s} {'img/s':>7s} {'peak RSS MiB':>13s} {'wall s':>7s}")
+            for kind, (rate, rss, wall) in results.items():
+                print(f"  {names[kind]:16s} {rate:7.2f} {rss:13.0f} {wall:7.1f}")
+            if "c" in results:
+                for kind in ("a", "b"):
+                    if kind in results:
+                        print(f"  resnet-lens / {names[kind]}: {results['c'][0] / results[kind][0]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
