@@ -4,14 +4,18 @@
 Runs, for each photo set:
   (a) tutorial  Python + torchvision one image at a time: PIL open, the transforms, model(x) under no_grad;
   (b) tuned     a DataLoader worker, batch 8, torch.jit.freeze + optimize_for_inference;
-  (c) lens      resnet-lens-cli batch (default settings).
+  (c) lens      resnet-lens-cli batch (default settings);
+  (d) lens fast resnet-lens-cli batch --fast-decode (JPEGs decoded at reduced scale; not bit-exact),
 and prints images/s (model loading excluded for all three), peak RSS, and the ratios between them.
 
 Photo sets are generated from tests/data: "imagenet" (about 500x375 JPEGs, like ImageNet's) and "camera"
 (4000x3000 JPEGs). Python uses every core (torch.set_num_threads), as resnet-lens does; LibTorch's own default
 counts physical cores and can pick fewer.
 
-Usage: /usr/bin/python3 bench/compare.py [--weights resnet50.pth] [--imagenet 48] [--camera 8] [--runs a,b,c]
+For the camera set it also measures the fast mode's drift from the exact path: the largest logit difference
+(relative to each image's logit range) and how often top-1 and the top-5 set agree.
+
+Usage: /usr/bin/python3 bench/compare.py [--weights resnet50.pth] [--imagenet 48] [--camera 8] [--runs a,b,c,d]
 """
 
 import argparse
@@ -95,6 +99,8 @@ def measure(kind, weights, folder, work):
     else:
         out = os.path.join(work, f"lens-{os.path.basename(folder)}-{time.time_ns()}.csv")
         command = [CLI, "batch", folder, "-o", out, "--weights", weights]
+        if kind == "d":
+            command.append("--fast-decode")
     before = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -110,18 +116,47 @@ def measure(kind, weights, folder, work):
     return float(match.group(1)), rss, wall
 
 
+def drift(weights, folder):
+    """How far --fast-decode moves the logits from the exact path."""
+    files = sorted(os.path.join(folder, f) for f in os.listdir(folder))
+    logits = {}
+    for fast in (False, True):
+        command = [CLI, "classify", "--json", "--topk", "1000", "--weights", weights] + files
+        if fast:
+            command.insert(2, "--fast-decode")
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        for line in out.splitlines():
+            row = json.loads(line)
+            logits.setdefault(row["path"], {})[fast] = {t["index"]: t["logit"] for t in row["top"]}
+    worst, top1, top5 = 0.0, 0, 0
+    for path, both in logits.items():
+        exact, fast = both[False], both[True]
+        spread = max(exact.values()) - min(exact.values())
+        worst = max(worst, max(abs(exact[i] - fast[i]) for i in exact) / spread)
+        rank = lambda d: sorted(d, key=d.get, reverse=True)
+        top1 += rank(exact)[0] == rank(fast)[0]
+        top5 += set(rank(exact)[:5]) == set(rank(fast)[:5])
+    n = len(logits)
+    print(f"  fast-decode drift: max |logit difference| = {worst:.4f} of the logit range; "
+          f"top-1 same on {top1}/{n}, top-5 set same on {top5}/{n}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", help="resnet50 state dict (default: a seeded torchvision resnet50)")
     parser.add_argument("--imagenet", type=int, default=48, help="ImageNet-sized photos (0 to skip)")
     parser.add_argument("--camera", type=int, default=8, help="4000x3000 photos (0 to skip)")
-    parser.add_argument("--runs", default="a,b,c", help="which of a (tutorial), b (tuned), c (lens)")
+    parser.add_argument("--runs", default="a,b,c,d",
+                        help="which of a (tutorial), b (tuned), c (lens), d (lens --fast-decode)")
     args = parser.parse_args()
     if not os.path.exists(CLI):
         sys.exit(f"build first: {CLI} is missing (cmake --preset release && cmake --build --preset release)")
 
     with tempfile.TemporaryDirectory() as work:
         weights = args.weights
+        calibrated = os.path.join(ROOT, "build", "release", "tests", "reference", "resnet50.pth")
+        if not weights and os.path.exists(calibrated):
+            weights = calibrated  # the test reference: BatchNorm calibrated on photos, so outputs differ per image
         if not weights:
             import torch
             import torchvision
@@ -133,7 +168,7 @@ def main():
             sets.append(("imagenet 500x375", os.path.join(work, "imagenet"), args.imagenet, (500, 375)))
         if args.camera:
             sets.append(("camera 4000x3000", os.path.join(work, "camera"), args.camera, (4000, 3000)))
-        names = {"a": "tutorial Python", "b": "tuned Python", "c": "resnet-lens"}
+        names = {"a": "tutorial Python", "b": "tuned Python", "c": "resnet-lens", "d": "lens fast-decode"}
         print(f"machine: {os.cpu_count()} cores; torch threads = cores; model resnet50 fp32")
         for label, folder, count, size in sets:
             make_set(folder, count, size, seed=count)
@@ -144,10 +179,12 @@ def main():
             print(f"  {'':16s} {'img/s':>7s} {'peak RSS MiB':>13s} {'wall s':>7s}")
             for kind, (rate, rss, wall) in results.items():
                 print(f"  {names[kind]:16s} {rate:7.2f} {rss:13.0f} {wall:7.1f}")
-            if "c" in results:
+            for ours in ("c", "d"):
                 for kind in ("a", "b"):
-                    if kind in results:
-                        print(f"  resnet-lens / {names[kind]}: {results['c'][0] / results[kind][0]:.2f}x")
+                    if ours in results and kind in results:
+                        print(f"  {names[ours]} / {names[kind]}: {results[ours][0] / results[kind][0]:.2f}x")
+            if size[0] >= 2000:
+                drift(weights, folder)
 
 
 if __name__ == "__main__":

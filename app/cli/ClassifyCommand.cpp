@@ -17,7 +17,7 @@ namespace {
 
 const char* kClassifyUsage
     = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] "
-      "[--device cpu|cuda] [--labels FILE] [--json] IMAGE...\n"
+      "[--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] IMAGE...\n"
       "--weights takes a checkpoint file or a catalog name (resnet50.v2; see 'weights list'), default: "
       "resnet50 from the torch.hub cache. The preset defaults to the one the weights were trained with.";
 
@@ -43,7 +43,8 @@ void printImageError(const std::string& path, const std::string& message, bool a
 
 int classifyCommand(const std::vector<std::string>& words)
 {
-    Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels"}, {"--json", "--help"});
+    Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels"},
+              {"--json", "--fast-decode", "--help"});
     if (auto problem = args.parse(words); !problem.empty()) {
         printError(problem + "\n" + kClassifyUsage);
         return Usage;
@@ -97,7 +98,10 @@ int classifyCommand(const std::vector<std::string>& words)
     }
     int failures = 0;
     for (const auto& path : args.positionals()) {
-        auto image = decodeImage(path);
+        DecodeOptions decode;
+        if (args.flag("--fast-decode"))
+            decode.reduceToShortSide = fastDecodeShortSide(preset);
+        auto image = decodeImage(path, decode);
         if (!image) {
             printImageError(path, image.message(), asJson);
             ++failures;

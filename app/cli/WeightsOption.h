@@ -21,4 +21,11 @@ struct ResolvedWeights {
 /// weights), else v1. usageError tells a bad --preset or unknown name from weights that cannot be found.
 Result<ResolvedWeights> resolveWeights(const Args& args, bool& usageError);
 
+/// --fast-decode: JPEGs are decoded at reduced scale down to twice the resize target, so the antialiased
+/// resize still downscales at least 2x.
+inline int fastDecodeShortSide(const PreprocessOptions& preset)
+{
+    return 2 * preset.resizeShort;
+}
+
 } // namespace lens::cli

@@ -104,7 +104,7 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         workers.emplace_back([&] {
             for (std::size_t i; !cancelled() && !stop && (i = next.fetch_add(1)) < files.size();) {
                 Item item {files[i], {}, {}};
-                auto image = decodeImage(files[i]);
+                auto image = decodeImage(files[i], options.decode);
                 if (image)
                     item.chw = preprocess(*image, options.preprocess).chw;
                 else

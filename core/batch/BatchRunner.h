@@ -9,6 +9,7 @@
 
 #include "Result.h"
 #include "batch/BatchWriter.h"
+#include "image/ImageDecoder.h"
 #include "preprocess/Preprocess.h"
 
 #include <atomic>
@@ -29,6 +30,8 @@ struct BatchOptions {
     /// Decode/preprocess threads; 0 = one per core beyond the first, at least one.
     int decodeThreads = 0;
     PreprocessOptions preprocess;
+    /// How files are decoded (e.g. DecodeOptions::reduceToShortSide for the fast JPEG mode).
+    DecodeOptions decode;
 };
 
 struct BatchProgress {

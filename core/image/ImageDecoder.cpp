@@ -266,7 +266,18 @@ Result<cv::Mat> decodeChecked(const Bytes& bytes, const std::string& name, const
     }
     const Bytes& data = stripped.empty() ? bytes : stripped;
 
-    const int flags = cv::IMREAD_COLOR | (options.applyExifOrientation ? 0 : cv::IMREAD_IGNORE_ORIENTATION);
+    int flags = cv::IMREAD_COLOR | (options.applyExifOrientation ? 0 : cv::IMREAD_IGNORE_ORIENTATION);
+    if (format == Format::Jpeg && options.reduceToShortSide > 0) {
+        const std::int64_t shortSide = std::min(header.width, header.height);
+        for (const auto& [factor, flag] :
+             {std::pair {8, cv::IMREAD_REDUCED_COLOR_8}, std::pair {4, cv::IMREAD_REDUCED_COLOR_4},
+              std::pair {2, cv::IMREAD_REDUCED_COLOR_2}}) {
+            if (shortSide / factor >= options.reduceToShortSide) {
+                flags = flag | (flags & cv::IMREAD_IGNORE_ORIENTATION);
+                break;
+            }
+        }
+    }
     cv::Mat decoded;
     try {
         const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8UC1,
