@@ -5,10 +5,11 @@
 // files. Every file gets exactly one row, an error row when it cannot be read.
 //
 // Threading: runBatch() blocks its caller, which must own the Classifier (one thread at a time); progress
-// is called on that thread. cancel may be set from any thread.
+// and onRow are called on that thread. cancel may be set from any thread.
 
 #include "Result.h"
 #include "batch/BatchWriter.h"
+#include "inference/Classifier.h"
 #include "preprocess/Preprocess.h"
 
 #include <atomic>
@@ -19,7 +20,14 @@
 
 namespace lens {
 
-class Classifier;
+/// One file's row, as it was just written to the output.
+struct BatchRow {
+    std::string path;
+    std::string error; ///< empty when the file was classified
+    std::vector<ClassScore> top; ///< best first; empty on error
+};
+
+using BatchRowCallback = std::function<void(const BatchRow&)>;
 
 struct BatchOptions {
     /// Images per forward pass.
@@ -29,6 +37,9 @@ struct BatchOptions {
     /// Decode/preprocess threads; 0 = one per core beyond the first, at least one.
     int decodeThreads = 0;
     PreprocessOptions preprocess;
+    /// Called after each row has been written (not for rows whose write failed); may be empty. A GUI
+    /// uses it to show results while the run goes on.
+    BatchRowCallback onRow;
 };
 
 struct BatchProgress {
