@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "AppSettings.h"
+#include "BatchPanel.h"
 #include "BusyIndicator.h"
 #include "CheckpointReportView.h"
 #include "DeviceSelector.h"
@@ -160,6 +161,12 @@ void MainWindow::createActions()
     m_nextAction->setToolTip(tr("Next image (Page Down)"));
     connect(m_nextAction, &QAction::triggered, this, &MainWindow::showNext);
 
+    m_batchAction = new QAction(themed("view-list-details", QStyle::SP_FileDialogListView, s),
+                                tr("&Label Folder…"), this);
+    m_batchAction->setShortcut(QKeySequence(tr("Ctrl+B")));
+    m_batchAction->setToolTip(tr("Label every image in folders into a CSV or JSON Lines file (Ctrl+B)"));
+    connect(m_batchAction, &QAction::triggered, this, &MainWindow::showBatchPanel);
+
     m_quitAction = new QAction(tr("&Quit"), this);
     m_quitAction->setShortcut(QKeySequence::Quit);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
@@ -173,6 +180,8 @@ void MainWindow::createMenus()
     file->addAction(m_recursiveAction);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(m_pasteAction);
+    file->addSeparator();
+    file->addAction(m_batchAction);
     file->addSeparator();
     file->addAction(m_loadCheckpointAction);
     file->addSeparator();
@@ -273,6 +282,7 @@ void MainWindow::createLayout()
     connect(m_preprocess->presetEditor(), &PresetEditor::optionsChanged, this,
             [this](const PreprocessOptions& o) {
                 m_settings->setPreset(o);
+                updateBatchModel();
                 requestClassify();
             });
 
@@ -545,6 +555,7 @@ void MainWindow::setPreprocess(const PreprocessOptions& options)
 {
     m_preprocess->presetEditor()->setOptions(options);
     m_settings->setPreset(options);
+    updateBatchModel();
     requestClassify();
 }
 
@@ -675,6 +686,7 @@ void MainWindow::onModelLoaded(const ModelResult& result)
     m_settings->setDevice(device);
     m_device->setDevice(device);
     updateStatus();
+    updateBatchModel();
 
     const CheckpointReport& report = result.report;
     m_modelInfo->setText(
@@ -765,14 +777,50 @@ QString MainWindow::statusText() const
         QStringLiteral(" | "));
 }
 
+BatchPanel* MainWindow::batchPanel()
+{
+    if (!m_batchPanel) {
+        m_batchPanel = new BatchPanel(this);
+        updateBatchModel();
+    }
+    return m_batchPanel;
+}
+
+void MainWindow::showBatchPanel()
+{
+    BatchPanel* panel = batchPanel();
+    panel->setStartFolder(m_settings->lastFolder());
+    if (panel->folders().isEmpty() && !m_settings->lastFolder().isEmpty()) {
+        panel->setFolders({m_settings->lastFolder()});
+        panel->setRecursive(m_recursiveAction->isChecked());
+    }
+    panel->show();
+    panel->raise();
+    panel->activateWindow();
+}
+
+void MainWindow::updateBatchModel()
+{
+    if (!m_batchPanel)
+        return;
+    BatchModel model;
+    model.weights = m_weights;
+    model.arch = m_requestedArch;
+    model.device = m_modelDevice.isEmpty() ? QStringLiteral("cpu") : m_modelDevice;
+    model.name = m_arch;
+    model.preprocess = m_preprocess->presetEditor()->options();
+    model.presetName = m_preprocess->presetEditor()->presetName();
+    m_batchPanel->setModel(model);
+}
+
 void MainWindow::showShortcuts()
 {
-    QMessageBox::information(
-        this, tr("Keyboard Shortcuts"),
-        tr("Ctrl+O  Open images\nCtrl+Shift+O  Open a folder\nCtrl+V  Paste an image or "
-           "files\nPage Down / Alt+Right  Next image\nPage Up / Alt+Left  Previous "
-           "image\nArrow keys  Move in the image list\nCtrl+L  Open a checkpoint\nCtrl+R  "
-           "Checkpoint report\nCtrl+T  Image list\nCtrl+Q  Quit"));
+    QMessageBox::information(this, tr("Keyboard Shortcuts"),
+                             tr("Ctrl+O  Open images\nCtrl+Shift+O  Open a folder\nCtrl+V  Paste an image or "
+                                "files\nPage Down / Alt+Right  Next image\nPage Up / Alt+Left  Previous "
+                                "image\nArrow keys  Move in the image list\nCtrl+B  Label folders\nCtrl+L  "
+                                "Open a checkpoint\nCtrl+R  "
+                                "Checkpoint report\nCtrl+T  Image list\nCtrl+Q  Quit"));
 }
 
 } // namespace lens

@@ -24,6 +24,7 @@ class QDockWidget;
 namespace lens {
 
 class AppSettings;
+class BatchPanel;
 class BusyIndicator;
 class CheckpointReportView;
 class DeviceSelector;
@@ -69,6 +70,8 @@ public:
     bool selectDevice(const QString& device);
     bool showNext();
     bool showPrevious();
+    /// Shows the batch panel (File > Label Folder…), set up with the current model and folder.
+    void showBatchPanel();
 
     // For tests and the screenshot tool.
     const PredictionModel* predictions() const { return m_predictions; }
@@ -79,6 +82,9 @@ public:
     MessageBanner* banner() const { return m_banner; }
     ImageView* imageView() const { return m_image; }
     QAction* loadCheckpointAction() const { return m_loadCheckpointAction; }
+    QAction* batchAction() const { return m_batchAction; }
+    /// The batch panel, created on first use.
+    BatchPanel* batchPanel();
     QThread* workerThread() const { return m_thread; }
     /// The loaded architecture ("resnet50"), empty when no model is loaded.
     QString modelArch() const { return m_arch; }
@@ -118,6 +124,7 @@ private:
     void chooseFolder();
     void chooseCheckpoint();
     void showShortcuts();
+    void updateBatchModel();
 
     std::unique_ptr<AppSettings> m_settings;
     QThread* m_thread = nullptr;
@@ -133,6 +140,7 @@ private:
     PreprocessPanel* m_preprocess = nullptr;
     ThumbnailStrip* m_thumbs = nullptr;
     CheckpointReportView* m_report = nullptr;
+    BatchPanel* m_batchPanel = nullptr;
     QDockWidget* m_reportDock = nullptr;
     QDockWidget* m_thumbsDock = nullptr;
     DeviceSelector* m_device = nullptr;
@@ -151,6 +159,7 @@ private:
     QAction* m_nextAction = nullptr;
     QAction* m_previousAction = nullptr;
     QAction* m_quitAction = nullptr;
+    QAction* m_batchAction = nullptr;
     QMenu* m_recentMenu = nullptr;
 
     // State.
