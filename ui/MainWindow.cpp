@@ -15,6 +15,7 @@
 #include "PresetEditor.h"
 #include "ProbabilityDelegate.h"
 #include "ThumbnailStrip.h"
+#include "WeightsPicker.h"
 #include "weights/HubCache.h"
 
 #include <QAction>
@@ -167,6 +168,14 @@ void MainWindow::createActions()
     m_batchAction->setToolTip(tr("Label every image in folders into a CSV or JSON Lines file (Ctrl+B)"));
     connect(m_batchAction, &QAction::triggered, this, &MainWindow::showBatchPanel);
 
+    m_weightsAction
+        = new QAction(themed("download", QStyle::SP_ArrowDown, s), tr("Pretrained &Weights…"), this);
+    m_weightsAction->setShortcut(QKeySequence(tr("Ctrl+Shift+L")));
+    m_weightsAction->setToolTip(tr("Use or download torchvision's pretrained weights (Ctrl+Shift+L)"));
+    connect(m_weightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
+    m_downloadWeightsAction = new QAction(tr("Download torchvision weights…"), this);
+    connect(m_downloadWeightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
+
     m_quitAction = new QAction(tr("&Quit"), this);
     m_quitAction->setShortcut(QKeySequence::Quit);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
@@ -183,9 +192,11 @@ void MainWindow::createMenus()
     file->addSeparator();
     file->addAction(m_batchAction);
     file->addSeparator();
-    file->addAction(m_loadCheckpointAction);
-    file->addSeparator();
     file->addAction(m_quitAction);
+
+    QMenu* model = menuBar()->addMenu(tr("&Model"));
+    model->addAction(m_loadCheckpointAction);
+    model->addAction(m_weightsAction);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_previousAction);
@@ -754,11 +765,11 @@ void MainWindow::showNoWeights()
     m_banner->showMessage(
         MessageBanner::Kind::Warning,
         tr("No model weights found. ResNet Lens needs a ResNet checkpoint (.pth) to classify images: none "
-           "was "
-           "given and torchvision's resnet50 weights are not in the torch.hub cache (%1). Open a checkpoint "
-           "file to start; images can still be opened to see their preprocessing.")
+           "was given and torchvision's resnet50 weights are not in the torch.hub cache (%1). Open a "
+           "checkpoint file or download torchvision's weights to start; images can still be opened to see "
+           "their preprocessing.")
             .arg(QString::fromStdString(hubCheckpointsDir())),
-        m_loadCheckpointAction);
+        QList<QAction*> {m_loadCheckpointAction, m_downloadWeightsAction});
     m_predictionsTitle->setText(tr("No model loaded: open a checkpoint to classify."));
     m_modelInfo->setText(tr("<p>No model loaded.</p>"));
 }
@@ -775,6 +786,36 @@ QString MainWindow::statusText() const
 {
     return QStringList {m_modelLabel->text(), m_deviceLabel->text(), m_timeLabel->text()}.join(
         QStringLiteral(" | "));
+}
+
+WeightsPicker* MainWindow::weightsPicker()
+{
+    if (!m_weightsPicker) {
+        m_weightsPicker = new WeightsPicker(this);
+        connect(m_weightsPicker, &WeightsPicker::useRequested, this,
+                [this](const QString& path, const QString& arch, const QString& preset) {
+                    usePretrained(path, arch, preset);
+                    m_weightsPicker->hide();
+                });
+    }
+    return m_weightsPicker;
+}
+
+void MainWindow::showWeightsPicker()
+{
+    WeightsPicker* picker = weightsPicker();
+    if (picker->selectedRow() < 0 && !picker->select(QStringLiteral("resnet50.v2")))
+        picker->select(QString::fromStdString(weightsCatalog().front().name));
+    picker->show();
+    picker->raise();
+    picker->activateWindow();
+}
+
+void MainWindow::usePretrained(const QString& path, const QString& arch, const QString& preset)
+{
+    if (auto named = presetByName(preset.toStdString()))
+        setPreprocess(*named);
+    loadCheckpoint(path, arch);
 }
 
 BatchPanel* MainWindow::batchPanel()
@@ -819,7 +860,7 @@ void MainWindow::showShortcuts()
                              tr("Ctrl+O  Open images\nCtrl+Shift+O  Open a folder\nCtrl+V  Paste an image or "
                                 "files\nPage Down / Alt+Right  Next image\nPage Up / Alt+Left  Previous "
                                 "image\nArrow keys  Move in the image list\nCtrl+B  Label folders\nCtrl+L  "
-                                "Open a checkpoint\nCtrl+R  "
+                                "Open a checkpoint\nCtrl+Shift+L  Pretrained weights\nCtrl+R  "
                                 "Checkpoint report\nCtrl+T  Image list\nCtrl+Q  Quit"));
 }
 

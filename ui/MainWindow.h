@@ -34,6 +34,7 @@ class MessageBanner;
 class PredictionModel;
 class PreprocessPanel;
 class ThumbnailStrip;
+class WeightsPicker;
 
 /// What the window starts with; empty fields fall back to the saved settings, then to defaults.
 struct MainWindowOptions {
@@ -72,6 +73,10 @@ public:
     bool showPrevious();
     /// Shows the batch panel (File > Label Folder…), set up with the current model and folder.
     void showBatchPanel();
+    /// Shows the pretrained weights picker (Model > Pretrained Weights…).
+    void showWeightsPicker();
+    /// Loads cached catalog weights with the preset they were trained with.
+    void usePretrained(const QString& path, const QString& arch, const QString& preset);
 
     // For tests and the screenshot tool.
     const PredictionModel* predictions() const { return m_predictions; }
@@ -83,8 +88,13 @@ public:
     ImageView* imageView() const { return m_image; }
     QAction* loadCheckpointAction() const { return m_loadCheckpointAction; }
     QAction* batchAction() const { return m_batchAction; }
+    QAction* weightsAction() const { return m_weightsAction; }
+    /// The action the no-weights banner offers besides opening a file.
+    QAction* downloadWeightsAction() const { return m_downloadWeightsAction; }
     /// The batch panel, created on first use.
     BatchPanel* batchPanel();
+    /// The weights picker, created on first use.
+    WeightsPicker* weightsPicker();
     QThread* workerThread() const { return m_thread; }
     /// The loaded architecture ("resnet50"), empty when no model is loaded.
     QString modelArch() const { return m_arch; }
@@ -141,6 +151,7 @@ private:
     ThumbnailStrip* m_thumbs = nullptr;
     CheckpointReportView* m_report = nullptr;
     BatchPanel* m_batchPanel = nullptr;
+    WeightsPicker* m_weightsPicker = nullptr;
     QDockWidget* m_reportDock = nullptr;
     QDockWidget* m_thumbsDock = nullptr;
     DeviceSelector* m_device = nullptr;
@@ -160,6 +171,8 @@ private:
     QAction* m_previousAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_batchAction = nullptr;
+    QAction* m_weightsAction = nullptr;
+    QAction* m_downloadWeightsAction = nullptr;
     QMenu* m_recentMenu = nullptr;
 
     // State.
