@@ -309,6 +309,11 @@ private Q_SLOTS:
         QCOMPARE(resumed.status.skipped, cancelled.status.done);
         QCOMPARE(resumed.status.done, int(files.size()) - cancelled.status.done);
 
+        qInfo("cancelled and resumed run of %lld files: %lld ms; longest event-loop gap %lld ms",
+              qlonglong(files.size()), meter.elapsed(), meter.maxGap());
+        QVERIFY2(meter.maxGap() < 100,
+                 qPrintable(QStringLiteral("event loop stalled for %1 ms").arg(meter.maxGap())));
+
         const QJsonObject complete = readOutput(out);
         QVERIFY(complete["malformed"].toArray().isEmpty());
         const QStringList paths = outputPaths(complete);

@@ -381,7 +381,8 @@ void BatchPanel::onFinished(const BatchSummary& summary)
     if (!summary.ok) {
         m_progress->setRange(0, 1);
         m_progress->setValue(0);
-        m_progressLabel->setText(tr("Not started"));
+        m_progressLabel->setText(s.total > 0 ? tr("Stopped at %1 of %2 files").arg(s.done).arg(s.total)
+                                             : tr("Not started"));
         m_banner->showMessage(MessageBanner::Kind::Error, tr("The batch run failed: %1").arg(summary.error));
     } else if (summary.cancelled) {
         m_progressLabel->setText(tr("Cancelled at %1 of %2 files").arg(s.done).arg(s.total));

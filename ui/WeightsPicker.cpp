@@ -101,8 +101,6 @@ WeightsPicker::WeightsPicker(std::vector<WeightsInfo> entries, QWidget* parent)
     m_download = buttons->addButton(tr("Download"), QDialogButtonBox::ActionRole);
     m_download->setToolTip(tr("Download the selected weights into the torch.hub cache"));
     buttons->addButton(QDialogButtonBox::Close);
-    // The buttons act here; the box's own accept/reject would close the dialog on Use and Download too.
-    disconnect(buttons, nullptr, this, nullptr);
     connect(m_use, &QPushButton::clicked, this, &WeightsPicker::use);
     connect(m_download, &QPushButton::clicked, this, &WeightsPicker::download);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::hide);
