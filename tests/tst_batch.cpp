@@ -1,7 +1,11 @@
 // resnet-lens-cli batch: one row per file, errors where they belong, the same answers as classify,
-// nothing lost or duplicated across kill -9 and --resume, and shards that partition the folder.
+// nothing lost or duplicated across kill -9 and --resume, and shards that partition the folder; and
+// runBatch's per-row callback, which reports the rows exactly as they are written.
 
 #include "TestSupport.h"
+#include "batch/BatchRunner.h"
+#include "batch/FileList.h"
+#include "inference/Classifier.h"
 
 #include <QProcess>
 #include <QSet>
@@ -142,6 +146,59 @@ private Q_SLOTS:
                 QVERIFY2(row["error"].toString().contains(QFileInfo(path).fileName()), qPrintable(path));
             }
         }
+    }
+
+    // The library call the desktop app uses: every row written is reported once, in the file's order.
+    void rowCallbackMatchesOutput()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        const QStringList files = makeFolder(folder, 1, true);
+        const QString out = dir.filePath("out.jsonl");
+
+        lens::FileListOptions listing;
+        listing.recursive = true;
+        auto listed = lens::listFiles({folder.toStdString()}, listing);
+        QVERIFY2(listed.ok(), listed.message().c_str());
+        lens::ClassifierOptions classifierOptions;
+        classifierOptions.weights = weights().toStdString();
+        auto classifier = lens::Classifier::create(classifierOptions);
+        QVERIFY2(classifier.ok(), classifier.message().c_str());
+        std::set<std::string> done;
+        auto writer
+            = lens::BatchWriter::open(out.toStdString(), {"resnet18", "w", "v1", "cpu", 3}, false, done);
+        QVERIFY2(writer.ok(), writer.message().c_str());
+
+        std::vector<lens::BatchRow> rows;
+        lens::BatchOptions options;
+        options.topk = 3;
+        options.batchSize = 3;
+        options.onRow = [&](const lens::BatchRow& row) { rows.push_back(row); };
+        auto result = lens::runBatch(**classifier, *listed, *writer, options);
+        QVERIFY2(result.ok(), result.message().c_str());
+        QCOMPARE(rows.size(), std::size_t(files.size()));
+        QCOMPARE(result->done, rows.size());
+
+        const QJsonObject output = readOutput(out);
+        const QJsonArray written = output["rows"].toArray();
+        QCOMPARE(written.size(), int(rows.size()));
+        std::size_t errors = 0;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const QJsonObject row = written[int(i)].toObject();
+            QCOMPARE(QString::fromStdString(rows[i].path), row["path"].toString());
+            if (row["status"].toString() == "error") {
+                ++errors;
+                QCOMPARE(QString::fromStdString(rows[i].error), row["error"].toString());
+                QVERIFY(rows[i].top.empty());
+            } else {
+                QVERIFY(rows[i].error.empty());
+                QCOMPARE(rows[i].top.size(), std::size_t(3));
+                QCOMPARE(rows[i].top[0].index, row["top"].toArray()[0].toInt());
+            }
+        }
+        QCOMPARE(errors, result->failed);
+        QCOMPARE(errors, std::size_t(4)); // text.jpg, truncated.jpg, empty.png, notes.txt
     }
 
     void killAndResume()

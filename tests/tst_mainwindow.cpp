@@ -14,6 +14,7 @@
 #include "PresetEditor.h"
 #include "TestSupport.h"
 #include "ThumbnailStrip.h"
+#include "support/GapMeter.h"
 
 #include <QAction>
 #include <QApplication>
@@ -62,31 +63,6 @@ QList<int> referenceTop5(const QString& photoName, const QString& preset, const 
         out << v.toInt();
     return out;
 }
-
-/// Records the longest gap between ticks of a 10 ms timer on the GUI thread.
-class GapMeter : public QObject {
-public:
-    GapMeter()
-    {
-        m_timer.setTimerType(Qt::PreciseTimer);
-        m_timer.setInterval(10);
-        QObject::connect(&m_timer, &QTimer::timeout, this, [this] {
-            const qint64 now = m_clock.elapsed();
-            m_maxGap = std::max(m_maxGap, now - m_last);
-            m_last = now;
-        });
-        m_clock.start();
-        m_timer.start();
-    }
-    qint64 maxGap() const { return std::max(m_maxGap, m_clock.elapsed() - m_last); }
-    qint64 elapsed() const { return m_clock.elapsed(); }
-
-private:
-    QTimer m_timer;
-    QElapsedTimer m_clock;
-    qint64 m_last = 0;
-    qint64 m_maxGap = 0;
-};
 
 } // namespace
 
@@ -397,7 +373,7 @@ private Q_SLOTS:
         QCOMPARE(window->workerThread()->objectName(), QStringLiteral("InferenceWorker"));
         QVERIFY(window->workerThread() != QThread::currentThread());
 
-        GapMeter meter;
+        test::GapMeter meter;
         QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
         QSignalSpy shown(window.get(), &MainWindow::resultShown);
         window->loadCheckpoint(checkpoint(QStringLiteral("resnet50.pth")));

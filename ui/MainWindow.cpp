@@ -1,6 +1,7 @@
 #include "MainWindow.h"
 
 #include "AppSettings.h"
+#include "BatchPanel.h"
 #include "BusyIndicator.h"
 #include "CheckpointReportView.h"
 #include "DeviceSelector.h"
@@ -14,6 +15,7 @@
 #include "PresetEditor.h"
 #include "ProbabilityDelegate.h"
 #include "ThumbnailStrip.h"
+#include "WeightsPicker.h"
 #include "weights/HubCache.h"
 
 #include <QAction>
@@ -160,6 +162,20 @@ void MainWindow::createActions()
     m_nextAction->setToolTip(tr("Next image (Page Down)"));
     connect(m_nextAction, &QAction::triggered, this, &MainWindow::showNext);
 
+    m_batchAction = new QAction(themed("view-list-details", QStyle::SP_FileDialogListView, s),
+                                tr("&Label Folder…"), this);
+    m_batchAction->setShortcut(QKeySequence(tr("Ctrl+B")));
+    m_batchAction->setToolTip(tr("Label every image in folders into a CSV or JSON Lines file (Ctrl+B)"));
+    connect(m_batchAction, &QAction::triggered, this, &MainWindow::showBatchPanel);
+
+    m_weightsAction
+        = new QAction(themed("download", QStyle::SP_ArrowDown, s), tr("Pretrained &Weights…"), this);
+    m_weightsAction->setShortcut(QKeySequence(tr("Ctrl+Shift+L")));
+    m_weightsAction->setToolTip(tr("Use or download torchvision's pretrained weights (Ctrl+Shift+L)"));
+    connect(m_weightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
+    m_downloadWeightsAction = new QAction(tr("Download torchvision weights…"), this);
+    connect(m_downloadWeightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
+
     m_quitAction = new QAction(tr("&Quit"), this);
     m_quitAction->setShortcut(QKeySequence::Quit);
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
@@ -174,9 +190,13 @@ void MainWindow::createMenus()
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     file->addAction(m_pasteAction);
     file->addSeparator();
-    file->addAction(m_loadCheckpointAction);
+    file->addAction(m_batchAction);
     file->addSeparator();
     file->addAction(m_quitAction);
+
+    QMenu* model = menuBar()->addMenu(tr("&Model"));
+    model->addAction(m_loadCheckpointAction);
+    model->addAction(m_weightsAction);
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_previousAction);
@@ -273,6 +293,7 @@ void MainWindow::createLayout()
     connect(m_preprocess->presetEditor(), &PresetEditor::optionsChanged, this,
             [this](const PreprocessOptions& o) {
                 m_settings->setPreset(o);
+                updateBatchModel();
                 requestClassify();
             });
 
@@ -545,6 +566,7 @@ void MainWindow::setPreprocess(const PreprocessOptions& options)
 {
     m_preprocess->presetEditor()->setOptions(options);
     m_settings->setPreset(options);
+    updateBatchModel();
     requestClassify();
 }
 
@@ -675,6 +697,7 @@ void MainWindow::onModelLoaded(const ModelResult& result)
     m_settings->setDevice(device);
     m_device->setDevice(device);
     updateStatus();
+    updateBatchModel();
 
     const CheckpointReport& report = result.report;
     m_modelInfo->setText(
@@ -742,11 +765,11 @@ void MainWindow::showNoWeights()
     m_banner->showMessage(
         MessageBanner::Kind::Warning,
         tr("No model weights found. ResNet Lens needs a ResNet checkpoint (.pth) to classify images: none "
-           "was "
-           "given and torchvision's resnet50 weights are not in the torch.hub cache (%1). Open a checkpoint "
-           "file to start; images can still be opened to see their preprocessing.")
+           "was given and torchvision's resnet50 weights are not in the torch.hub cache (%1). Open a "
+           "checkpoint file or download torchvision's weights to start; images can still be opened to see "
+           "their preprocessing.")
             .arg(QString::fromStdString(hubCheckpointsDir())),
-        m_loadCheckpointAction);
+        QList<QAction*> {m_loadCheckpointAction, m_downloadWeightsAction});
     m_predictionsTitle->setText(tr("No model loaded: open a checkpoint to classify."));
     m_modelInfo->setText(tr("<p>No model loaded.</p>"));
 }
@@ -765,14 +788,80 @@ QString MainWindow::statusText() const
         QStringLiteral(" | "));
 }
 
+WeightsPicker* MainWindow::weightsPicker()
+{
+    if (!m_weightsPicker) {
+        m_weightsPicker = new WeightsPicker(this);
+        connect(m_weightsPicker, &WeightsPicker::useRequested, this,
+                [this](const QString& path, const QString& arch, const QString& preset) {
+                    usePretrained(path, arch, preset);
+                    m_weightsPicker->hide();
+                });
+    }
+    return m_weightsPicker;
+}
+
+void MainWindow::showWeightsPicker()
+{
+    WeightsPicker* picker = weightsPicker();
+    if (picker->selectedRow() < 0 && !picker->select(QStringLiteral("resnet50.v2")))
+        picker->select(QString::fromStdString(weightsCatalog().front().name));
+    picker->show();
+    picker->raise();
+    picker->activateWindow();
+}
+
+void MainWindow::usePretrained(const QString& path, const QString& arch, const QString& preset)
+{
+    if (auto named = presetByName(preset.toStdString()))
+        setPreprocess(*named);
+    loadCheckpoint(path, arch);
+}
+
+BatchPanel* MainWindow::batchPanel()
+{
+    if (!m_batchPanel) {
+        m_batchPanel = new BatchPanel(this);
+        updateBatchModel();
+    }
+    return m_batchPanel;
+}
+
+void MainWindow::showBatchPanel()
+{
+    BatchPanel* panel = batchPanel();
+    panel->setStartFolder(m_settings->lastFolder());
+    if (panel->folders().isEmpty() && !m_settings->lastFolder().isEmpty()) {
+        panel->setFolders({m_settings->lastFolder()});
+        panel->setRecursive(m_recursiveAction->isChecked());
+    }
+    panel->show();
+    panel->raise();
+    panel->activateWindow();
+}
+
+void MainWindow::updateBatchModel()
+{
+    if (!m_batchPanel)
+        return;
+    BatchModel model;
+    model.weights = m_weights;
+    model.arch = m_requestedArch;
+    model.device = m_modelDevice.isEmpty() ? QStringLiteral("cpu") : m_modelDevice;
+    model.name = m_arch;
+    model.preprocess = m_preprocess->presetEditor()->options();
+    model.presetName = m_preprocess->presetEditor()->presetName();
+    m_batchPanel->setModel(model);
+}
+
 void MainWindow::showShortcuts()
 {
-    QMessageBox::information(
-        this, tr("Keyboard Shortcuts"),
-        tr("Ctrl+O  Open images\nCtrl+Shift+O  Open a folder\nCtrl+V  Paste an image or "
-           "files\nPage Down / Alt+Right  Next image\nPage Up / Alt+Left  Previous "
-           "image\nArrow keys  Move in the image list\nCtrl+L  Open a checkpoint\nCtrl+R  "
-           "Checkpoint report\nCtrl+T  Image list\nCtrl+Q  Quit"));
+    QMessageBox::information(this, tr("Keyboard Shortcuts"),
+                             tr("Ctrl+O  Open images\nCtrl+Shift+O  Open a folder\nCtrl+V  Paste an image or "
+                                "files\nPage Down / Alt+Right  Next image\nPage Up / Alt+Left  Previous "
+                                "image\nArrow keys  Move in the image list\nCtrl+B  Label folders\nCtrl+L  "
+                                "Open a checkpoint\nCtrl+Shift+L  Pretrained weights\nCtrl+R  "
+                                "Checkpoint report\nCtrl+T  Image list\nCtrl+Q  Quit"));
 }
 
 } // namespace lens

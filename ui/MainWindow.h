@@ -24,6 +24,7 @@ class QDockWidget;
 namespace lens {
 
 class AppSettings;
+class BatchPanel;
 class BusyIndicator;
 class CheckpointReportView;
 class DeviceSelector;
@@ -33,6 +34,7 @@ class MessageBanner;
 class PredictionModel;
 class PreprocessPanel;
 class ThumbnailStrip;
+class WeightsPicker;
 
 /// What the window starts with; empty fields fall back to the saved settings, then to defaults.
 struct MainWindowOptions {
@@ -69,6 +71,12 @@ public:
     bool selectDevice(const QString& device);
     bool showNext();
     bool showPrevious();
+    /// Shows the batch panel (File > Label Folder…), set up with the current model and folder.
+    void showBatchPanel();
+    /// Shows the pretrained weights picker (Model > Pretrained Weights…).
+    void showWeightsPicker();
+    /// Loads cached catalog weights with the preset they were trained with.
+    void usePretrained(const QString& path, const QString& arch, const QString& preset);
 
     // For tests and the screenshot tool.
     const PredictionModel* predictions() const { return m_predictions; }
@@ -79,6 +87,14 @@ public:
     MessageBanner* banner() const { return m_banner; }
     ImageView* imageView() const { return m_image; }
     QAction* loadCheckpointAction() const { return m_loadCheckpointAction; }
+    QAction* batchAction() const { return m_batchAction; }
+    QAction* weightsAction() const { return m_weightsAction; }
+    /// The action the no-weights banner offers besides opening a file.
+    QAction* downloadWeightsAction() const { return m_downloadWeightsAction; }
+    /// The batch panel, created on first use.
+    BatchPanel* batchPanel();
+    /// The weights picker, created on first use.
+    WeightsPicker* weightsPicker();
     QThread* workerThread() const { return m_thread; }
     /// The loaded architecture ("resnet50"), empty when no model is loaded.
     QString modelArch() const { return m_arch; }
@@ -118,6 +134,7 @@ private:
     void chooseFolder();
     void chooseCheckpoint();
     void showShortcuts();
+    void updateBatchModel();
 
     std::unique_ptr<AppSettings> m_settings;
     QThread* m_thread = nullptr;
@@ -133,6 +150,8 @@ private:
     PreprocessPanel* m_preprocess = nullptr;
     ThumbnailStrip* m_thumbs = nullptr;
     CheckpointReportView* m_report = nullptr;
+    BatchPanel* m_batchPanel = nullptr;
+    WeightsPicker* m_weightsPicker = nullptr;
     QDockWidget* m_reportDock = nullptr;
     QDockWidget* m_thumbsDock = nullptr;
     DeviceSelector* m_device = nullptr;
@@ -151,6 +170,9 @@ private:
     QAction* m_nextAction = nullptr;
     QAction* m_previousAction = nullptr;
     QAction* m_quitAction = nullptr;
+    QAction* m_batchAction = nullptr;
+    QAction* m_weightsAction = nullptr;
+    QAction* m_downloadWeightsAction = nullptr;
     QMenu* m_recentMenu = nullptr;
 
     // State.

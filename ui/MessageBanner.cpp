@@ -20,27 +20,26 @@ MessageBanner::MessageBanner(QWidget* parent)
     m_text = new QLabel(this);
     m_text->setWordWrap(true);
     m_text->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    m_button = new QPushButton(this);
     auto* close = new QToolButton(this);
     close->setAutoRaise(true);
     close->setIcon(style()->standardIcon(QStyle::SP_TitleBarCloseButton));
     close->setToolTip(tr("Dismiss"));
     layout->addWidget(m_icon);
     layout->addWidget(m_text, 1);
-    layout->addWidget(m_button);
     layout->addWidget(close);
     connect(close, &QToolButton::clicked, this, &MessageBanner::dismiss);
-    connect(m_button, &QPushButton::clicked, this, [this] {
-        if (m_action)
-            m_action->trigger();
-    });
     hide();
 }
 
 void MessageBanner::showMessage(Kind kind, const QString& text, QAction* action)
 {
+    showMessage(kind, text, action ? QList<QAction*> {action} : QList<QAction*> {});
+}
+
+void MessageBanner::showMessage(Kind kind, const QString& text, const QList<QAction*>& actions)
+{
     m_kind = kind;
-    m_action = action;
+    m_actions = actions;
     const QStyle::StandardPixmap icon = kind == Kind::Error ? QStyle::SP_MessageBoxCritical
         : kind == Kind::Warning                             ? QStyle::SP_MessageBoxWarning
                                                             : QStyle::SP_MessageBoxInformation;
@@ -50,9 +49,23 @@ void MessageBanner::showMessage(Kind kind, const QString& text, QAction* action)
                                  "#messageBanner QLabel { color: black; }")
                       .arg(QLatin1String(colour)));
     m_text->setText(text);
-    m_button->setVisible(action != nullptr);
-    if (action)
-        m_button->setText(action->text().remove(QLatin1Char('&')));
+    // One button per action, before the close button.
+    auto* row = static_cast<QHBoxLayout*>(layout());
+    while (m_buttons.size() < actions.size()) {
+        auto* button = new QPushButton(this);
+        const int slot = int(m_buttons.size());
+        connect(button, &QPushButton::clicked, this, [this, slot] {
+            if (QAction* action = m_actions.value(slot))
+                action->trigger();
+        });
+        row->insertWidget(row->count() - 1, button);
+        m_buttons << button;
+    }
+    for (int i = 0; i < m_buttons.size(); ++i) {
+        m_buttons[i]->setVisible(i < actions.size());
+        if (i < actions.size())
+            m_buttons[i]->setText(actions[i]->text().remove(QLatin1Char('&')));
+    }
     show();
     Q_EMIT shown(text);
 }
@@ -60,7 +73,7 @@ void MessageBanner::showMessage(Kind kind, const QString& text, QAction* action)
 void MessageBanner::dismiss()
 {
     m_text->clear();
-    m_action = nullptr;
+    m_actions.clear();
     hide();
 }
 

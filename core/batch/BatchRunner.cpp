@@ -128,9 +128,14 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         if (progress)
             progress(state);
     };
-    const auto write = [&](Result<void> written) {
-        if (!written && !fatal)
-            fatal = written.error();
+    const auto write = [&](Result<void> written, BatchRow row) {
+        if (!written) {
+            if (!fatal)
+                fatal = written.error();
+            return;
+        }
+        if (options.onRow)
+            options.onRow(row);
     };
     const auto flush = [&] {
         if (batch.empty())
@@ -141,9 +146,11 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         auto results = classifier.classify(input.data(), static_cast<int>(batch.size()), size, options.topk);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (results) {
-                write(writer.writeResult(batch[i].path, (*results)[i]));
+                write(writer.writeResult(batch[i].path, (*results)[i]),
+                      {batch[i].path, {}, (*results)[i].top});
             } else {
-                write(writer.writeError(batch[i].path, batch[i].path + ": " + results.message()));
+                const std::string message = batch[i].path + ": " + results.message();
+                write(writer.writeError(batch[i].path, message), {batch[i].path, message, {}});
                 ++state.failed;
             }
             ++state.done;
@@ -160,7 +167,7 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         if (!item)
             break;
         if (!item->error.empty()) {
-            write(writer.writeError(item->path, item->error));
+            write(writer.writeError(item->path, item->error), {item->path, item->error, {}});
             ++state.failed;
             ++state.done;
             report();
@@ -177,8 +184,10 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
     queue.abandon();
     for (auto& worker : workers)
         worker.join();
-    if (!fatal)
-        write(writer.sync());
+    if (!fatal) {
+        if (auto synced = writer.sync(); !synced)
+            fatal = synced.error();
+    }
     if (fatal)
         return *fatal;
     report();

@@ -5,11 +5,12 @@
 // files. Every file gets exactly one row, an error row when it cannot be read.
 //
 // Threading: runBatch() blocks its caller, which must own the Classifier (one thread at a time); progress
-// is called on that thread. cancel may be set from any thread.
+// and onRow are called on that thread. cancel may be set from any thread.
 
 #include "Result.h"
 #include "batch/BatchWriter.h"
 #include "image/ImageDecoder.h"
+#include "inference/Classifier.h"
 #include "preprocess/Preprocess.h"
 
 #include <atomic>
@@ -20,7 +21,14 @@
 
 namespace lens {
 
-class Classifier;
+/// One file's row, as it was just written to the output.
+struct BatchRow {
+    std::string path;
+    std::string error; ///< empty when the file was classified
+    std::vector<ClassScore> top; ///< best first; empty on error
+};
+
+using BatchRowCallback = std::function<void(const BatchRow&)>;
 
 struct BatchOptions {
     /// Images per forward pass.
@@ -32,6 +40,9 @@ struct BatchOptions {
     PreprocessOptions preprocess;
     /// How files are decoded (e.g. DecodeOptions::reduceToShortSide for the fast JPEG mode).
     DecodeOptions decode;
+    /// Called after each row has been written (not for rows whose write failed); may be empty. A GUI
+    /// uses it to show results while the run goes on.
+    BatchRowCallback onRow;
 };
 
 struct BatchProgress {

@@ -1,0 +1,339 @@
+// The batch panel (File > Label Folder…), driven through the real window under the offscreen platform: a
+// folder with photos and unreadable files gives one row per file in the table and in the output, errors
+// where they belong; the label and status filters and the export; cancelling keeps only complete rows and
+// resuming finishes the file with every file exactly once; the event loop keeps turning during a run.
+
+#include "BatchPanel.h"
+#include "BatchResultModel.h"
+#include "MainWindow.h"
+#include "MessageBanner.h"
+#include "TestSupport.h"
+#include "support/GapMeter.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLineEdit>
+#include <QProcess>
+#include <QPushButton>
+#include <QSet>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QThread>
+#include <memory>
+
+using namespace lens;
+
+namespace {
+
+constexpr int kRunTimeout = 300000;
+
+QString checkpoint(const QString& name)
+{
+    return QDir(test::referenceDir()).absoluteFilePath(name);
+}
+
+/// The output as Python's csv/json modules read it (tests/support/read_batch_output.py).
+QJsonObject readOutput(const QString& path)
+{
+    QProcess python;
+    python.start(qEnvironmentVariable("LENS_PYTHON"),
+                 {QDir(qEnvironmentVariable("LENS_TEST_SUPPORT")).filePath("read_batch_output.py"), path});
+    if (!python.waitForFinished(60000) || python.exitCode() != 0)
+        qFatal("reading %s failed: %s", qPrintable(path), python.readAllStandardError().constData());
+    return QJsonDocument::fromJson(python.readAllStandardOutput()).object();
+}
+
+QStringList outputPaths(const QJsonObject& output)
+{
+    QStringList paths;
+    for (const auto& row : output["rows"].toArray())
+        paths << row.toObject()["path"].toString();
+    return paths;
+}
+
+QStringList tablePaths(const BatchResultModel* model)
+{
+    QStringList paths;
+    for (const BatchResultRow& row : model->rows())
+        paths << row.path;
+    return paths;
+}
+
+QSet<QString> toSet(const QStringList& list)
+{
+    return QSet<QString>(list.begin(), list.end());
+}
+
+/// copies x the photos, plus (withBad) sub/text.jpg and sub/truncated.jpg. Returns every file.
+QStringList makeFolder(const QString& dir, int copies, bool withBad)
+{
+    QStringList files;
+    const QStringList photos = {"grace_hopper.jpg", "chelsea.png", "coffee.png", "rocket.jpg"};
+    for (int c = 0; c < copies; ++c) {
+        for (const auto& photo : photos) {
+            const QString target = QDir(dir).filePath(QString("%1_%2").arg(c, 3, 10, QChar('0')).arg(photo));
+            if (!QFile::copy(QDir(test::dataDir()).filePath(photo), target))
+                qFatal("cannot copy %s", qPrintable(photo));
+            files << target;
+        }
+    }
+    if (withBad) {
+        QDir(dir).mkpath("sub");
+        for (const char* bad : {"text.jpg", "truncated.jpg"}) {
+            const QString target = QDir(dir).filePath(QString("sub/") + bad);
+            if (!QFile::copy(checkpoint(QString("bad/") + bad), target))
+                qFatal("cannot copy %s", bad);
+            files << target;
+        }
+    }
+    return files;
+}
+
+} // namespace
+
+class TestBatchPanel : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+    int m_windows = 0;
+
+    std::unique_ptr<MainWindow> makeWindow(const QString& weights)
+    {
+        MainWindowOptions options;
+        options.settingsFile = m_dir.filePath(QStringLiteral("settings%1.ini").arg(++m_windows));
+        options.weights = weights;
+        options.preset = QStringLiteral("v1");
+        auto window = std::make_unique<MainWindow>(options);
+        if (!weights.isEmpty()) {
+            QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+            if (!loaded.wait(kRunTimeout))
+                qWarning("model did not load in time");
+        }
+        window->show();
+        return window;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QVERIFY(m_dir.isValid());
+        QDir(m_dir.path()).mkpath(QStringLiteral("torch_home"));
+        qputenv("TORCH_HOME", m_dir.filePath(QStringLiteral("torch_home")).toUtf8());
+        QVERIFY(QFileInfo(checkpoint(QStringLiteral("resnet18.pth"))).isFile());
+    }
+
+    void labelsFolderIntoTableAndOutput_data()
+    {
+        QTest::addColumn<QString>("output");
+        QTest::newRow("labels.csv") << "labels.csv";
+        QTest::newRow("labels.jsonl") << "labels.jsonl";
+    }
+
+    void labelsFolderIntoTableAndOutput()
+    {
+        QFETCH(QString, output);
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        const QStringList files = makeFolder(folder, 1, true);
+        const QString out = dir.filePath(output);
+
+        auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+        QCOMPARE(window->batchAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+B")));
+        window->batchAction()->trigger();
+        BatchPanel* panel = window->batchPanel();
+        QVERIFY(panel->isVisible());
+        QVERIFY(panel->startButton()->isEnabled());
+        QCOMPARE(panel->workerThread()->objectName(), QStringLiteral("BatchWorker"));
+        panel->setFolders({folder});
+        panel->setRecursive(true);
+        panel->setOutput(out);
+        QVERIFY(!panel->resumeBox()->isEnabled()); // nothing to resume yet
+
+        test::GapMeter meter;
+        QSignalSpy finished(panel, &BatchPanel::runFinished);
+        QVERIFY(panel->start());
+        QVERIFY(panel->running());
+        QVERIFY(finished.wait(kRunTimeout));
+        const qint64 gap = meter.maxGap();
+        qInfo("batch of %lld files took %lld ms; longest event-loop gap %lld ms", qlonglong(files.size()),
+              meter.elapsed(), gap);
+        QVERIFY2(gap < 100, qPrintable(QStringLiteral("event loop stalled for %1 ms").arg(gap)));
+
+        const auto summary = finished.first().first().value<BatchSummary>();
+        QVERIFY2(summary.ok, qPrintable(summary.error));
+        QVERIFY(!summary.cancelled);
+        QCOMPARE(summary.status.done, int(files.size()));
+        QCOMPARE(summary.status.failed, 2);
+        QVERIFY2(panel->progressText().contains(QStringLiteral("%1 of %1 files").arg(files.size())),
+                 qPrintable(panel->progressText()));
+        QCOMPARE(panel->banner()->kind(), MessageBanner::Kind::Warning); // 2 files could not be read
+
+        // The table: one row per file, errors where they belong.
+        const BatchResultModel* results = panel->results();
+        QCOMPARE(results->rowCount(), int(files.size()));
+        QCOMPARE(toSet(tablePaths(results)), toSet(files));
+        for (const BatchResultRow& row : results->rows()) {
+            if (row.path.contains("/sub/")) {
+                QVERIFY2(row.error.contains(QFileInfo(row.path).fileName()), qPrintable(row.error));
+                QVERIFY(row.label.isEmpty());
+            } else {
+                QVERIFY2(row.error.isEmpty(), qPrintable(row.error));
+                QVERIFY(!row.label.isEmpty());
+                QVERIFY(row.probability > 0 && row.probability <= 1);
+            }
+        }
+
+        // The output: the same rows, in the same order.
+        const QJsonObject written = readOutput(out);
+        QVERIFY(written["malformed"].toArray().isEmpty());
+        QCOMPARE(outputPaths(written), tablePaths(results));
+        const QJsonArray rows = written["rows"].toArray();
+        for (int i = 0; i < rows.size(); ++i) {
+            const QJsonObject row = rows[i].toObject();
+            const BatchResultRow& shown = results->rows()[i];
+            QCOMPARE(row["status"].toString(), shown.error.isEmpty() ? QString("ok") : QString("error"));
+            if (shown.error.isEmpty())
+                QCOMPARE(row["top"].toArray()[0].toInt(), shown.index);
+        }
+        const QJsonValue run = written["run"];
+        QVERIFY(run.isObject() ? run["model"].toString() == "resnet18"
+                               : run.toString().contains("model=resnet18"));
+
+        // Filtering by a label narrows the rows to that label.
+        BatchFilterModel* view = panel->filtered();
+        QCOMPARE(view->rowCount(), int(files.size()));
+        QString label;
+        for (const BatchResultRow& row : results->rows()) {
+            if (row.error.isEmpty() && label.isEmpty())
+                label = row.label;
+        }
+        panel->labelFilter()->setText(label);
+        QVERIFY(view->rowCount() >= 1);
+        QVERIFY(view->rowCount() < int(files.size()));
+        for (int r = 0; r < view->rowCount(); ++r)
+            QVERIFY(view->index(r, BatchResultModel::Label)
+                        .data()
+                        .toString()
+                        .contains(label, Qt::CaseInsensitive));
+
+        // Errors only.
+        panel->labelFilter()->clear();
+        QComboBox* status = panel->statusFilter();
+        status->setCurrentIndex(status->findData(int(BatchFilterModel::StatusFilter::Errors)));
+        QCOMPARE(view->rowCount(), 2);
+        for (int r = 0; r < view->rowCount(); ++r)
+            QVERIFY(!view->index(r, BatchResultModel::Error).data().toString().isEmpty());
+
+        // Sorting by probability, highest first, among the labelled rows.
+        status->setCurrentIndex(status->findData(int(BatchFilterModel::StatusFilter::Ok)));
+        QCOMPARE(view->rowCount(), int(files.size()) - 2);
+        view->sort(BatchResultModel::Probability, Qt::DescendingOrder);
+        for (int r = 1; r < view->rowCount(); ++r)
+            QVERIFY(
+                view->index(r - 1, BatchResultModel::Probability).data(BatchResultModel::ValueRole).toDouble()
+                >= view->index(r, BatchResultModel::Probability)
+                       .data(BatchResultModel::ValueRole)
+                       .toDouble());
+
+        // Export writes the rows shown, with a header.
+        const QString exported = dir.filePath("export.csv");
+        QVERIFY(panel->exportTo(exported));
+        QFile file(exported);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), view->rowCount() + 1);
+        QCOMPARE(lines[0], QByteArray("path,status,label,probability,error"));
+        QVERIFY(lines[1].startsWith(
+            view->index(0, BatchResultModel::Path).data(BatchResultModel::ValueRole).toString().toUtf8()
+            + ",ok,"));
+    }
+
+    void cancelThenResume()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        const QStringList files = makeFolder(folder, 12, false); // 48 files
+        const QString out = dir.filePath("labels.csv");
+
+        auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+        window->showBatchPanel();
+        BatchPanel* panel = window->batchPanel();
+        panel->setFolders({folder});
+        panel->setOutput(out);
+
+        test::GapMeter meter;
+        QSignalSpy rows(panel, &BatchPanel::rowsAdded);
+        QSignalSpy finished(panel, &BatchPanel::runFinished);
+        QVERIFY(panel->start());
+        QVERIFY(rows.wait(kRunTimeout)); // the first rows are in
+        panel->cancel();
+        QVERIFY(finished.wait(kRunTimeout));
+        qInfo("cancelled run: longest event-loop gap %lld ms", meter.maxGap());
+        QVERIFY2(meter.maxGap() < 100,
+                 qPrintable(QStringLiteral("event loop stalled for %1 ms").arg(meter.maxGap())));
+        const auto cancelled = finished.first().first().value<BatchSummary>();
+        QVERIFY(cancelled.ok);
+        QVERIFY(cancelled.cancelled);
+        QVERIFY(cancelled.status.done > 0);
+        QVERIFY(cancelled.status.done < int(files.size()));
+        QVERIFY(!panel->running());
+
+        // Only complete rows: each parses, each file at most once, and the table shows the same rows.
+        const QJsonObject partial = readOutput(out);
+        QVERIFY(partial["malformed"].toArray().isEmpty());
+        const QStringList partialPaths = outputPaths(partial);
+        QCOMPARE(partialPaths.size(), cancelled.status.done);
+        QCOMPARE(toSet(partialPaths).size(), partialPaths.size());
+        QCOMPARE(tablePaths(panel->results()), partialPaths);
+
+        // The file exists now: starting over it is refused unless resuming (offered, and ticked).
+        QVERIFY(panel->resumeBox()->isEnabled());
+        QVERIFY(panel->resumeBox()->isChecked());
+        panel->setResume(false);
+        QVERIFY(!panel->start());
+        QVERIFY2(panel->banner()->text().contains(QStringLiteral("already exists")),
+                 qPrintable(panel->banner()->text()));
+
+        finished.clear();
+        panel->setResume(true);
+        QVERIFY(panel->start());
+        QVERIFY(finished.wait(kRunTimeout));
+        const auto resumed = finished.first().first().value<BatchSummary>();
+        QVERIFY2(resumed.ok, qPrintable(resumed.error));
+        QVERIFY(!resumed.cancelled);
+        QCOMPARE(resumed.status.skipped, cancelled.status.done);
+        QCOMPARE(resumed.status.done, int(files.size()) - cancelled.status.done);
+
+        qInfo("cancelled and resumed run of %lld files: %lld ms; longest event-loop gap %lld ms",
+              qlonglong(files.size()), meter.elapsed(), meter.maxGap());
+        QVERIFY2(meter.maxGap() < 100,
+                 qPrintable(QStringLiteral("event loop stalled for %1 ms").arg(meter.maxGap())));
+
+        const QJsonObject complete = readOutput(out);
+        QVERIFY(complete["malformed"].toArray().isEmpty());
+        const QStringList paths = outputPaths(complete);
+        QCOMPARE(paths.size(), files.size()); // every file exactly once
+        QCOMPARE(toSet(paths), toSet(files));
+        QCOMPARE(tablePaths(panel->results()), paths); // the table kept the first run's rows
+    }
+
+    void needsAModel()
+    {
+        auto window = makeWindow({});
+        BatchPanel* panel = window->batchPanel();
+        QVERIFY(!panel->startButton()->isEnabled());
+        panel->setFolders({test::dataDir()});
+        panel->setOutput(m_dir.filePath("never.csv"));
+        QVERIFY(!panel->start());
+        QVERIFY(panel->banner()->text().contains(QStringLiteral("No model loaded")));
+        QVERIFY(!QFileInfo::exists(m_dir.filePath("never.csv")));
+    }
+};
+
+QTEST_MAIN(TestBatchPanel)
+#include "tst_batchpanel.moc"

@@ -1,0 +1,120 @@
+#pragma once
+
+// Labels whole folders from the desktop app: pick folders and an output file (.csv or .jsonl, resumable),
+// start, watch progress (count, rate, ETA) and the results table fill in, sort and filter it, cancel,
+// export the filtered rows. Writes exactly what `resnet-lens-cli batch` writes.
+//
+// Threading: the run happens in a BatchWorker on the panel's own QThread ("BatchWorker"), with a Classifier
+// of its own; results arrive by queued signals into a BatchResultModel. The GUI thread does no heavy work.
+
+#include "BatchWorker.h"
+
+#include <QWidget>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QTableView;
+class QThread;
+
+namespace lens {
+
+class BatchFilterModel;
+class BatchResultModel;
+class MessageBanner;
+
+/// The model a run uses: the window's current one.
+struct BatchModel {
+    QString weights; ///< empty = no model loaded
+    QString arch; ///< empty = detect
+    QString device = QStringLiteral("cpu");
+    QString name; ///< e.g. "resnet50", for display
+    PreprocessOptions preprocess;
+    QString presetName = QStringLiteral("v1");
+};
+
+class BatchPanel : public QWidget {
+    Q_OBJECT
+
+public:
+    explicit BatchPanel(QWidget* parent = nullptr);
+    ~BatchPanel() override;
+
+    /// The model and preprocessing for the next run.
+    void setModel(const BatchModel& model);
+    void setFolders(const QStringList& folders);
+    QStringList folders() const;
+    void setRecursive(bool on);
+    void setOutput(const QString& path);
+    QString output() const;
+    /// Continue an existing output (only offered when the file exists).
+    void setResume(bool on);
+    void setStartFolder(const QString& folder) { m_startFolder = folder; }
+
+    /// Starts a run; false (with the reason in the banner) when it cannot start.
+    bool start();
+    /// Stops the run in progress; its output keeps every row written.
+    void cancel();
+    bool running() const { return m_running; }
+    /// Writes the rows shown (filters applied) as CSV; false with the reason in the banner.
+    bool exportTo(const QString& path);
+
+    // For tests.
+    BatchResultModel* results() const { return m_results; }
+    BatchFilterModel* filtered() const { return m_filter; }
+    QLineEdit* labelFilter() const { return m_labelFilter; }
+    QComboBox* statusFilter() const { return m_statusFilter; }
+    QCheckBox* resumeBox() const { return m_resume; }
+    QPushButton* startButton() const { return m_start; }
+    MessageBanner* banner() const { return m_banner; }
+    QProgressBar* progressBar() const { return m_progress; }
+    QString progressText() const;
+    QThread* workerThread() const { return m_thread; }
+
+Q_SIGNALS:
+    /// A run ended (finished, cancelled, or failed: see summary).
+    void runFinished(const lens::BatchSummary& summary);
+    void rowsAdded(int count);
+
+private:
+    void addFolder();
+    void removeFolders();
+    void chooseOutput();
+    void chooseExport();
+    void updateResume();
+    void updateButtons();
+    void onStarted(const BatchStatus& status, const QString& model);
+    void onProgress(const BatchStatus& status);
+    void onFinished(const BatchSummary& summary);
+
+    QThread* m_thread = nullptr;
+    BatchWorker* m_worker = nullptr;
+    BatchResultModel* m_results = nullptr;
+    BatchFilterModel* m_filter = nullptr;
+
+    MessageBanner* m_banner = nullptr;
+    QListWidget* m_folders = nullptr;
+    QCheckBox* m_recursive = nullptr;
+    QLineEdit* m_output = nullptr;
+    QCheckBox* m_resume = nullptr;
+    QLabel* m_modelLabel = nullptr;
+    QPushButton* m_start = nullptr;
+    QPushButton* m_cancel = nullptr;
+    QPushButton* m_export = nullptr;
+    QProgressBar* m_progress = nullptr;
+    QLabel* m_progressLabel = nullptr;
+    QLineEdit* m_labelFilter = nullptr;
+    QComboBox* m_statusFilter = nullptr;
+    QTableView* m_table = nullptr;
+
+    BatchModel m_model;
+    QString m_startFolder;
+    QString m_lastOutput; ///< the output of the rows in the table
+    bool m_running = false;
+};
+
+} // namespace lens
