@@ -1,5 +1,6 @@
 #include "inference/Devices.h"
 
+#include <ATen/Context.h>
 #include <torch/cuda.h>
 #include <torch/version.h>
 
