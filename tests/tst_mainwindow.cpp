@@ -16,6 +16,7 @@
 #include "ThumbnailStrip.h"
 #include "support/GapMeter.h"
 
+#include <ATen/Parallel.h>
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
@@ -31,6 +32,7 @@
 #include <QThread>
 #include <QTimer>
 #include <memory>
+#include <thread>
 
 using namespace lens;
 
@@ -320,6 +322,25 @@ private Q_SLOTS:
         QCOMPARE(window->lastResult().model, QStringLiteral("resnet18"));
         QCOMPARE(window->modelArch(), QStringLiteral("resnet18"));
         QCOMPARE(loaded.count(), 0);
+    }
+
+    void slowRuntimeWarnsInStatusBar()
+    {
+        {
+            auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+            QVERIFY2(!window->statusText().contains(QStringLiteral("Slow")),
+                     qPrintable(window->statusText()));
+        }
+        // What a user who set OMP_NUM_THREADS=1 on a multi-core machine gets.
+        const int threads = at::get_num_threads();
+        qputenv("OMP_NUM_THREADS", "1");
+        at::set_num_threads(1);
+        auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+        const QString status = window->statusText();
+        qunsetenv("OMP_NUM_THREADS");
+        at::set_num_threads(threads);
+        if (std::thread::hardware_concurrency() > 1)
+            QVERIFY2(status.contains(QStringLiteral("Slow: LibTorch runs on 1 thread")), qPrintable(status));
     }
 
     void unreadableImageShowsError()

@@ -3,6 +3,7 @@
 #include "ImageConvert.h"
 #include "checkpoint/TensorListing.h"
 #include "image/ImageDecoder.h"
+#include "inference/RuntimeCheck.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -116,6 +117,7 @@ void InferenceWorker::loadModel(const ModelRequest& request)
         result.ok = false;
     } else if (loaded) {
         m_classifier = std::move(loaded);
+        result.warnings = textList(runtimeWarnings());
     }
     Q_EMIT modelLoaded(result);
 }

@@ -332,8 +332,13 @@ void MainWindow::createLayout()
     m_modelLabel = new QLabel(this);
     m_deviceLabel = new QLabel(this);
     m_timeLabel = new QLabel(this);
+    m_warningLabel = new QLabel(this);
+    m_warningLabel->setObjectName(QStringLiteral("runtimeWarning"));
+    m_warningLabel->setStyleSheet(QStringLiteral("color: #a15c00; font-weight: bold"));
+    m_warningLabel->hide();
     statusBar()->addWidget(m_loadBusy);
     statusBar()->addWidget(m_thumbBusy);
+    statusBar()->addPermanentWidget(m_warningLabel);
     statusBar()->addPermanentWidget(m_modelLabel);
     statusBar()->addPermanentWidget(m_deviceLabel);
     statusBar()->addPermanentWidget(m_timeLabel);
@@ -686,6 +691,12 @@ void MainWindow::onModelLoaded(const ModelResult& result)
         return;
     }
 
+    // Slow settings (the reference BLAS, a single thread) cost more than any other choice: say so.
+    m_warningLabel->setVisible(!result.warnings.isEmpty());
+    m_warningLabel->setText(result.warnings.isEmpty() ? QString()
+                                                      : tr("Slow: %1").arg(result.warnings.first()));
+    m_warningLabel->setToolTip(result.warnings.join(QLatin1Char('\n')));
+
     m_arch = result.arch;
     m_weights = result.weights;
     m_modelDevice = result.device;
@@ -784,8 +795,9 @@ void MainWindow::updateStatus()
 
 QString MainWindow::statusText() const
 {
-    return QStringList {m_modelLabel->text(), m_deviceLabel->text(), m_timeLabel->text()}.join(
-        QStringLiteral(" | "));
+    return QStringList {m_warningLabel->text(), m_modelLabel->text(), m_deviceLabel->text(),
+                        m_timeLabel->text()}
+        .join(QStringLiteral(" | "));
 }
 
 WeightsPicker* MainWindow::weightsPicker()

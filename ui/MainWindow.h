@@ -160,6 +160,7 @@ private:
     QLabel* m_modelLabel = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_timeLabel = nullptr;
+    QLabel* m_warningLabel = nullptr;
 
     // Actions.
     QAction* m_openAction = nullptr;

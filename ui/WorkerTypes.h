@@ -38,6 +38,7 @@ struct ModelResult {
     QString deviceNote; ///< e.g. why it fell back to the CPU
     double seconds = 0;
     CheckpointReport report; ///< also filled when loading failed, as far as the file could be read
+    QStringList warnings; ///< settings that make inference slow (reference BLAS, one thread), in words
 };
 
 /// Preprocess (and classify, when a model is loaded) one image.
