@@ -1,5 +1,6 @@
 // resnet-lens-cli: classify images, inspect checkpoints and label folders from the command line.
 
+#include "OpenMpSetup.h"
 #include "cli/Commands.h"
 
 #include <iostream>
@@ -38,6 +39,7 @@ void printError(const std::string& message)
 
 int main(int argc, char** argv)
 {
+    lens::preferPassiveOpenMpThreads(argv);
     using namespace lens::cli;
     std::vector<std::string> words(argv + 1, argv + argc);
     if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {

@@ -1,15 +1,40 @@
 // resnet-lens: the desktop application. Parses the command line and opens the window.
 
 #include "MainWindow.h"
+#include "OpenMpSetup.h"
 #include "PredictionModel.h"
 #include "ThumbnailStrip.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QTimer>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <unistd.h>
+
+namespace {
+
+// Seconds since this process started (the kernel's count, so dynamic loading and the OpenMP restart count).
+double secondsSinceProcessStart()
+{
+    std::ifstream stat("/proc/self/stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    for (int i = 3; i <= 22 && fields >> field; ++i) { // field 22: start time in clock ticks after boot
+    }
+    double uptime = 0;
+    std::ifstream("/proc/uptime") >> uptime;
+    return uptime - std::stod(field) / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
+} // namespace
 
 int main(int argc, char** argv)
 {
+    lens::preferPassiveOpenMpThreads(argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("resnet-lens"));
     QApplication::setOrganizationName(QStringLiteral("resnet-lens"));
@@ -38,7 +63,11 @@ int main(int argc, char** argv)
                                         QStringLiteral("Save the window to FILE once the first image is "
                                                        "classified, then quit."),
                                         QStringLiteral("FILE"));
-    parser.addOptions({weights, arch, device, preset, recursive, screenshot});
+    QCommandLineOption startupTime(QStringLiteral("startup-time"),
+                                   QStringLiteral("Print the seconds from start until the window is on "
+                                                  "screen, then quit (for benchmarks)."));
+    startupTime.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({weights, arch, device, preset, recursive, screenshot, startupTime});
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Images or folders to open."),
                                  QStringLiteral("[FILES or FOLDERS...]"));
     parser.process(app);
@@ -52,6 +81,13 @@ int main(int argc, char** argv)
     options.open = parser.positionalArguments();
     lens::MainWindow window(options);
     window.show();
+    if (parser.isSet(startupTime)) {
+        // Runs once the event loop has handled the window's first expose and paint.
+        QTimer::singleShot(0, &app, [] {
+            std::printf("%.3f\n", secondsSinceProcessStart());
+            QApplication::exit(0);
+        });
+    }
 
     if (parser.isSet(screenshot)) {
         const QString out = parser.value(screenshot);

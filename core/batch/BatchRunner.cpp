@@ -92,7 +92,7 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
     const int batchSize = std::max(1, options.batchSize);
     int threads = options.decodeThreads;
     if (threads <= 0)
-        threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) - 1);
+        threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
     threads = std::min<int>(threads, std::max<std::size_t>(1, files.size()));
 
     const auto cancelled = [&] { return cancel && cancel->load(); };

@@ -35,7 +35,8 @@ struct BatchOptions {
     int batchSize = 8;
     /// Classes per row.
     int topk = 5;
-    /// Decode/preprocess threads; 0 = one per core beyond the first, at least one.
+    /// Decode/preprocess threads; 0 = one per core (they share the cores with inference, which waits for
+    /// them on large photos).
     int decodeThreads = 0;
     PreprocessOptions preprocess;
     /// How files are decoded (e.g. DecodeOptions::reduceToShortSide for the fast JPEG mode).
