@@ -7,6 +7,7 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QLoggingCategory>
 #include <QTimer>
 #include <cstdio>
 #include <fstream>
@@ -35,6 +36,9 @@ double secondsSinceProcessStart()
 int main(int argc, char** argv)
 {
     lens::preferPassiveOpenMpThreads(argv);
+    // Thumbnails read photos through Qt's image plugins, whose libpng prints harmless colour-profile
+    // warnings on some PNGs ("known incorrect sRGB profile"); a thumbnail that fails shows as such anyway.
+    QLoggingCategory::setFilterRules(QStringLiteral("qt.gui.imageio*=false"));
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("resnet-lens"));
     QApplication::setOrganizationName(QStringLiteral("resnet-lens"));
