@@ -4,6 +4,7 @@
 #include "cli/Commands.h"
 
 #include <iostream>
+#include <string>
 
 namespace {
 
@@ -39,8 +40,10 @@ void printError(const std::string& message)
 
 int main(int argc, char** argv)
 {
-    lens::preferPassiveOpenMpThreads(argv);
     using namespace lens::cli;
+    // Worth its restart (about 0.25 s of loading libraries again) only for long runs.
+    if (argc > 1 && std::string(argv[1]) == "batch")
+        lens::preferPassiveOpenMpThreads(argv);
     std::vector<std::string> words(argv + 1, argv + argc);
     if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
         std::cout << kUsage;

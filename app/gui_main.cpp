@@ -1,7 +1,6 @@
 // resnet-lens: the desktop application. Parses the command line and opens the window.
 
 #include "MainWindow.h"
-#include "OpenMpSetup.h"
 #include "PredictionModel.h"
 #include "ThumbnailStrip.h"
 
@@ -35,7 +34,6 @@ double secondsSinceProcessStart()
 
 int main(int argc, char** argv)
 {
-    lens::preferPassiveOpenMpThreads(argv);
     // Thumbnails read photos through Qt's image plugins, whose libpng prints harmless colour-profile
     // warnings on some PNGs ("known incorrect sRGB profile"); a thumbnail that fails shows as such anyway.
     QLoggingCategory::setFilterRules(QStringLiteral("qt.gui.imageio*=false"));

@@ -8,6 +8,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QProcess>
+#include <QProcessEnvironment>
 #include <QString>
 #include <QTest>
 #include <cstdint>
@@ -63,6 +65,28 @@ inline std::vector<std::int64_t> toInts(const QJsonArray& array)
     for (const auto& v : array)
         out.push_back(v.toInteger());
     return out;
+}
+
+/// What a run of resnet-lens-cli (LENS_CLI) printed and returned; exitCode is -1 when it crashed.
+struct CliRun {
+    int exitCode = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+inline CliRun runCli(const QStringList& arguments,
+                     const QProcessEnvironment& environment = QProcessEnvironment::systemEnvironment())
+{
+    QProcess process;
+    process.setProcessEnvironment(environment);
+    process.start(qEnvironmentVariable("LENS_CLI"), arguments);
+    if (!process.waitForFinished(600000))
+        qFatal("resnet-lens-cli did not finish");
+    CliRun run;
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
 }
 
 } // namespace lens::test

@@ -14,25 +14,12 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
+using Run = lens::test::CliRun;
+using lens::test::runCli;
 
 QString weights()
 {
     return QString::fromStdString(lens::test::referencePath("resnet18.pth"));
-}
-
-Run runCli(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(qEnvironmentVariable("LENS_CLI"), arguments);
-    if (!process.waitForFinished(600000))
-        qFatal("resnet-lens-cli did not finish");
-    return {process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1,
-            process.readAllStandardOutput(), process.readAllStandardError()};
 }
 
 // The output as Python's csv/json modules read it.

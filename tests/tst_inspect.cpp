@@ -9,24 +9,8 @@
 
 namespace {
 
-struct Run {
-    int exitCode = -1;
-    QByteArray out;
-    QByteArray err;
-};
-
-Run runCli(const QStringList& arguments)
-{
-    QProcess process;
-    process.start(qEnvironmentVariable("LENS_CLI"), arguments);
-    if (!process.waitForFinished(300000))
-        qFatal("resnet-lens-cli did not finish");
-    Run run;
-    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
-    run.out = process.readAllStandardOutput();
-    run.err = process.readAllStandardError();
-    return run;
-}
+using Run = lens::test::CliRun;
+using lens::test::runCli;
 
 QString ref(const QString& relative)
 {
