@@ -289,6 +289,42 @@ private Q_SLOTS:
         QCOMPARE(QSet<QString>(all.begin(), all.end()), QSet<QString>(files.begin(), files.end()));
     }
 
+    void sortIntoFoldersByLabel()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        const QStringList files = makeFolder(folder, 1, true);
+        const QString sorted = dir.filePath("sorted");
+        const QStringList base
+            = {"batch", folder, "--recursive", "--weights", weights(), "--quiet", "--sort-into", sorted};
+
+        // A dry run says what it would do and touches nothing.
+        const Run dry = runCli(base + QStringList {"-o", dir.filePath("dry.jsonl"), "--dry-run"});
+        QCOMPARE(dry.exitCode, 3);
+        QVERIFY(!QFileInfo::exists(sorted));
+        QCOMPARE(dry.out.count("would link"), 4); // the good photos only
+
+        const QString out = dir.filePath("out.jsonl");
+        QCOMPARE(runCli(base + QStringList {"-o", out}).exitCode, 3);
+        int placed = 0;
+        for (const auto& value : readOutput(out)["rows"].toArray()) {
+            const QJsonObject row = value.toObject();
+            if (row["status"].toString() != "ok")
+                continue;
+            // The label of the top-1 index, as classify prints it.
+            const Run classify = runCli(
+                {"classify", "--json", "--topk", "1", "--weights", weights(), row["path"].toString()});
+            const QString label = QJsonDocument::fromJson(classify.out)["top"][0]["label"].toString();
+            const QFileInfo link(
+                QDir(sorted).filePath(label + "/" + QFileInfo(row["path"].toString()).fileName()));
+            QVERIFY2(link.isSymLink(), qPrintable(link.filePath()));
+            QCOMPARE(link.symLinkTarget(), QFileInfo(row["path"].toString()).absoluteFilePath());
+            ++placed;
+        }
+        QCOMPARE(placed, 4);
+    }
+
     void usage_data()
     {
         QTest::addColumn<QStringList>("arguments");

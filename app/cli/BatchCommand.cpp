@@ -1,5 +1,6 @@
 #include "batch/BatchRunner.h"
 #include "batch/FileList.h"
+#include "batch/SortInto.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "cli/WeightsOption.h"
@@ -18,10 +19,12 @@ namespace {
 const char* kBatchUsage
     = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--arch A] [--preset v1|v2]\n"
       "       [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--device D]\n"
-      "       [--fast-decode] [--quiet]\n"
+      "       [--fast-decode] [--quiet] [--sort-into DIR [--sort-mode link|copy] [--dry-run]]\n"
       "Labels every file in the folders, one row per file (an error row for files that are not readable\n"
       "images). Rows are appended as they finish; --resume continues a run that was interrupted.\n"
-      "--fast-decode decodes large JPEGs at a reduced scale (faster, no longer bit-exact with torchvision).";
+      "--fast-decode decodes large JPEGs at a reduced scale (faster, no longer bit-exact with torchvision).\n"
+      "--sort-into DIR links (or copies) each image labelled in this run into DIR/<top-1 label>/;\n"
+      "--dry-run prints what it would do instead.";
 
 std::string clock(double seconds)
 {
@@ -66,8 +69,8 @@ private:
 int batchCommand(const std::vector<std::string>& words)
 {
     Args args({"-o", "--output", "--weights", "--arch", "--preset", "--batch-size", "--topk", "--threads",
-               "--shard", "--device"},
-              {"--recursive", "--resume", "--quiet", "--fast-decode", "--help"});
+               "--shard", "--device", "--sort-into", "--sort-mode"},
+              {"--recursive", "--resume", "--quiet", "--fast-decode", "--dry-run", "--help"});
     if (auto problem = args.parse(words); !problem.empty()) {
         printError(problem + "\n" + kBatchUsage);
         return Usage;
@@ -146,6 +149,31 @@ int batchCommand(const std::vector<std::string>& words)
             todo.push_back(file);
     }
 
+    SortOptions sorting;
+    const std::string sortFolder = args.value("--sort-into", "");
+    const std::string sortMode = args.value("--sort-mode", "link");
+    if (sortMode != "link" && sortMode != "copy") {
+        printError("--sort-mode must be link or copy, got '" + sortMode + "'");
+        return Usage;
+    }
+    sorting.mode = args.flag("--dry-run") ? SortOptions::Mode::DryRun
+        : sortMode == "copy"              ? SortOptions::Mode::Copy
+                                          : SortOptions::Mode::Link;
+    int sortFailures = 0;
+    if (!sortFolder.empty()) {
+        options.onRow = [&](const BatchRow& row) {
+            if (!row.error.empty() || row.top.empty())
+                return;
+            auto placed = sortInto(sortFolder, row.path, row.top.front().label, sorting);
+            if (!placed) {
+                printError(placed.message());
+                ++sortFailures;
+            } else if (sorting.mode == SortOptions::Mode::DryRun) {
+                std::cout << "would " << sortMode << " " << row.path << " -> " << *placed << "\n";
+            }
+        };
+    }
+
     const bool quiet = args.flag("--quiet");
     if (!quiet) {
         for (const auto& warning : runtimeWarnings())
@@ -170,7 +198,7 @@ int batchCommand(const std::vector<std::string>& words)
                      result->done, clock(result->seconds).c_str(), rate, result->done - result->failed,
                      result->failed, skipped.c_str(), output.c_str());
     }
-    return result->failed == 0 ? Success : Partial;
+    return result->failed == 0 && sortFailures == 0 ? Success : Partial;
 }
 
 } // namespace lens::cli
