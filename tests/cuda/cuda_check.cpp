@@ -1,7 +1,7 @@
 // GPU check (not part of the test suite, which runs without a GPU): loads checkpoints written by the local
 // torch, classifies a random batch on CUDA and on the CPU (plain and fast paths), and compares every logit
-// with torch's own CPU logits. Prints one line per case; exit 0 when all agree within 1e-3 of the logit range.
-// Usage: cuda_check REFERENCE_DIR
+// with torch's own CPU logits. Prints one line per case; exit 0 when all agree within 1e-3 of the logit
+// range. Usage: cuda_check REFERENCE_DIR
 
 #include "inference/Classifier.h"
 #include "inference/Devices.h"
@@ -43,14 +43,16 @@ int main(int argc, char** argv)
     for (const std::string arch : {"resnet18", "resnet50"}) {
         const std::vector<float> expected = readFloats(dir + "/" + arch + ".cpu.f32");
         const auto [lo, hi] = std::minmax_element(expected.begin(), expected.end());
-        for (const auto& [device, fast] : {std::pair{"cuda", false}, std::pair{"cpu", true}, std::pair{"cpu", false}}) {
+        for (const auto& [device, fast] :
+             {std::pair {"cuda", false}, std::pair {"cpu", true}, std::pair {"cpu", false}}) {
             ClassifierOptions options;
             options.weights = dir + "/" + arch + ".pth";
             options.device = device;
             options.fast = fast;
             auto classifier = Classifier::create(options);
             if (!classifier) {
-                std::printf("%s %s: FAILED to load: %s\n", arch.c_str(), device, classifier.message().c_str());
+                std::printf("%s %s: FAILED to load: %s\n", arch.c_str(), device,
+                            classifier.message().c_str());
                 ok = false;
                 continue;
             }
@@ -68,7 +70,8 @@ int main(int argc, char** argv)
             ok = ok && agree;
             std::printf("%s on %s (%s, %s): max |logit - torch| = %.3g, logit range %.3g: %s\n", arch.c_str(),
                         (*classifier)->deviceName().c_str(), (*classifier)->engineName().c_str(),
-                        (*classifier)->architecture().name.c_str(), maxDiff, *hi - *lo, agree ? "ok" : "DIFFERENT");
+                        (*classifier)->architecture().name.c_str(), maxDiff, *hi - *lo,
+                        agree ? "ok" : "DIFFERENT");
         }
     }
     std::printf("%s\n", ok ? "GPU check passed" : "GPU check FAILED");
