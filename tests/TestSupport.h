@@ -8,9 +8,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QList>
 #include <QProcess>
 #include <QProcessEnvironment>
 #include <QString>
+#include <QStringList>
 #include <QTest>
 #include <cstdint>
 #include <string>
@@ -65,6 +67,48 @@ inline std::vector<std::int64_t> toInts(const QJsonArray& array)
     for (const auto& v : array)
         out.push_back(v.toInteger());
     return out;
+}
+
+/// A file in tests/data, absolute.
+inline QString photoFile(const QString& name)
+{
+    return QDir(dataDir()).absoluteFilePath(name);
+}
+
+/// A file in the generated reference, absolute.
+inline QString referenceFile(const QString& name)
+{
+    return QDir(referenceDir()).absoluteFilePath(name);
+}
+
+/// torchvision's top-5 class indices for a photo, preset and architecture (reference.json).
+inline QList<int> referenceTop5(const QString& photo, const QString& preset, const QString& arch)
+{
+    QList<int> out;
+    for (const auto& v : reference()["photos"][photo][preset]["top5"][arch].toArray())
+        out << v.toInt();
+    return out;
+}
+
+/// A batch output (CSV or JSONL) as Python's csv/json modules read it (support/read_batch_output.py):
+/// {"run": ..., "rows": [{"path", "status", "error", "top"}], "malformed": [line...]}.
+inline QJsonObject readBatchOutput(const QString& path)
+{
+    QProcess python;
+    python.start(qEnvironmentVariable("LENS_PYTHON"),
+                 {QDir(qEnvironmentVariable("LENS_TEST_SUPPORT")).filePath("read_batch_output.py"), path});
+    if (!python.waitForFinished(60000) || python.exitCode() != 0)
+        qFatal("reading %s failed: %s", qPrintable(path), python.readAllStandardError().constData());
+    return QJsonDocument::fromJson(python.readAllStandardOutput()).object();
+}
+
+/// The paths of readBatchOutput()'s rows, in file order.
+inline QStringList batchOutputPaths(const QJsonObject& output)
+{
+    QStringList paths;
+    for (const auto& row : output["rows"].toArray())
+        paths << row.toObject()["path"].toString();
+    return paths;
 }
 
 /// What a run of resnet-lens-cli (LENS_CLI) printed and returned; exitCode is -1 when it crashed.

@@ -16,29 +16,12 @@ namespace {
 
 using Run = lens::test::CliRun;
 using lens::test::runCli;
+const auto readOutput = lens::test::readBatchOutput;
+const auto rowPaths = lens::test::batchOutputPaths;
 
 QString weights()
 {
     return QString::fromStdString(lens::test::referencePath("resnet18.pth"));
-}
-
-// The output as Python's csv/json modules read it.
-QJsonObject readOutput(const QString& path)
-{
-    QProcess python;
-    python.start(qEnvironmentVariable("LENS_PYTHON"),
-                 {QDir(qEnvironmentVariable("LENS_TEST_SUPPORT")).filePath("read_batch_output.py"), path});
-    if (!python.waitForFinished(60000) || python.exitCode() != 0)
-        qFatal("reading %s failed: %s", qPrintable(path), python.readAllStandardError().constData());
-    return QJsonDocument::fromJson(python.readAllStandardOutput()).object();
-}
-
-QStringList rowPaths(const QJsonObject& output)
-{
-    QStringList paths;
-    for (const auto& row : output["rows"].toArray())
-        paths << row.toObject()["path"].toString();
-    return paths;
 }
 
 // A folder of good photos (each copied `copies` times) and bad files.

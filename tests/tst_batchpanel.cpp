@@ -28,30 +28,9 @@ using namespace lens;
 namespace {
 
 constexpr int kRunTimeout = 300000;
-
-QString checkpoint(const QString& name)
-{
-    return QDir(test::referenceDir()).absoluteFilePath(name);
-}
-
-/// The output as Python's csv/json modules read it (tests/support/read_batch_output.py).
-QJsonObject readOutput(const QString& path)
-{
-    QProcess python;
-    python.start(qEnvironmentVariable("LENS_PYTHON"),
-                 {QDir(qEnvironmentVariable("LENS_TEST_SUPPORT")).filePath("read_batch_output.py"), path});
-    if (!python.waitForFinished(60000) || python.exitCode() != 0)
-        qFatal("reading %s failed: %s", qPrintable(path), python.readAllStandardError().constData());
-    return QJsonDocument::fromJson(python.readAllStandardOutput()).object();
-}
-
-QStringList outputPaths(const QJsonObject& output)
-{
-    QStringList paths;
-    for (const auto& row : output["rows"].toArray())
-        paths << row.toObject()["path"].toString();
-    return paths;
-}
+const auto checkpoint = test::referenceFile;
+const auto readOutput = test::readBatchOutput;
+const auto outputPaths = test::batchOutputPaths;
 
 QStringList tablePaths(const BatchResultModel* model)
 {

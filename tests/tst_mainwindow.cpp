@@ -39,30 +39,15 @@ using namespace lens;
 namespace {
 
 constexpr int kModelTimeout = 120000;
-
-QString photo(const QString& name)
-{
-    return QDir(test::dataDir()).absoluteFilePath(name);
-}
-
-QString checkpoint(const QString& name)
-{
-    return QDir(test::referenceDir()).absoluteFilePath(name);
-}
+const auto photo = test::photoFile;
+const auto checkpoint = test::referenceFile;
+using test::referenceTop5;
 
 QList<int> indices(const PredictionModel* model)
 {
     QList<int> out;
     for (const ClassScore& s : model->scores())
         out << s.index;
-    return out;
-}
-
-QList<int> referenceTop5(const QString& photoName, const QString& preset, const QString& arch)
-{
-    QList<int> out;
-    for (const auto& v : test::reference()["photos"][photoName][preset]["top5"][arch].toArray())
-        out << v.toInt();
     return out;
 }
 
