@@ -14,7 +14,6 @@
 #include <functional>
 #include <map>
 #include <optional>
-#include <torch/script.h>
 #include <torch/torch.h>
 
 namespace lens {
@@ -235,60 +234,63 @@ void stripPrefixes(Checkpoint& checkpoint)
     }
 }
 
-// The common part of the pickle-based formats: find the state dict, read labels, materialise tensors.
+// TorchScript archives pickle the module tree itself: each module is an object whose BUILD state maps its
+// attribute names to values: tensors (parameters and buffers), submodules, and plain settings. Reading the
+// tensors from that tree, like any other pickle, means the archive's TorchScript code never runs.
+void collectModuleTensors(const PickleValue* module, const std::string& prefix,
+                          std::vector<std::pair<std::string, const PickleValue*>>& out)
+{
+    if (!module || module->kind != PickleKind::Object || !module->state || !module->state->isDict())
+        return;
+    for (const auto& [key, value] : module->state->entries) {
+        if (!key->isString())
+            continue;
+        if (value->isTensor())
+            out.emplace_back(prefix + key->text, value);
+        else if (value->kind == PickleKind::Object)
+            collectModuleTensors(value, prefix + key->text + ".", out);
+    }
+}
+
+// The common part of the pickle-based formats: find the state dict (or, for TorchScript, the module tree's
+// tensors), read labels, materialise tensors.
 Result<Checkpoint> checkpointFromPickle(const std::string& path, const std::string& format,
-                                        const PickleDocument& document, StorageLoader load)
+                                        const PickleDocument& document, StorageLoader load,
+                                        bool moduleTree = false)
 {
     Checkpoint checkpoint;
     checkpoint.path = path;
     checkpoint.format = format;
-    auto stateDict = findStateDict(path, &document.root(), checkpoint.fixes);
-    if (!stateDict)
-        return stateDict.error();
-    checkpoint.labels = labelsIn(&document.root());
-    if (auto global = firstNonDataGlobal(document))
-        checkpoint.warnings.push_back("the file also holds a Python object of type " + *global
-                                      + ", which Python would import when loading it; it was ignored");
+    std::vector<std::pair<std::string, const PickleValue*>> entries;
+    if (moduleTree) {
+        collectModuleTensors(&document.root(), "", entries);
+        if (entries.empty())
+            return Error {path + ": the TorchScript archive holds no parameters or buffers"};
+        checkpoint.fixes.push_back("parameters and buffers read from the TorchScript module's attributes "
+                                   "(its code was not run)");
+    } else {
+        auto stateDict = findStateDict(path, &document.root(), checkpoint.fixes);
+        if (!stateDict)
+            return stateDict.error();
+        for (const auto& [key, value] : (*stateDict)->entries)
+            entries.emplace_back(key->text, value);
+        checkpoint.labels = labelsIn(&document.root());
+        if (auto global = firstNonDataGlobal(document))
+            checkpoint.warnings.push_back("the file also holds a Python object of type " + *global
+                                          + ", which Python would import when loading it; it was ignored");
+    }
 
     TensorMaterializer materializer(std::move(load));
     try {
-        for (const auto& [key, value] : (*stateDict)->entries) {
+        for (const auto& [name, value] : entries) {
             auto tensor = materializer.tensor(*value->tensor);
             if (!tensor)
-                return Error {path + ": tensor '" + key->text + "': " + tensor.message()};
-            checkpoint.tensors.push_back({key->text, *tensor});
+                return Error {path + ": tensor '" + name + "': " + tensor.message()};
+            checkpoint.tensors.push_back({name, *tensor});
         }
     } catch (const c10::Error& e) {
         return Error {path + ": " + e.what_without_backtrace()};
     }
-    stripPrefixes(checkpoint);
-    return checkpoint;
-}
-
-// TorchScript archives hold compiled TorchScript code. torch::jit::load() never runs Python, but it does
-// compile the archive's TorchScript and may run methods such as __setstate__ while restoring objects, inside
-// LibTorch; LibTorch's own reader checks the archive. This is the one path where a file drives code beyond
-// this project's restricted readers; it is used only for archives that are TorchScript (code/ or
-// constants.pkl records), and only their parameters and buffers are kept.
-Result<Checkpoint> readTorchScript(const std::string& path)
-{
-    Checkpoint checkpoint;
-    checkpoint.path = path;
-    checkpoint.format = "TorchScript archive";
-    try {
-        torch::jit::Module module = torch::jit::load(path, torch::kCPU);
-        for (const auto& item : module.named_parameters(/*recurse=*/true))
-            checkpoint.tensors.push_back({item.name, item.value.detach().clone()});
-        for (const auto& item : module.named_buffers(/*recurse=*/true))
-            checkpoint.tensors.push_back({item.name, item.value.detach().clone()});
-    } catch (const c10::Error& e) {
-        return Error {path + ": cannot read the TorchScript archive: " + e.what_without_backtrace()};
-    } catch (const std::exception& e) {
-        return Error {path + ": cannot read the TorchScript archive: " + e.what()};
-    }
-    if (checkpoint.tensors.empty())
-        return Error {path + ": the TorchScript archive holds no parameters or buffers"};
-    checkpoint.fixes.push_back("parameters and buffers taken from a TorchScript module");
     stripPrefixes(checkpoint);
     return checkpoint;
 }
@@ -309,8 +311,6 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
         if (rest == "constants.pkl" || rest.compare(0, 5, "code/") == 0)
             torchScript = true;
     }
-    if (torchScript)
-        return readTorchScript(path);
     if (!pickle)
         return Error {path + ": is a zip file but not a PyTorch checkpoint (it has no data.pkl record)"};
     const std::string prefix = pickle->name.substr(0, pickle->name.size() - std::string("data.pkl").size());
@@ -355,7 +355,9 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
         }
         return storage;
     };
-    return checkpointFromPickle(path, "torch.save zip", *document, load);
+    return torchScript
+        ? checkpointFromPickle(path, "TorchScript archive", *document, load, /*moduleTree=*/true)
+        : checkpointFromPickle(path, "torch.save zip", *document, load);
 }
 
 Result<Checkpoint> readLegacyCheckpoint(const std::string& path)

@@ -4,8 +4,8 @@
 // torch.save, safetensors, TorchScript), its pickle is read by the restricted unpickler (nothing in a file is
 // ever executed or imported), tensors are materialised from the file's raw storages after every declared
 // size has been checked against the file, and the weights are unwrapped from common training-script
-// containers. TorchScript archives are the exception: they go through LibTorch's torch::jit::load (see
-// Checkpoint.cpp for the trust boundary). Includes LibTorch.
+// containers. A TorchScript archive is read the same way: its pickled module tree gives the parameters and
+// buffers, and its code is never compiled or run. Includes LibTorch.
 
 #include "Result.h"
 
