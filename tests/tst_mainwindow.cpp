@@ -15,6 +15,7 @@
 #include "TestSupport.h"
 #include "ThumbnailStrip.h"
 #include "support/GapMeter.h"
+#include "support/PredictionIndices.h"
 
 #include <ATen/Parallel.h>
 #include <QAction>
@@ -43,13 +44,7 @@ const auto photo = test::photoFile;
 const auto checkpoint = test::referenceFile;
 using test::referenceTop5;
 
-QList<int> indices(const PredictionModel* model)
-{
-    QList<int> out;
-    for (const ClassScore& s : model->scores())
-        out << s.index;
-    return out;
-}
+const auto indices = test::predictionIndices;
 
 } // namespace
 

@@ -15,6 +15,7 @@
 #include "WeightsCatalogModel.h"
 #include "WeightsPicker.h"
 #include "support/GapMeter.h"
+#include "support/PredictionIndices.h"
 #include "support/WeightsServer.h"
 #include "weights/Catalog.h"
 #include "weights/HubCache.h"
@@ -44,13 +45,7 @@ QString catalogFile(const QString& name)
     return QString::fromStdString(weightsByName(name.toStdString())->fileName);
 }
 
-QList<int> indices(const PredictionModel* model)
-{
-    QList<int> out;
-    for (const ClassScore& s : model->scores())
-        out << s.index;
-    return out;
-}
+const auto indices = test::predictionIndices;
 
 } // namespace
 
