@@ -6,7 +6,9 @@ Runs, for each photo set:
   (b) tuned     a DataLoader worker, batch 8, torch.jit.freeze + optimize_for_inference;
   (c) lens      resnet-lens-cli batch (default settings);
   (d) lens fast resnet-lens-cli batch --fast-decode (JPEGs decoded at reduced scale; not bit-exact),
-and prints images/s (model loading excluded for all three), peak RSS, and the ratios between them.
+and prints images/s (model loading and warm-up excluded for all), peak RSS, and the ratios between them. Each
+is run --repeat times, interleaved, and the median images/s is reported: runs of a few seconds on a shared
+machine vary by several percent.
 
 Photo sets are generated from tests/data: "imagenet" (about 500x375 JPEGs, like ImageNet's) and "camera"
 (4000x3000 JPEGs). Python uses every core (torch.set_num_threads), as resnet-lens does; LibTorch's own default
@@ -15,7 +17,8 @@ counts physical cores and can pick fewer.
 For the camera set it also measures the fast mode's drift from the exact path: the largest logit difference
 (relative to each image's logit range) and how often top-1 and the top-5 set agree.
 
-Usage: /usr/bin/python3 bench/compare.py [--weights resnet50.pth] [--imagenet 48] [--camera 8] [--runs a,b,c,d]
+Usage: /usr/bin/python3 bench/compare.py [--weights resnet50.pth] [--imagenet 160] [--camera 8] [--runs a,b,c,d]
+                                         [--repeat 3]
 """
 
 import argparse
@@ -144,10 +147,11 @@ def drift(weights, folder):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", help="resnet50 state dict (default: a seeded torchvision resnet50)")
-    parser.add_argument("--imagenet", type=int, default=48, help="ImageNet-sized photos (0 to skip)")
+    parser.add_argument("--imagenet", type=int, default=160, help="ImageNet-sized photos (0 to skip)")
     parser.add_argument("--camera", type=int, default=8, help="4000x3000 photos (0 to skip)")
     parser.add_argument("--runs", default="a,b,c,d",
                         help="which of a (tutorial), b (tuned), c (lens), d (lens --fast-decode)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each, interleaved; the median is shown")
     args = parser.parse_args()
     if not os.path.exists(CLI):
         sys.exit(f"build first: {CLI} is missing (cmake --preset release && cmake --build --preset release)")
@@ -172,10 +176,16 @@ def main():
         print(f"machine: {os.cpu_count()} cores; torch threads = cores; model resnet50 fp32")
         for label, folder, count, size in sets:
             make_set(folder, count, size, seed=count)
+            runs = {kind: [] for kind in args.runs.split(",")}
+            for _ in range(max(1, args.repeat)):
+                for kind in runs:
+                    runs[kind].append(measure(kind, weights, folder, work))
             results = {}
-            for kind in args.runs.split(","):
-                results[kind] = measure(kind, weights, folder, work)
-            print(f"\n{label}, {count} photos")
+            for kind, measured in runs.items():
+                rates = sorted(rate for rate, _, _ in measured)
+                results[kind] = (rates[len(rates) // 2], max(rss for _, rss, _ in measured),
+                                 sorted(wall for _, _, wall in measured)[len(measured) // 2])
+            print(f"\n{label}, {count} photos, median of {max(1, args.repeat)} runs")
             print(f"  {'':16s} {'img/s':>7s} {'peak RSS MiB':>13s} {'wall s':>7s}")
             for kind, (rate, rss, wall) in results.items():
                 print(f"  {names[kind]:16s} {rate:7.2f} {rss:13.0f} {wall:7.1f}")

@@ -59,6 +59,12 @@ int main(int argc, char** argv)
     }
     const double loadMs = msSince(loadStart);
     const PreprocessOptions preset = PreprocessOptions::v1();
+    std::vector<double> prepareMs;
+    for (int batch : {1, 8}) {
+        const auto start = Clock::now();
+        (*classifier)->prepare(batch, preset.crop);
+        prepareMs.push_back(msSince(start));
+    }
 
     std::vector<double> decode, prep, infer, whole, bare;
     for (int r = 0; r < repeat + 1; ++r) { // the first round warms up and is not counted
@@ -93,7 +99,8 @@ int main(int argc, char** argv)
     }
     std::printf("engine: %s, %s\n", (*classifier)->engineName().c_str(),
                 (*classifier)->architecture().name.c_str());
-    std::printf("load checkpoint + build model: %.0f ms\n", loadMs);
+    std::printf("load checkpoint + build model: %.0f ms; prepare for batches of 1: %.0f ms, of 8: %.0f ms\n",
+                loadMs, prepareMs[0], prepareMs[1]);
     std::printf("median per image: decode %.1f ms, preprocess %.1f ms, classify %.1f ms\n", median(decode),
                 median(prep), median(infer));
     std::printf("single-image latency (decode + preprocess + classify): %.1f ms; bare forward pass: %.1f ms; "

@@ -35,6 +35,26 @@ private:
         return slot.get();
     }
 
+    // Logits within 1e-3 of the reference's logit range, and the same top-5 in the same order.
+    static void matchesReference(const Classification& result, const QJsonObject& ref, const QString& arch)
+    {
+        const std::vector<float> expected = test::toFloats(ref["logits"][arch].toArray());
+        const std::vector<float>& actual = result.logits;
+        QCOMPARE(actual.size(), expected.size());
+        const auto [lo, hi] = std::minmax_element(expected.begin(), expected.end());
+        float maxDiff = 0;
+        for (std::size_t i = 0; i < actual.size(); ++i)
+            maxDiff = std::max(maxDiff, std::abs(actual[i] - expected[i]));
+        const float tolerance = 1e-3f * (*hi - *lo);
+        QVERIFY2(maxDiff < tolerance,
+                 qPrintable(QString("max logit diff %1, tolerance %2").arg(maxDiff).arg(tolerance)));
+
+        const QJsonArray top5 = ref["top5"][arch].toArray();
+        QCOMPARE(result.top.size(), std::size_t(5));
+        for (int r = 0; r < 5; ++r)
+            QCOMPARE(result.top[r].index, top5[r].toInt());
+    }
+
 private Q_SLOTS:
     void matchesTorchvision_data()
     {
@@ -78,21 +98,44 @@ private Q_SLOTS:
         auto results = classifier->classify(input.chw.data(), 1, options->crop, 5);
         QVERIFY2(results.ok(), results.message().c_str());
 
-        const std::vector<float> expected = test::toFloats(ref["logits"][arch].toArray());
-        const std::vector<float>& actual = results->front().logits;
-        QCOMPARE(actual.size(), expected.size());
-        const auto [lo, hi] = std::minmax_element(expected.begin(), expected.end());
-        float maxDiff = 0;
-        for (std::size_t i = 0; i < actual.size(); ++i)
-            maxDiff = std::max(maxDiff, std::abs(actual[i] - expected[i]));
-        const float tolerance = 1e-3f * (*hi - *lo);
-        QVERIFY2(maxDiff < tolerance,
-                 qPrintable(QString("max logit diff %1, tolerance %2").arg(maxDiff).arg(tolerance)));
+        matchesReference(results->front(), ref, arch);
+    }
 
-        const QJsonArray top5 = ref["top5"][arch].toArray();
-        QCOMPARE(results->front().top.size(), std::size_t(5));
-        for (int r = 0; r < 5; ++r)
-            QCOMPARE(results->front().top[r].index, top5[r].toInt());
+    void batchesMatchTorchvision_data()
+    {
+        QTest::addColumn<int>("batch");
+        QTest::newRow("12 at once: 8 + 4") << 12;
+        QTest::newRow("7 at once: 4 + 2 + 1") << 7;
+    }
+
+    // Every image of a batch gets its own logits, in order, on the fast path's power-of-two chunks.
+    void batchesMatchTorchvision()
+    {
+        QFETCH(int, batch);
+        const QString arch = "resnet50";
+        Classifier* classifier = classifierFor(arch, true);
+        QVERIFY(classifier);
+        const QJsonObject photos = test::reference()["photos"].toObject();
+        const PreprocessOptions options = PreprocessOptions::v1();
+        std::vector<QJsonObject> refs;
+        std::vector<float> input;
+        for (auto it = photos.begin(); static_cast<int>(refs.size()) < batch; ++it) {
+            if (it == photos.end())
+                it = photos.begin(); // fewer photos than the batch: repeat them
+            auto image = decodeImage(QDir(test::dataDir()).filePath(it.key()).toStdString());
+            QVERIFY2(image.ok(), image.message().c_str());
+            const std::vector<float> chw = preprocess(*image, options).chw;
+            input.insert(input.end(), chw.begin(), chw.end());
+            refs.push_back(it.value()[QString("v1")].toObject());
+        }
+        auto results = classifier->classify(input.data(), batch, options.crop, 5);
+        QVERIFY2(results.ok(), results.message().c_str());
+        QCOMPARE(results->size(), std::size_t(batch));
+        for (int i = 0; i < batch; ++i) {
+            matchesReference((*results)[i], refs[i], arch);
+            if (QTest::currentTestFailed())
+                QFAIL(qPrintable(QString("image %1 of the batch").arg(i)));
+        }
     }
 
     void topKOrdersAndNormalises()

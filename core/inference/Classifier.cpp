@@ -1,7 +1,9 @@
 #include "inference/Classifier.h"
 
 #include "checkpoint/Checkpoint.h"
+#if LENS_ONEDNN
 #include "inference/FusedResNet.h"
+#endif
 #include "labels/Labels.h"
 #include "model/ResNet.h"
 #include "model/StateDictLoader.h"
@@ -49,13 +51,16 @@ std::vector<ClassScore> topK(const std::vector<float>& logits, int k, const std:
 }
 
 struct Classifier::Impl {
-    ResNet model {nullptr};
+    ResNetSpec spec;
+    ResNet model {nullptr}; ///< the LibTorch modules; released when the fast path runs instead
     torch::Device device {torch::kCPU};
     std::vector<std::string> labels;
     std::vector<std::string> fixes;
     std::string weightsPath;
     LoadReport report;
-    std::optional<FusedResNet> fused;
+#if LENS_ONEDNN
+    std::optional<FusedResNet> fused; ///< the CPU fast path
+#endif
 };
 
 Classifier::Classifier(std::unique_ptr<Impl> impl)
@@ -94,6 +99,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
                           + (torch::cuda::device_count() == 0 ? std::string("no CUDA GPU is available")
                                                               : std::string("CUDA is not usable"))};
         impl->device = device;
+        impl->spec = *spec;
         impl->model = ResNet(*spec);
         auto report = loadStateDict(*impl->model, checkpoint->tensors, options.loadMode, options.weights);
         if (!report)
@@ -103,16 +109,21 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
             impl->fixes.push_back(describeConversion(checkpoint->tensors, report->converted));
         impl->model->eval();
         impl->model->to(impl->device);
+#if LENS_ONEDNN
         if (options.fast && impl->device.is_cpu()) {
             std::map<std::string, at::Tensor> state;
             for (const auto& item : impl->model->named_parameters())
                 state.emplace(item.key(), item.value());
             for (const auto& item : impl->model->named_buffers())
                 state.emplace(item.key(), item.value());
-            impl->fused.emplace(*spec, state, /*useOneDnn=*/true);
+            impl->fused.emplace(*spec, state);
+            impl->model = ResNet(nullptr); // the fused copy is all that runs: free the original weights
         }
+#endif
     } catch (const c10::Error& e) {
         return Error {options.weights + ": " + e.what_without_backtrace()};
+    } catch (const std::exception& e) { // oneDNN's errors
+        return Error {options.weights + ": " + e.what()};
     }
 
     if (!options.labels.empty())
@@ -133,13 +144,19 @@ Result<std::vector<float>> Classifier::logits(const float* chw, int batch, int s
         c10::InferenceMode inferenceMode;
         torch::Tensor input
             = torch::from_blob(const_cast<float*>(chw), {batch, 3, size, size}, torch::kFloat32);
-        torch::Tensor logits = m_impl->fused
-            ? m_impl->fused->forward(input)
-            : m_impl->model->forward(input.to(m_impl->device)).to(torch::kCPU);
-        logits = logits.contiguous();
+#if LENS_ONEDNN
+        if (m_impl->fused) {
+            const torch::Tensor logits = m_impl->fused->forward(input).contiguous();
+            return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+        }
+#endif
+        const torch::Tensor logits
+            = m_impl->model->forward(input.to(m_impl->device)).to(torch::kCPU).contiguous();
         return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     } catch (const c10::Error& e) {
         return Error {std::string("inference failed: ") + e.what_without_backtrace()};
+    } catch (const std::exception& e) {
+        return Error {std::string("inference failed: ") + e.what()};
     }
 }
 
@@ -159,9 +176,17 @@ Result<std::vector<Classification>> Classifier::classify(const float* chw, int b
     return results;
 }
 
+void Classifier::prepare(int batch, int size) const
+{
+#if LENS_ONEDNN
+    if (m_impl->fused)
+        m_impl->fused->prepare(batch, size, size);
+#endif
+}
+
 const ResNetSpec& Classifier::architecture() const
 {
-    return m_impl->model->spec();
+    return m_impl->spec;
 }
 const std::vector<std::string>& Classifier::labels() const
 {
@@ -177,9 +202,11 @@ std::string Classifier::deviceName() const
 }
 std::string Classifier::engineName() const
 {
-    if (!m_impl->fused)
-        return "plain";
-    return m_impl->fused->usesOneDnn() ? "oneDNN, BatchNorm folded" : "BatchNorm folded";
+#if LENS_ONEDNN
+    if (m_impl->fused)
+        return m_impl->fused->description();
+#endif
+    return "plain";
 }
 const std::vector<std::string>& Classifier::fixes() const
 {

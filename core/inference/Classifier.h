@@ -65,11 +65,17 @@ public:
     /// back.
     Result<std::vector<Classification>> classify(const float* chw, int batch, int size, int topk) const;
 
+    /// Gets the engine ready for batches of this shape (on the CPU fast path: builds the oneDNN primitives
+    /// and reorders the weights for it), so that the first call of that shape is as fast as the others.
+    /// Optional.
+    void prepare(int batch, int size) const;
+
     const ResNetSpec& architecture() const;
     const std::vector<std::string>& labels() const;
     const std::string& weightsPath() const;
     std::string deviceName() const;
-    /// "oneDNN, BatchNorm folded", "BatchNorm folded" or "plain": which inference path is in use.
+    /// "oneDNN, BatchNorm folded, Winograd 3x3", "oneDNN, BatchNorm folded" or "plain": which inference path
+    /// is in use.
     std::string engineName() const;
     /// What was done to load the checkpoint ("removed prefix 'module.'", ...).
     const std::vector<std::string>& fixes() const;

@@ -1,10 +1,23 @@
 #include "inference/FusedResNet.h"
 
+#include <ATen/Parallel.h>
+#include <array>
+#include <mutex>
+#include <oneapi/dnnl/dnnl.hpp>
+#include <optional>
 #include <torch/torch.h>
+#include <unordered_map>
+#include <utility>
+#include <vector>
 
 namespace lens {
 
 namespace {
+
+using dnnl::memory;
+using Dims = memory::dims;
+using Tag = memory::format_tag;
+constexpr auto kF32 = memory::data_type::f32;
 
 const at::Tensor& get(const std::map<std::string, at::Tensor>& state, const std::string& key)
 {
@@ -13,11 +26,24 @@ const at::Tensor& get(const std::map<std::string, at::Tensor>& state, const std:
     return it->second;
 }
 
-} // namespace
+struct Conv {
+    at::Tensor weight; ///< [out, in / groups, k, k], BatchNorm folded in
+    at::Tensor bias;
+    std::int64_t stride = 1;
+    std::int64_t padding = 0;
+    std::int64_t groups = 1;
+    /// The weights reordered for a primitive, one copy per layout asked for (usually one).
+    std::vector<std::pair<memory::desc, memory>> packed;
+};
 
-FusedResNet::Conv FusedResNet::fold(const std::map<std::string, at::Tensor>& state, const std::string& conv,
-                                    const std::string& bn, std::int64_t stride, std::int64_t padding,
-                                    std::int64_t groups) const
+struct Block {
+    Conv conv1, conv2;
+    std::optional<Conv> conv3; ///< Bottleneck only
+    std::optional<Conv> downsample;
+};
+
+Conv fold(const std::map<std::string, at::Tensor>& state, const std::string& conv, const std::string& bn,
+          std::int64_t stride, std::int64_t padding, std::int64_t groups)
 {
     // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta  ==  conv'(x) + bias', computed in double.
     const at::Tensor weight = get(state, conv + ".weight").to(torch::kDouble);
@@ -33,20 +59,285 @@ FusedResNet::Conv FusedResNet::fold(const std::map<std::string, at::Tensor>& sta
     out.stride = stride;
     out.padding = padding;
     out.groups = groups;
-    if (m_oneDnn) {
-        out.weight = at::mkldnn_reorder_conv2d_weight(out.weight.to_mkldnn(), {padding, padding},
-                                                      {stride, stride}, {1, 1}, groups);
-        out.bias = out.bias.to_mkldnn();
-    }
     return out;
 }
 
-FusedResNet::FusedResNet(const ResNetSpec& spec, const std::map<std::string, at::Tensor>& state,
-                         bool useOneDnn)
-    : m_oneDnn(useOneDnn && at::hasMKLDNN())
+/// Everything one input shape runs: the primitives in order with their arguments. Activations live in the
+/// network's shared buffers ("slots"), bound to them before a run.
+struct Plan {
+    std::vector<dnnl::primitive> primitives;
+    std::vector<std::unordered_map<int, memory>> arguments;
+    memory input; ///< the caller's [N, 3, H, W], bound per call
+    memory pooled; ///< [N, C] after global average pooling, plain
+    std::vector<std::pair<memory, int>> activations; ///< memory, slot
+    std::vector<std::size_t> slotBytes;
+    std::uint64_t boundGeneration = 0;
+};
+
+/// An activation in a plan being built, and the slot that holds it (-1: not a slot).
+struct Activation {
+    memory mem;
+    int slot = -1;
+};
+
+class PlanBuilder {
+public:
+    PlanBuilder(const dnnl::engine& engine, Tag blocked, bool winograd, Plan& plan)
+        : m_engine(engine)
+        , m_stream(engine)
+        , m_blocked(blocked)
+        , m_winograd(winograd)
+        , m_plan(plan)
+    { }
+
+    Activation input(const Dims& dims)
+    {
+        m_plan.input = memory({dims, kF32, Tag::nchw}, m_engine, DNNL_MEMORY_NONE);
+        return {m_plan.input, -1};
+    }
+
+    /// conv(src) (+ sumInto) (then ReLU). With sumInto the result overwrites sumInto's buffer.
+    Activation convolve(const Activation& src, Conv& conv, bool relu, const Activation* sumInto = nullptr)
+    {
+        const Dims in = src.mem.get_desc().dims();
+        const std::int64_t k = conv.weight.size(2);
+        const std::int64_t outChannels = conv.weight.size(0);
+        const std::int64_t outH = (in[2] + 2 * conv.padding - k) / conv.stride + 1;
+        const std::int64_t outW = (in[3] + 2 * conv.padding - k) / conv.stride + 1;
+        const memory::desc dst = sumInto ? sumInto->mem.get_desc()
+                                         : memory::desc({in[0], outChannels, outH, outW}, kF32, m_blocked);
+        const Dims weightDims = conv.groups == 1
+            ? Dims {outChannels, in[1], k, k}
+            : Dims {conv.groups, outChannels / conv.groups, in[1] / conv.groups, k, k};
+        const memory::desc bias({outChannels}, kF32, Tag::a);
+
+        dnnl::post_ops ops;
+        if (sumInto)
+            ops.append_sum(1.f);
+        if (relu)
+            ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+        dnnl::primitive_attr attr;
+        attr.set_post_ops(ops);
+        auto describe
+            = [&](dnnl::algorithm algorithm, const memory::desc& srcDesc, const memory::desc& dstDesc) {
+                  const dnnl::convolution_forward::desc desc(
+                      dnnl::prop_kind::forward_inference, algorithm, srcDesc,
+                      memory::desc(weightDims, kF32, Tag::any), bias, dstDesc, {conv.stride, conv.stride},
+                      {conv.padding, conv.padding}, {conv.padding, conv.padding});
+                  return dnnl::convolution_forward::primitive_desc(desc, attr, m_engine);
+              };
+        std::optional<dnnl::convolution_forward::primitive_desc> pd;
+        if (m_winograd && k == 3 && conv.stride == 1 && conv.groups == 1) {
+            try {
+                pd = describe(dnnl::algorithm::convolution_winograd, src.mem.get_desc(), dst);
+            } catch (const dnnl::error&) {
+                // Not for this shape on this CPU: the direct algorithm below.
+            }
+        }
+        if (!pd)
+            pd = describe(dnnl::algorithm::convolution_direct, src.mem.get_desc(), dst);
+        if (std::string(pd->impl_info_str()).rfind("ref", 0) == 0 && !sumInto) {
+            // No fast kernel for the blocked layout (e.g. grouped convolutions with few channels per group):
+            // let oneDNN pick the layouts, and reorder to and from them.
+            const memory::desc any({in[0], in[1], in[2], in[3]}, kF32, Tag::any);
+            pd = describe(dnnl::algorithm::convolution_direct, any, memory::desc(dst.dims(), kF32, Tag::any));
+        }
+
+        const Activation input = pd->src_desc() == src.mem.get_desc() ? src : reordered(src, pd->src_desc());
+        Activation out = sumInto ? *sumInto : acquire(pd->dst_desc());
+        add(dnnl::convolution_forward(*pd),
+            {{DNNL_ARG_SRC, input.mem},
+             {DNNL_ARG_WEIGHTS, packedWeights(conv, weightDims, pd->weights_desc())},
+             {DNNL_ARG_BIAS, memory(bias, m_engine, conv.bias.data_ptr())},
+             {DNNL_ARG_DST, out.mem}});
+        if (input.slot != src.slot)
+            release(input);
+        if (out.mem.get_desc() != dst) {
+            const Activation blocked = reordered(out, dst);
+            release(out);
+            out = blocked;
+        }
+        return out;
+    }
+
+    /// Max pooling (kernel 3, stride 2, padding 1: the stem's), or global average pooling.
+    Activation pool(const Activation& src, bool global)
+    {
+        const Dims in = src.mem.get_desc().dims();
+        const Dims kernel = global ? Dims {in[2], in[3]} : Dims {3, 3};
+        const Dims strides = global ? Dims {1, 1} : Dims {2, 2};
+        const Dims padding = global ? Dims {0, 0} : Dims {1, 1};
+        const Dims out = {in[0], in[1], (in[2] + 2 * padding[0] - kernel[0]) / strides[0] + 1,
+                          (in[3] + 2 * padding[1] - kernel[1]) / strides[1] + 1};
+        const dnnl::pooling_forward::desc desc(
+            dnnl::prop_kind::forward_inference,
+            global ? dnnl::algorithm::pooling_avg_exclude_padding : dnnl::algorithm::pooling_max,
+            src.mem.get_desc(), memory::desc(out, kF32, m_blocked), strides, kernel, padding, padding);
+        const dnnl::pooling_forward::primitive_desc pd(desc, m_engine);
+        const Activation dst = acquire(pd.dst_desc());
+        add(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src.mem}, {DNNL_ARG_DST, dst.mem}});
+        return dst;
+    }
+
+    /// Ends the plan: the pooled features, [N, C, 1, 1], reordered to plain [N, C].
+    void finish(const Activation& pooled)
+    {
+        const Dims dims = pooled.mem.get_desc().dims();
+        m_plan.pooled = memory({dims, kF32, Tag::nchw}, m_engine);
+        add(dnnl::reorder(pooled.mem, m_plan.pooled),
+            {{DNNL_ARG_FROM, pooled.mem}, {DNNL_ARG_TO, m_plan.pooled}});
+    }
+
+    void release(const Activation& activation)
+    {
+        if (activation.slot >= 0)
+            m_busy[activation.slot] = false;
+    }
+
+private:
+    Activation acquire(const memory::desc& desc)
+    {
+        int slot = 0;
+        while (slot < static_cast<int>(m_busy.size()) && m_busy[slot])
+            ++slot;
+        if (slot == static_cast<int>(m_busy.size())) {
+            m_busy.push_back(false);
+            m_plan.slotBytes.push_back(0);
+        }
+        m_busy[slot] = true;
+        m_plan.slotBytes[slot] = std::max(m_plan.slotBytes[slot], desc.get_size());
+        Activation activation {memory(desc, m_engine, DNNL_MEMORY_NONE), slot};
+        m_plan.activations.emplace_back(activation.mem, slot);
+        return activation;
+    }
+
+    Activation reordered(const Activation& src, const memory::desc& layout)
+    {
+        const Activation dst = acquire(layout);
+        add(dnnl::reorder(src.mem, dst.mem), {{DNNL_ARG_FROM, src.mem}, {DNNL_ARG_TO, dst.mem}});
+        return dst;
+    }
+
+    void add(dnnl::primitive primitive, std::unordered_map<int, memory> arguments)
+    {
+        m_plan.primitives.push_back(std::move(primitive));
+        m_plan.arguments.push_back(std::move(arguments));
+    }
+
+    memory packedWeights(Conv& conv, const Dims& dims, const memory::desc& layout)
+    {
+        for (const auto& [desc, packed] : conv.packed)
+            if (desc == layout)
+                return packed;
+        memory plain({dims, kF32, dims.size() == 4 ? Tag::oihw : Tag::goihw}, m_engine,
+                     conv.weight.data_ptr());
+        memory packed(layout, m_engine);
+        dnnl::reorder(plain, packed).execute(m_stream, plain, packed);
+        m_stream.wait();
+        conv.packed.emplace_back(layout, packed);
+        return packed;
+    }
+
+    const dnnl::engine& m_engine;
+    dnnl::stream m_stream;
+    Tag m_blocked;
+    bool m_winograd;
+    Plan& m_plan;
+    std::vector<bool> m_busy;
+};
+
+/// Whether oneDNN has a Winograd convolution for this CPU (AVX-512 ones, in oneDNN 2.x).
+bool winogradAvailable(const dnnl::engine& engine, Tag blocked)
+{
+    const memory::desc data({1, 64, 56, 56}, kF32, blocked);
+    try {
+        const dnnl::convolution_forward::desc desc(
+            dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_winograd, data,
+            memory::desc({64, 64, 3, 3}, kF32, Tag::any), data, {1, 1}, {1, 1}, {1, 1});
+        dnnl::convolution_forward::primitive_desc pd(desc, engine);
+        return true;
+    } catch (const dnnl::error&) {
+        return false;
+    }
+}
+
+} // namespace
+
+struct FusedResNet::Impl {
+    dnnl::engine engine {dnnl::engine::kind::cpu, 0};
+    Tag blocked = Tag::nChw8c;
+    bool winograd = false;
+    Conv stem;
+    std::vector<Block> blocks;
+    at::Tensor fcWeight, fcBias;
+
+    std::mutex mutex; ///< guards everything below, and runs
+    std::map<std::array<std::int64_t, 3>, Plan> plans;
+    std::vector<at::Tensor> slots; ///< the activation buffers every plan shares
+    std::uint64_t generation = 1; ///< bumped when a slot is reallocated
+
+    Plan& plan(std::int64_t batch, std::int64_t height, std::int64_t width)
+    {
+        const std::array<std::int64_t, 3> key {batch, height, width};
+        if (auto it = plans.find(key); it != plans.end())
+            return it->second;
+        if (plans.size() >= 8) // batches run in power-of-two chunks, so this is rare: a few crop sizes
+            plans.clear();
+        Plan& plan = plans[key];
+        PlanBuilder build(engine, blocked, winograd, plan);
+        Activation x = build.convolve(build.input({batch, 3, height, width}), stem, true);
+        Activation pooled = build.pool(x, false);
+        build.release(x);
+        x = pooled;
+        for (Block& block : blocks) {
+            // Bottleneck: 1x1, 3x3, then the last 1x1; basic: 3x3, then the last 3x3.
+            Activation last = build.convolve(x, block.conv1, true);
+            if (block.conv3) {
+                const Activation out2 = build.convolve(last, block.conv2, true);
+                build.release(last);
+                last = out2;
+            }
+            // The residual add: the last convolution adds its result onto the identity's buffer.
+            const Activation identity = block.downsample ? build.convolve(x, *block.downsample, false) : x;
+            const Activation out
+                = build.convolve(last, block.conv3 ? *block.conv3 : block.conv2, true, &identity);
+            build.release(last);
+            if (block.downsample)
+                build.release(x);
+            x = out;
+        }
+        pooled = build.pool(x, true);
+        build.finish(pooled);
+        return plan;
+    }
+
+    void bind(Plan& plan)
+    {
+        slots.resize(std::max(slots.size(), plan.slotBytes.size()));
+        for (std::size_t i = 0; i < plan.slotBytes.size(); ++i) {
+            const auto bytes = static_cast<std::int64_t>(plan.slotBytes[i]);
+            if (!slots[i].defined() || slots[i].numel() < bytes) {
+                slots[i] = at::Tensor(); // free before allocating the larger one
+                slots[i] = at::empty({bytes}, at::kByte);
+                ++generation;
+            }
+        }
+        if (plan.boundGeneration == generation)
+            return;
+        for (auto& [mem, slot] : plan.activations)
+            mem.set_data_handle(slots[slot].data_ptr());
+        plan.boundGeneration = generation;
+    }
+};
+
+FusedResNet::FusedResNet(const ResNetSpec& spec, const std::map<std::string, at::Tensor>& state)
+    : m_impl(std::make_unique<Impl>())
 {
     torch::NoGradGuard noGrad;
-    m_stem = fold(state, "conv1", "bn1", 2, 3, 1);
+    Impl& net = *m_impl;
+    net.blocked = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core ? Tag::nChw16c : Tag::nChw8c;
+    net.winograd = winogradAvailable(net.engine, net.blocked);
+    net.stem = fold(state, "conv1", "bn1", 2, 3, 1);
     for (int stage = 0; stage < 4; ++stage) {
         for (int b = 0; b < spec.layers[stage]; ++b) {
             const std::string p = "layer" + std::to_string(stage + 1) + "." + std::to_string(b);
@@ -62,39 +353,68 @@ FusedResNet::FusedResNet(const ResNetSpec& spec, const std::map<std::string, at:
             }
             if (state.count(p + ".downsample.0.weight"))
                 block.downsample = fold(state, p + ".downsample.0", p + ".downsample.1", stride, 0, 1);
-            m_blocks.push_back(std::move(block));
+            net.blocks.push_back(std::move(block));
         }
     }
-    m_fcWeight = get(state, "fc.weight").to(torch::kFloat).contiguous();
-    m_fcBias = get(state, "fc.bias").to(torch::kFloat).contiguous();
+    net.fcWeight = get(state, "fc.weight").to(torch::kFloat).contiguous();
+    net.fcBias = get(state, "fc.bias").to(torch::kFloat).contiguous();
 }
 
-at::Tensor FusedResNet::run(const Conv& conv, const at::Tensor& x) const
+FusedResNet::~FusedResNet() = default;
+
+namespace {
+
+/// A batch of n runs as chunks of n's binary digits, largest first (7 = 4 + 2 + 1), so that a batch run's
+/// shorter batches reuse a few plans instead of each building its own.
+std::vector<std::int64_t> chunks(std::int64_t n)
 {
-    if (m_oneDnn)
-        return at::mkldnn_convolution(x, conv.weight, conv.bias, {conv.padding, conv.padding},
-                                      {conv.stride, conv.stride}, {1, 1}, conv.groups);
-    return at::conv2d(x, conv.weight, conv.bias, conv.stride, conv.padding, 1, conv.groups);
+    std::vector<std::int64_t> sizes;
+    for (std::int64_t bit = std::int64_t(1) << 62; bit > 0; bit >>= 1)
+        if (n & bit)
+            sizes.push_back(bit);
+    return sizes;
 }
+
+} // namespace
 
 at::Tensor FusedResNet::forward(const at::Tensor& input) const
 {
-    // In-place ReLU and residual adds: fewer oneDNN buffers allocated and touched per block.
-    at::Tensor x = m_oneDnn ? input.contiguous().to_mkldnn() : input;
-    x = run(m_stem, x).relu_();
-    x = at::max_pool2d(x, {3, 3}, {2, 2}, {1, 1});
-    for (const Block& block : m_blocks) {
-        at::Tensor out = run(block.conv1, x).relu_();
-        if (block.conv3)
-            out = run(*block.conv3, run(block.conv2, out).relu_());
-        else
-            out = run(block.conv2, out);
-        out.add_(block.downsample ? run(*block.downsample, x) : x);
-        x = out.relu_();
+    TORCH_CHECK(input.dim() == 4 && input.size(1) == 3 && input.scalar_type() == at::kFloat
+                    && input.device().is_cpu(),
+                "FusedResNet: expected a [N, 3, H, W] float32 CPU tensor");
+    const at::Tensor x = input.contiguous();
+    Impl& net = *m_impl;
+    std::lock_guard lock(net.mutex);
+    // oneDNN runs on OpenMP, whose thread count is per calling thread: take LibTorch's setting.
+    at::internal::lazy_init_num_threads();
+    dnnl::stream stream(net.engine);
+    std::vector<at::Tensor> logits;
+    std::int64_t done = 0;
+    for (std::int64_t n : chunks(x.size(0))) {
+        Plan& plan = net.plan(n, x.size(2), x.size(3));
+        net.bind(plan);
+        plan.input.set_data_handle(x.narrow(0, done, n).data_ptr());
+        for (std::size_t i = 0; i < plan.primitives.size(); ++i)
+            plan.primitives[i].execute(stream, plan.arguments[i]);
+        stream.wait();
+        const at::Tensor features
+            = at::from_blob(plan.pooled.get_data_handle(), {n, net.fcWeight.size(1)}, at::kFloat);
+        logits.push_back(at::linear(features, net.fcWeight, net.fcBias));
+        done += n;
     }
-    if (m_oneDnn)
-        x = x.to_dense();
-    return at::linear(x.mean({2, 3}), m_fcWeight, m_fcBias);
+    return logits.size() == 1 ? logits.front() : at::cat(logits);
+}
+
+void FusedResNet::prepare(std::int64_t batch, std::int64_t height, std::int64_t width) const
+{
+    std::lock_guard lock(m_impl->mutex);
+    for (std::int64_t n : chunks(batch))
+        m_impl->bind(m_impl->plan(n, height, width));
+}
+
+std::string FusedResNet::description() const
+{
+    return m_impl->winograd ? "oneDNN, BatchNorm folded, Winograd 3x3" : "oneDNN, BatchNorm folded";
 }
 
 } // namespace lens

@@ -1,56 +1,46 @@
 #pragma once
 
-// A ResNet prepared for fast CPU inference: every BatchNorm folded into the convolution before it (eval
-// statistics, so results equal the model's up to float rounding) and, where LibTorch has oneDNN, the
-// convolution weights prepacked once in oneDNN's blocked layout so that activations stay in that layout from
-// the first convolution to the pooling. Built from a state dict with torchvision's key names.
+// A ResNet prepared for fast CPU inference and run by oneDNN directly, built from a state dict with
+// torchvision's key names:
+// - every BatchNorm folded into the convolution before it (eval statistics, computed in double);
+// - ReLU and the residual add fused into the convolutions as oneDNN post-ops, the add written in place;
+// - activations kept in oneDNN's blocked channel layout from the first convolution to the pooling, in three
+//   reused buffers;
+// - 3x3 stride-1 convolutions computed with Winograd F(4x4, 3x3) where oneDNN has it for this CPU (not exact:
+//   Classifier's parity tests bound the difference);
+// - the weights reordered once per layout, and the primitives built once per input shape; a batch runs in
+//   power-of-two chunks (7 = 4 + 2 + 1), so that few shapes are ever built.
 //
-// Threading: forward() is const and allocates its own activations; use one instance per thread anyway
-// (oneDNN primitives are cached per thread).
+// forward() may be called from any thread; calls are serialized.
 
 #include "model/Architecture.h"
 
 #include <ATen/core/Tensor.h>
+#include <cstdint>
 #include <map>
-#include <optional>
+#include <memory>
 #include <string>
-#include <vector>
 
 namespace lens {
 
 class FusedResNet {
 public:
-    /// state: the model's parameters and buffers by torchvision name (after loading). useOneDnn selects the
-    /// prepacked oneDNN path; it is ignored when LibTorch was built without it.
-    FusedResNet(const ResNetSpec& spec, const std::map<std::string, at::Tensor>& state, bool useOneDnn);
+    FusedResNet(const ResNetSpec& spec, const std::map<std::string, at::Tensor>& state);
+    ~FusedResNet();
 
     /// [N, 3, H, W] float32 on the CPU -> [N, numClasses] logits.
     at::Tensor forward(const at::Tensor& input) const;
 
-    bool usesOneDnn() const { return m_oneDnn; }
+    /// Builds what forward() needs for this input shape (primitives, reordered weights) without running it,
+    /// so that the first call of that shape is as fast as the others.
+    void prepare(std::int64_t batch, std::int64_t height, std::int64_t width) const;
+
+    /// What runs, e.g. "oneDNN, BatchNorm folded, Winograd 3x3".
+    std::string description() const;
 
 private:
-    struct Conv {
-        at::Tensor weight;
-        at::Tensor bias;
-        std::int64_t stride = 1;
-        std::int64_t padding = 0;
-        std::int64_t groups = 1;
-    };
-    struct Block {
-        Conv conv1, conv2;
-        std::optional<Conv> conv3; ///< Bottleneck only
-        std::optional<Conv> downsample;
-    };
-
-    Conv fold(const std::map<std::string, at::Tensor>& state, const std::string& conv, const std::string& bn,
-              std::int64_t stride, std::int64_t padding, std::int64_t groups) const;
-    at::Tensor run(const Conv& conv, const at::Tensor& x) const;
-
-    bool m_oneDnn = false;
-    Conv m_stem;
-    std::vector<Block> m_blocks;
-    at::Tensor m_fcWeight, m_fcBias;
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
 };
 
 } // namespace lens

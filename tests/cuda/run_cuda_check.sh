@@ -17,7 +17,7 @@ cmake -DINPUT="$root/resources/imagenet_classes.txt" -DOUTPUT="$work/imagenet_cl
 sources=(
     core/checkpoint/Checkpoint.cpp core/checkpoint/LegacyFormat.cpp core/checkpoint/Pickle.cpp
     core/checkpoint/SafeTensors.cpp core/checkpoint/ZipArchive.cpp core/io/JsonReader.cpp core/io/MappedFile.cpp
-    core/inference/Classifier.cpp core/inference/Devices.cpp core/inference/FusedResNet.cpp
+    core/inference/Classifier.cpp core/inference/Devices.cpp
     core/labels/Labels.cpp core/model/Architecture.cpp core/model/ResNet.cpp core/model/StateDictLoader.cpp
     tests/cuda/cuda_check.cpp
 )
