@@ -77,16 +77,16 @@ int main(int argc, char** argv)
             }
             const double d = msSince(start);
             start = Clock::now();
-            const PreprocessedImage input = preprocess(*image, preset);
+            const std::vector<float> input = modelInput(*image, preset);
             const double p = msSince(start);
             start = Clock::now();
-            auto result = (*classifier)->classify(input.chw.data(), 1, preset.crop, 5);
+            auto result = (*classifier)->classify(input.data(), 1, preset.crop, 5);
             const double c = msSince(start);
             if (!result)
                 return 2;
             // A bare forward pass: the same call on an already prepared tensor, run again.
             start = Clock::now();
-            auto again = (*classifier)->logits(input.chw.data(), 1, preset.crop);
+            auto again = (*classifier)->logits(input.data(), 1, preset.crop);
             const double b = msSince(start);
             if (r == 0)
                 continue;

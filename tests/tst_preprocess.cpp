@@ -3,6 +3,7 @@
 #include "TestSupport.h"
 #include "image/ImageDecoder.h"
 #include "io/Npy.h"
+#include "preprocess/PilResize.h"
 #include "preprocess/Preprocess.h"
 
 #include <cmath>
@@ -56,6 +57,55 @@ private Q_SLOTS:
             = QByteArray::number(fraction * 100, 'f', 4) + "% equal, max diff " + QByteArray::number(maxDiff);
         QVERIFY2(fraction >= 0.999, detail);
         QVERIFY2(maxDiff <= 0.0175f, detail); // one uint8 level after normalisation
+
+        // The model-input-only path computes just the crop: it must give the very same floats.
+        QVERIFY(modelInput(*image, *options) == ours.chw);
+    }
+
+    // A region of the resize equals the same region of the whole resize, for shrinking, enlarging, one axis
+    // only, and regions touching each border; a crop larger than the resized image is zero-padded alike.
+    void regionResizeMatchesWholeResize_data()
+    {
+        QTest::addColumn<QSize>("target");
+        QTest::addColumn<QRect>("region");
+        QTest::newRow("shrink, centre") << QSize(256, 300) << QRect(16, 38, 224, 224);
+        QTest::newRow("shrink, corners") << QSize(97, 61) << QRect(0, 0, 97, 61);
+        QTest::newRow("shrink, bottom right") << QSize(120, 90) << QRect(70, 40, 50, 50);
+        QTest::newRow("enlarge") << QSize(900, 1100) << QRect(300, 5, 224, 1000);
+        QTest::newRow("width only") << QSize(300, 600) << QRect(10, 100, 224, 224);
+        QTest::newRow("height only") << QSize(512, 333) << QRect(100, 50, 224, 224);
+        QTest::newRow("one pixel") << QSize(31, 17) << QRect(30, 16, 1, 1);
+    }
+
+    void regionResizeMatchesWholeResize()
+    {
+        QFETCH(QSize, target);
+        QFETCH(QRect, region);
+        auto image = decodeImage(QDir(test::dataDir()).filePath("grace_hopper.jpg").toStdString());
+        QVERIFY2(image.ok(), image.message().c_str());
+        QCOMPARE(image->cols, 512);
+        const cv::Size size(target.width(), target.height());
+        const cv::Rect rect(region.x(), region.y(), region.width(), region.height());
+        const cv::Mat whole = pilResizeBilinear(*image, size);
+        const cv::Mat part = pilResizeBilinear(*image, size, rect);
+        QCOMPARE(part.size(), rect.size());
+        QCOMPARE(cv::norm(part, whole(rect), cv::NORM_INF), 0.0);
+
+        cv::Mat gray;
+        cv::extractChannel(*image, gray, 1);
+        QCOMPARE(
+            cv::norm(pilResizeBilinear(gray, size, rect), pilResizeBilinear(gray, size)(rect), cv::NORM_INF),
+            0.0);
+    }
+
+    void modelInputPadsLikeCenterCrop()
+    {
+        auto image = decodeImage(QDir(test::dataDir()).filePath("grace_hopper.jpg").toStdString());
+        QVERIFY2(image.ok(), image.message().c_str());
+        PreprocessOptions options;
+        options.resizeShort = 200; // smaller than the crop: torchvision pads with zeros
+        options.crop = 224;
+        QVERIFY(modelInput(*image, options) == preprocess(*image, options).chw);
     }
 
     void resizeRule_data()

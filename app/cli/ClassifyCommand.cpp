@@ -107,8 +107,8 @@ int classifyCommand(const std::vector<std::string>& words)
             ++failures;
             continue;
         }
-        const PreprocessedImage input = preprocess(*image, preset);
-        auto results = (*classifier)->classify(input.chw.data(), 1, preset.crop, topk);
+        const std::vector<float> input = modelInput(*image, preset);
+        auto results = (*classifier)->classify(input.data(), 1, preset.crop, topk);
         if (!results) {
             printImageError(path, path + ": " + results.message(), asJson);
             ++failures;

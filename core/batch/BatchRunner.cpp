@@ -108,7 +108,7 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
                 Item item {files[i], {}, {}};
                 auto image = decodeImage(files[i], options.decode);
                 if (image)
-                    item.chw = preprocess(*image, options.preprocess).chw;
+                    item.chw = modelInput(*image, options.preprocess);
                 else
                     item.error = image.message();
                 queue.push(std::move(item));

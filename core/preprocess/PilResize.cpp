@@ -89,8 +89,9 @@ template <typename Body> void runRows(int rows, double work, const Body& body)
         cv::parallel_for_(cv::Range(0, rows), body);
 }
 
-// dst row r = horizontally filtered src row (r + rowOffset).
-template <int Cn> void horizontalPass(const cv::Mat& src, cv::Mat& dst, int rowOffset, const AxisFilter& f)
+// dst row r = horizontally filtered src row (r + rowOffset); dst column c is output column c + colOffset.
+template <int Cn>
+void horizontalPass(const cv::Mat& src, cv::Mat& dst, int rowOffset, int colOffset, const AxisFilter& f)
 {
     const int outWidth = dst.cols;
     const double work = static_cast<double>(dst.rows) * outWidth * f.stride * Cn;
@@ -99,9 +100,10 @@ template <int Cn> void horizontalPass(const cv::Mat& src, cv::Mat& dst, int rowO
             const uchar* in = src.ptr<uchar>(y + rowOffset);
             uchar* out = dst.ptr<uchar>(y);
             for (int xx = 0; xx < outWidth; ++xx) {
-                const std::int32_t* w = &f.weights[static_cast<size_t>(xx) * f.stride];
-                const uchar* p = in + static_cast<size_t>(f.first[xx]) * Cn;
-                const int n = f.count[xx];
+                const int column = xx + colOffset;
+                const std::int32_t* w = &f.weights[static_cast<size_t>(column) * f.stride];
+                const uchar* p = in + static_cast<size_t>(f.first[column]) * Cn;
+                const int n = f.count[column];
                 if constexpr (Cn == 3) {
                     std::int32_t s0 = kHalf, s1 = kHalf, s2 = kHalf;
                     for (int t = 0; t < n; ++t, p += 3) {
@@ -123,20 +125,23 @@ template <int Cn> void horizontalPass(const cv::Mat& src, cv::Mat& dst, int rowO
     });
 }
 
-// dst row r = vertical filter over src rows (f.first[r] - rowOffset) ...; every channel is independent, so
-// a row is processed as one run of cols * channels samples, tap by tap (integer sums: order is irrelevant).
-void verticalPass(const cv::Mat& src, cv::Mat& dst, int rowOffset, const AxisFilter& f)
+// dst row r = output row r + outOffset: the vertical filter over src rows (f.first[r + outOffset] -
+// rowOffset)
+// ...; every channel is independent, so a row is processed as one run of cols * channels samples, tap by tap
+// (integer sums: order is irrelevant).
+void verticalPass(const cv::Mat& src, cv::Mat& dst, int rowOffset, int outOffset, const AxisFilter& f)
 {
     const int samples = dst.cols * dst.channels();
     const double work = static_cast<double>(dst.rows) * samples * f.stride;
     runRows(dst.rows, work, [&](const cv::Range& range) {
         std::vector<std::int32_t> acc(samples);
         for (int yy = range.start; yy < range.end; ++yy) {
-            const std::int32_t* w = &f.weights[static_cast<size_t>(yy) * f.stride];
+            const int row = yy + outOffset;
+            const std::int32_t* w = &f.weights[static_cast<size_t>(row) * f.stride];
             std::fill(acc.begin(), acc.end(), kHalf);
             std::int32_t* a = acc.data();
-            for (int t = 0; t < f.count[yy]; ++t) {
-                const uchar* in = src.ptr<uchar>(f.first[yy] - rowOffset + t);
+            for (int t = 0; t < f.count[row]; ++t) {
+                const uchar* in = src.ptr<uchar>(f.first[row] - rowOffset + t);
                 const std::int32_t wt = w[t];
                 for (int i = 0; i < samples; ++i)
                     a[i] += in[i] * wt;
@@ -152,17 +157,26 @@ void verticalPass(const cv::Mat& src, cv::Mat& dst, int rowOffset, const AxisFil
 
 cv::Mat pilResizeBilinear(const cv::Mat& src, cv::Size size)
 {
+    if (size.width <= 0 || size.height <= 0)
+        throw std::invalid_argument("pilResizeBilinear: invalid target size " + std::to_string(size.width)
+                                    + "x" + std::to_string(size.height));
+    return pilResizeBilinear(src, size, cv::Rect(cv::Point(0, 0), size));
+}
+
+cv::Mat pilResizeBilinear(const cv::Mat& src, cv::Size size, cv::Rect region)
+{
     if (src.empty())
         throw std::invalid_argument("pilResizeBilinear: the source image is empty");
     if (src.type() != CV_8UC3 && src.type() != CV_8UC1)
         throw std::invalid_argument("pilResizeBilinear: expected a CV_8UC3 or CV_8UC1 image, got type "
                                     + cv::typeToString(src.type()));
-    if (size.width <= 0 || size.height <= 0)
+    if (size.width <= 0 || size.height <= 0 || region.empty()
+        || (region & cv::Rect(cv::Point(0, 0), size)) != region)
         throw std::invalid_argument("pilResizeBilinear: invalid target size " + std::to_string(size.width)
-                                    + "x" + std::to_string(size.height));
+                                    + "x" + std::to_string(size.height) + " or region");
 
     if (size == src.size())
-        return src.clone();
+        return src(region).clone();
 
     const bool needHorizontal = size.width != src.cols;
     const bool needVertical = size.height != src.rows;
@@ -171,22 +185,24 @@ cv::Mat pilResizeBilinear(const cv::Mat& src, cv::Size size)
     cv::Mat horizontal;
     int rowOffset = 0;
     if (needHorizontal) {
-        // Only the source rows the vertical pass reads.
-        const int firstRow = vert.first.front();
-        const int lastRow = vert.first.back() + vert.count.back();
+        // Only the source rows the vertical pass reads for the region's rows, and the region's columns.
+        const int firstRow = needVertical ? vert.first[region.y] : region.y;
+        const int lastRow
+            = needVertical ? vert.first[region.br().y - 1] + vert.count[region.br().y - 1] : region.br().y;
         const AxisFilter horiz = makeAxisFilter(src.cols, size.width);
-        horizontal.create(lastRow - firstRow, size.width, src.type());
+        horizontal.create(lastRow - firstRow, region.width, src.type());
         if (src.channels() == 3)
-            horizontalPass<3>(src, horizontal, firstRow, horiz);
+            horizontalPass<3>(src, horizontal, firstRow, region.x, horiz);
         else
-            horizontalPass<1>(src, horizontal, firstRow, horiz);
+            horizontalPass<1>(src, horizontal, firstRow, region.x, horiz);
         rowOffset = firstRow;
         if (!needVertical)
             return horizontal;
     }
 
-    cv::Mat out(size, src.type());
-    verticalPass(needHorizontal ? horizontal : src, out, rowOffset, vert);
+    cv::Mat out(region.size(), src.type());
+    const cv::Mat columns = needHorizontal ? horizontal : src.colRange(region.x, region.br().x);
+    verticalPass(columns, out, rowOffset, region.y, vert);
     return out;
 }
 

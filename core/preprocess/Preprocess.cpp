@@ -92,7 +92,9 @@ void normalizeToChw(const cv::Mat& rgb, const std::array<float, 3>& mean, const 
     }
 }
 
-PreprocessedImage preprocess(const cv::Mat& rgb, const PreprocessOptions& options)
+namespace {
+
+void checkInput(const cv::Mat& rgb, const PreprocessOptions& options)
 {
     if (rgb.type() != CV_8UC3 || rgb.empty())
         throw std::invalid_argument("preprocess: expected a non-empty RGB CV_8UC3 image, got type "
@@ -100,11 +102,16 @@ PreprocessedImage preprocess(const cv::Mat& rgb, const PreprocessOptions& option
                                     + "x" + std::to_string(rgb.rows));
     if (options.crop <= 0)
         throw std::invalid_argument("preprocess: invalid crop size " + std::to_string(options.crop));
+}
 
+} // namespace
+
+PreprocessedImage preprocess(const cv::Mat& rgb, const PreprocessOptions& options)
+{
+    checkInput(rgb, options);
     PreprocessedImage result;
     const cv::Size target = resizedSize(rgb.size(), options.resizeShort);
     result.resized = target == rgb.size() ? rgb : pilResizeBilinear(rgb, target);
-
     result.cropRect = centerCropRect(result.resized.size(), options.crop);
     const cv::Rect inside = result.cropRect & cv::Rect(cv::Point(0, 0), result.resized.size());
     if (inside == result.cropRect) {
@@ -113,10 +120,28 @@ PreprocessedImage preprocess(const cv::Mat& rgb, const PreprocessOptions& option
         result.cropped = cv::Mat::zeros(options.crop, options.crop, CV_8UC3);
         result.resized(inside).copyTo(result.cropped(inside - result.cropRect.tl()));
     }
-
     result.chw.resize(static_cast<size_t>(3) * options.crop * options.crop);
     normalizeToChw(result.cropped, options.mean, options.std, result.chw.data());
     return result;
+}
+
+std::vector<float> modelInput(const cv::Mat& rgb, const PreprocessOptions& options)
+{
+    checkInput(rgb, options);
+    const cv::Size target = resizedSize(rgb.size(), options.resizeShort);
+    const cv::Rect crop = centerCropRect(target, options.crop);
+    const cv::Rect inside = crop & cv::Rect(cv::Point(0, 0), target);
+    cv::Mat cropped;
+    if (inside == crop) {
+        cropped = pilResizeBilinear(rgb, target, crop);
+    } else {
+        cropped = cv::Mat::zeros(options.crop, options.crop, CV_8UC3);
+        if (!inside.empty())
+            pilResizeBilinear(rgb, target, inside).copyTo(cropped(inside - crop.tl()));
+    }
+    std::vector<float> chw(static_cast<size_t>(3) * options.crop * options.crop);
+    normalizeToChw(cropped, options.mean, options.std, chw.data());
+    return chw;
 }
 
 } // namespace lens

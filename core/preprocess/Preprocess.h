@@ -49,6 +49,10 @@ struct PreprocessedImage {
 /// std::invalid_argument for another image type or non-positive sizes in options.
 PreprocessedImage preprocess(const cv::Mat& rgb, const PreprocessOptions& options);
 
+/// Only the model's input: the same values as preprocess(rgb, options).chw, computing just the pixels the
+/// crop keeps. Same exceptions as preprocess.
+std::vector<float> modelInput(const cv::Mat& rgb, const PreprocessOptions& options);
+
 /// Writes the normalised CHW float32 tensor of an RGB uint8 image into out (3*h*w floats): plane c holds
 /// (v / 255.f - mean[c]) / std[c] in float32, the operations and rounding of ToTensor + Normalize.
 void normalizeToChw(const cv::Mat& rgb, const std::array<float, 3>& mean, const std::array<float, 3>& std,
