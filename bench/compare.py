@@ -6,7 +6,9 @@ Runs, for each photo set:
   (b) tuned     a DataLoader worker, batch 8, torch.jit.freeze + optimize_for_inference;
   (c) lens      resnet-lens-cli batch (default settings);
   (d) lens fast resnet-lens-cli batch --fast-decode (JPEGs decoded at reduced scale; not bit-exact),
-and prints images/s (model loading and warm-up excluded for all), peak RSS, and the ratios between them. Each
+and prints images/s (model loading and warm-up excluded for all), peak RSS, and the ratios between them. The
+tuned script's DataLoader worker is a second process: its peak RSS is printed on its own line (RSS counts the
+pages it shares with the main process, so the two do not add up). Each
 is run --repeat times, interleaved, and the median images/s is reported: runs of a few seconds on a shared
 machine vary by several percent.
 
@@ -36,6 +38,8 @@ from PIL import Image
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "build", "release", "app", "resnet-lens-cli")
 PHOTOS = ["grace_hopper.jpg", "chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg", "hubble_deep_field.jpg"]
+
+WORKER_RSS = []  # peak RSS of the tuned script's DataLoader worker, MiB, one per run
 
 COMMON = r'''
 import json, os, sys, time
@@ -75,7 +79,11 @@ with torch.no_grad():
     start = time.perf_counter()
     for x in loader:
         top = fast(x).softmax(1).topk(5)
-print(json.dumps({"images": len(files), "seconds": time.perf_counter() - start}))
+    seconds = time.perf_counter() - start
+    del loader  # ends the worker, so that its peak RSS is on record
+import resource
+worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+print(json.dumps({"images": len(files), "seconds": seconds, "worker_rss_mib": worker}))
 '''
 
 
@@ -114,6 +122,8 @@ def measure(kind, weights, folder, work):
     rss = usage.ru_maxrss / 1024
     if kind in ("a", "b"):
         result = json.loads(out.strip().splitlines()[-1])
+        if "worker_rss_mib" in result:
+            WORKER_RSS.append(result["worker_rss_mib"])
         return result["images"] / result["seconds"], rss, wall
     match = re.search(r"\(([\d.]+) img/s\)", err)
     return float(match.group(1)), rss, wall
@@ -189,6 +199,9 @@ def main():
             print(f"  {'':16s} {'img/s':>7s} {'peak RSS MiB':>13s} {'wall s':>7s}")
             for kind, (rate, rss, wall) in results.items():
                 print(f"  {names[kind]:16s} {rate:7.2f} {rss:13.0f} {wall:7.1f}")
+            if "b" in results and WORKER_RSS:
+                print(f"  (tuned Python's DataLoader worker process: peak RSS {max(WORKER_RSS):.0f} MiB)")
+                WORKER_RSS.clear()
             for ours in ("c", "d"):
                 for kind in ("a", "b"):
                     if ours in results and kind in results:

@@ -1,14 +1,17 @@
 // Times each stage of classifying photos with a loaded model: decode, preprocess, inference, and the
-// whole classify call against one bare forward pass. Also times loading the checkpoint.
+// whole classify call against one bare forward pass. Also times loading the checkpoint, and sets the forward
+// pass at batch 8 against this machine's fp32 matrix-multiply rate (oneDNN's sgemm on every core).
 // Usage: pipeline_timing --weights FILE [--repeat N] [--plain] IMAGE...
 
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
 #include "preprocess/Preprocess.h"
+#include "weights/Catalog.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <oneapi/dnnl/dnnl.h>
 #include <string>
 #include <vector>
 
@@ -26,6 +29,19 @@ double median(std::vector<double> values)
 {
     std::sort(values.begin(), values.end());
     return values.empty() ? 0 : values[values.size() / 2];
+}
+
+/// GFLOP/s of a square fp32 matrix multiply, best of a few runs.
+double sgemmGflops(int n)
+{
+    std::vector<float> a(static_cast<std::size_t>(n) * n, 1.f), b(a), c(a);
+    double best = 0;
+    for (int r = 0; r < 5; ++r) {
+        const auto start = Clock::now();
+        dnnl_sgemm('N', 'N', n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
+        best = std::max(best, 2.0 * n * n * n / (msSince(start) * 1e6));
+    }
+    return best;
 }
 
 } // namespace
@@ -107,5 +123,31 @@ int main(int argc, char** argv)
                 "ratio %.2f\n",
                 median(whole), median(bare), median(whole) / median(bare));
     std::printf("classify call / bare forward pass: %.3f\n", median(infer) / median(bare));
+
+    // Throughput of the forward pass alone at batch 8, in multiply-adds of the plain convolutions.
+    auto image = decodeImage(images.front());
+    const std::vector<float> one = modelInput(*image, preset);
+    std::vector<float> eight;
+    for (int i = 0; i < 8; ++i)
+        eight.insert(eight.end(), one.begin(), one.end());
+    (*classifier)->logits(eight.data(), 8, preset.crop);
+    std::vector<double> batchMs;
+    for (int r = 0; r < repeat; ++r) {
+        const auto start = Clock::now();
+        (*classifier)->logits(eight.data(), 8, preset.crop);
+        batchMs.push_back(msSince(start) / 8);
+    }
+    const double perImage = median(batchMs);
+    std::printf("forward pass at batch 8: %.1f ms per image (%.1f img/s)\n", perImage, 1000 / perImage);
+    double gmacs = 0;
+    for (const WeightsInfo& w : weightsCatalog())
+        if (w.arch == (*classifier)->architecture().name)
+            gmacs = w.gflops;
+    const double sgemm = sgemmGflops(2048);
+    if (gmacs > 0 && preset.crop == 224)
+        std::printf("%s: %.2f GMACs per image (torchvision), so %.0f GFLOP/s of convolution work; fp32 sgemm "
+                    "2048^3 on every core: %.0f GFLOP/s; ratio %.2f\n",
+                    (*classifier)->architecture().name.c_str(), gmacs, 2 * gmacs * 1000 / perImage, sgemm,
+                    2 * gmacs * 1000 / perImage / sgemm);
     return 0;
 }
