@@ -283,7 +283,7 @@ struct FusedResNet::Impl {
             return it->second;
         if (plans.size() >= 8) // batches run in power-of-two chunks, so this is rare: a few crop sizes
             plans.clear();
-        Plan& plan = plans[key];
+        Plan plan; // into the map only when complete: oneDNN may throw while building
         PlanBuilder build(engine, blocked, winograd, plan);
         Activation x = build.convolve(build.input({batch, 3, height, width}), stem, true);
         Activation pooled = build.pool(x, false);
@@ -308,7 +308,7 @@ struct FusedResNet::Impl {
         }
         pooled = build.pool(x, true);
         build.finish(pooled);
-        return plan;
+        return plans.emplace(key, std::move(plan)).first->second;
     }
 
     void bind(Plan& plan)
