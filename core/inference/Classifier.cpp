@@ -107,17 +107,19 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
         impl->report = *report;
         if (!report->converted.empty())
             impl->fixes.push_back(describeConversion(checkpoint->tensors, report->converted));
+        checkpoint->tensors.clear(); // the model has its own copy
         impl->model->eval();
         impl->model->to(impl->device);
 #if LENS_ONEDNN
         if (options.fast && impl->device.is_cpu()) {
+            // The fused copy is all that runs: the modules go, and each original tensor is freed once folded.
             std::map<std::string, at::Tensor> state;
             for (const auto& item : impl->model->named_parameters())
-                state.emplace(item.key(), item.value());
+                state.emplace(item.key(), item.value().detach());
             for (const auto& item : impl->model->named_buffers())
                 state.emplace(item.key(), item.value());
-            impl->fused.emplace(*spec, state);
-            impl->model = ResNet(nullptr); // the fused copy is all that runs: free the original weights
+            impl->model = ResNet(nullptr);
+            impl->fused.emplace(*spec, std::move(state));
         }
 #endif
     } catch (const c10::Error& e) {

@@ -1,6 +1,7 @@
 #include "inference/FusedResNet.h"
 
 #include <ATen/Parallel.h>
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
@@ -19,19 +20,28 @@ using Dims = memory::dims;
 using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
 
-const at::Tensor& get(const std::map<std::string, at::Tensor>& state, const std::string& key)
+/// Removes a tensor from the state dict and returns it: each original is freed as soon as it is folded.
+at::Tensor take(std::map<std::string, at::Tensor>& state, const std::string& key)
 {
     auto it = state.find(key);
     TORCH_CHECK(it != state.end(), "FusedResNet: the state dict has no '", key, "'");
-    return it->second;
+    at::Tensor tensor = std::move(it->second);
+    state.erase(it);
+    return tensor;
 }
 
 struct Conv {
-    at::Tensor weight; ///< [out, in / groups, k, k], BatchNorm folded in
+    /// [out, in / groups, k, k], BatchNorm folded in. Freed once reordered, except where Winograd may need it
+    /// (oneDNN reorders into Winograd's layout only from the plain one); other layouts come from a reordered
+    /// copy.
+    at::Tensor weight;
     at::Tensor bias;
+    std::int64_t outChannels = 0;
+    std::int64_t kernel = 0;
     std::int64_t stride = 1;
     std::int64_t padding = 0;
     std::int64_t groups = 1;
+    bool winograd = false; ///< may run as a Winograd convolution (3x3, stride 1, within the memory budget)
     /// The weights reordered for a primitive, one copy per layout asked for (usually one).
     std::vector<std::pair<memory::desc, memory>> packed;
 };
@@ -42,25 +52,30 @@ struct Block {
     std::optional<Conv> downsample;
 };
 
-Conv fold(const std::map<std::string, at::Tensor>& state, const std::string& conv, const std::string& bn,
+Conv fold(std::map<std::string, at::Tensor>& state, const std::string& conv, const std::string& bn,
           std::int64_t stride, std::int64_t padding, std::int64_t groups)
 {
     // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta  ==  conv'(x) + bias', computed in double.
-    const at::Tensor weight = get(state, conv + ".weight").to(torch::kDouble);
-    const at::Tensor gamma = get(state, bn + ".weight").to(torch::kDouble);
-    const at::Tensor beta = get(state, bn + ".bias").to(torch::kDouble);
-    const at::Tensor mean = get(state, bn + ".running_mean").to(torch::kDouble);
-    const at::Tensor var = get(state, bn + ".running_var").to(torch::kDouble);
+    const at::Tensor weight = take(state, conv + ".weight").to(torch::kDouble);
+    const at::Tensor gamma = take(state, bn + ".weight").to(torch::kDouble);
+    const at::Tensor beta = take(state, bn + ".bias").to(torch::kDouble);
+    const at::Tensor mean = take(state, bn + ".running_mean").to(torch::kDouble);
+    const at::Tensor var = take(state, bn + ".running_var").to(torch::kDouble);
     const at::Tensor scale = gamma / torch::sqrt(var + 1e-5);
 
     Conv out;
     out.weight = (weight * scale.view({-1, 1, 1, 1})).to(torch::kFloat).contiguous();
     out.bias = (beta - mean * scale).to(torch::kFloat).contiguous();
+    out.outChannels = out.weight.size(0);
+    out.kernel = out.weight.size(2);
     out.stride = stride;
     out.padding = padding;
     out.groups = groups;
     return out;
 }
+
+/// At most this much memory goes to Winograd-transformed weights (all of resnet50's and resnet101's fit).
+constexpr std::size_t kWinogradWeightBytes = std::size_t(256) << 20;
 
 /// Everything one input shape runs: the primitives in order with their arguments. Activations live in the
 /// network's shared buffers ("slots"), bound to them before a run.
@@ -82,11 +97,10 @@ struct Activation {
 
 class PlanBuilder {
 public:
-    PlanBuilder(const dnnl::engine& engine, Tag blocked, bool winograd, Plan& plan)
+    PlanBuilder(const dnnl::engine& engine, Tag blocked, Plan& plan)
         : m_engine(engine)
         , m_stream(engine)
         , m_blocked(blocked)
-        , m_winograd(winograd)
         , m_plan(plan)
     { }
 
@@ -100,8 +114,8 @@ public:
     Activation convolve(const Activation& src, Conv& conv, bool relu, const Activation* sumInto = nullptr)
     {
         const Dims in = src.mem.get_desc().dims();
-        const std::int64_t k = conv.weight.size(2);
-        const std::int64_t outChannels = conv.weight.size(0);
+        const std::int64_t k = conv.kernel;
+        const std::int64_t outChannels = conv.outChannels;
         const std::int64_t outH = (in[2] + 2 * conv.padding - k) / conv.stride + 1;
         const std::int64_t outW = (in[3] + 2 * conv.padding - k) / conv.stride + 1;
         const memory::desc dst = sumInto ? sumInto->mem.get_desc()
@@ -118,29 +132,49 @@ public:
             ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
         dnnl::primitive_attr attr;
         attr.set_post_ops(ops);
-        auto describe
-            = [&](dnnl::algorithm algorithm, const memory::desc& srcDesc, const memory::desc& dstDesc) {
-                  const dnnl::convolution_forward::desc desc(
-                      dnnl::prop_kind::forward_inference, algorithm, srcDesc,
-                      memory::desc(weightDims, kF32, Tag::any), bias, dstDesc, {conv.stride, conv.stride},
-                      {conv.padding, conv.padding}, {conv.padding, conv.padding});
-                  return dnnl::convolution_forward::primitive_desc(desc, attr, m_engine);
-              };
+        const memory::desc anyWeights(weightDims, kF32, Tag::any);
+        auto describe = [&](dnnl::algorithm algorithm, const memory::desc& srcDesc,
+                            const memory::desc& dstDesc, const memory::desc& weights) {
+            const dnnl::convolution_forward::desc desc(
+                dnnl::prop_kind::forward_inference, algorithm, srcDesc, weights, bias, dstDesc,
+                {conv.stride, conv.stride}, {conv.padding, conv.padding}, {conv.padding, conv.padding});
+            return dnnl::convolution_forward::primitive_desc(desc, attr, m_engine);
+        };
         std::optional<dnnl::convolution_forward::primitive_desc> pd;
-        if (m_winograd && k == 3 && conv.stride == 1 && conv.groups == 1) {
+        auto algorithm = dnnl::algorithm::convolution_winograd;
+        // Not on the last stage's small maps (7x7 at 224): there Winograd's tiles are mostly padding, and its
+        // weights (four times the plain ones) are the largest.
+        if (conv.winograd && std::min(outH, outW) >= 14) {
             try {
-                pd = describe(dnnl::algorithm::convolution_winograd, src.mem.get_desc(), dst);
+                pd = describe(algorithm, src.mem.get_desc(), dst, anyWeights);
             } catch (const dnnl::error&) {
                 // Not for this shape on this CPU: the direct algorithm below.
             }
         }
-        if (!pd)
-            pd = describe(dnnl::algorithm::convolution_direct, src.mem.get_desc(), dst);
-        if (std::string(pd->impl_info_str()).rfind("ref", 0) == 0 && !sumInto) {
+        if (!pd) {
+            algorithm = dnnl::algorithm::convolution_direct;
+            pd = describe(algorithm, src.mem.get_desc(), dst, anyWeights);
+        }
+        if (isReference(*pd) && !sumInto) {
             // No fast kernel for the blocked layout (e.g. grouped convolutions with few channels per group):
             // let oneDNN pick the layouts, and reorder to and from them.
             const memory::desc any({in[0], in[1], in[2], in[3]}, kF32, Tag::any);
-            pd = describe(dnnl::algorithm::convolution_direct, any, memory::desc(dst.dims(), kF32, Tag::any));
+            pd = describe(algorithm, any, memory::desc(dst.dims(), kF32, Tag::any), anyWeights);
+        }
+        // Another batch size may have chosen another weight layout: where a fast kernel runs on the one
+        // already reordered, use it, so that each layer keeps one copy of its weights.
+        if (!packedFor(conv, pd->weights_desc())) {
+            for (const auto& [layout, packed] : conv.packed) {
+                try {
+                    auto shared = describe(algorithm, pd->src_desc(), pd->dst_desc(), layout);
+                    if (!isReference(shared)) {
+                        pd = shared;
+                        break;
+                    }
+                } catch (const dnnl::error&) {
+                    // Not with this layout.
+                }
+            }
         }
 
         const Activation input = pd->src_desc() == src.mem.get_desc() ? src : reordered(src, pd->src_desc());
@@ -224,24 +258,39 @@ private:
         m_plan.arguments.push_back(std::move(arguments));
     }
 
-    memory packedWeights(Conv& conv, const Dims& dims, const memory::desc& layout)
+    static std::optional<memory> packedFor(const Conv& conv, const memory::desc& layout)
     {
         for (const auto& [desc, packed] : conv.packed)
             if (desc == layout)
                 return packed;
-        memory plain({dims, kF32, dims.size() == 4 ? Tag::oihw : Tag::goihw}, m_engine,
-                     conv.weight.data_ptr());
+        return std::nullopt;
+    }
+
+    static bool isReference(const dnnl::convolution_forward::primitive_desc& pd)
+    {
+        return std::string(pd.impl_info_str()).rfind("ref", 0) == 0;
+    }
+
+    memory packedWeights(Conv& conv, const Dims& dims, const memory::desc& layout)
+    {
+        if (auto packed = packedFor(conv, layout))
+            return *packed;
+        memory source = conv.weight.defined()
+            ? memory({dims, kF32, dims.size() == 4 ? Tag::oihw : Tag::goihw}, m_engine,
+                     conv.weight.data_ptr())
+            : conv.packed.front().second;
         memory packed(layout, m_engine);
-        dnnl::reorder(plain, packed).execute(m_stream, plain, packed);
+        dnnl::reorder(source, packed).execute(m_stream, source, packed);
         m_stream.wait();
         conv.packed.emplace_back(layout, packed);
+        if (!conv.winograd)
+            conv.weight = at::Tensor();
         return packed;
     }
 
     const dnnl::engine& m_engine;
     dnnl::stream m_stream;
     Tag m_blocked;
-    bool m_winograd;
     Plan& m_plan;
     std::vector<bool> m_busy;
 };
@@ -284,7 +333,7 @@ struct FusedResNet::Impl {
         if (plans.size() >= 8) // batches run in power-of-two chunks, so this is rare: a few crop sizes
             plans.clear();
         Plan plan; // into the map only when complete: oneDNN may throw while building
-        PlanBuilder build(engine, blocked, winograd, plan);
+        PlanBuilder build(engine, blocked, plan);
         Activation x = build.convolve(build.input({batch, 3, height, width}), stem, true);
         Activation pooled = build.pool(x, false);
         build.release(x);
@@ -330,7 +379,7 @@ struct FusedResNet::Impl {
     }
 };
 
-FusedResNet::FusedResNet(const ResNetSpec& spec, const std::map<std::string, at::Tensor>& state)
+FusedResNet::FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state)
     : m_impl(std::make_unique<Impl>())
 {
     torch::NoGradGuard noGrad;
@@ -356,8 +405,22 @@ FusedResNet::FusedResNet(const ResNetSpec& spec, const std::map<std::string, at:
             net.blocks.push_back(std::move(block));
         }
     }
-    net.fcWeight = get(state, "fc.weight").to(torch::kFloat).contiguous();
-    net.fcBias = get(state, "fc.bias").to(torch::kFloat).contiguous();
+    if (net.winograd) {
+        // Winograd's weights take four times the plain ones: allow it on the 3x3 stride-1 convolutions in
+        // network order (largest maps, where it gains most, first) while they fit in the budget.
+        std::size_t budget = kWinogradWeightBytes;
+        for (Block& block : net.blocks) {
+            for (Conv* conv : {&block.conv1, &block.conv2}) {
+                const auto bytes = static_cast<std::size_t>(conv->weight.numel()) * sizeof(float) * 4;
+                if (conv->kernel == 3 && conv->stride == 1 && conv->groups == 1 && bytes <= budget) {
+                    conv->winograd = true;
+                    budget -= bytes;
+                }
+            }
+        }
+    }
+    net.fcWeight = take(state, "fc.weight").to(torch::kFloat).contiguous();
+    net.fcBias = take(state, "fc.bias").to(torch::kFloat).contiguous();
 }
 
 FusedResNet::~FusedResNet() = default;

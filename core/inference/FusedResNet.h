@@ -6,8 +6,8 @@
 // - ReLU and the residual add fused into the convolutions as oneDNN post-ops, the add written in place;
 // - activations kept in oneDNN's blocked channel layout from the first convolution to the pooling, in three
 //   reused buffers;
-// - 3x3 stride-1 convolutions computed with Winograd F(4x4, 3x3) where oneDNN has it for this CPU (not exact:
-//   Classifier's parity tests bound the difference);
+// - 3x3 stride-1 convolutions on maps of at least 14x14 computed with Winograd where oneDNN has it for this
+//   CPU (not exact: Classifier's parity tests bound the difference);
 // - the weights reordered once per layout, and the primitives built once per input shape; a batch runs in
 //   power-of-two chunks (7 = 4 + 2 + 1), so that few shapes are ever built.
 //
@@ -25,7 +25,9 @@ namespace lens {
 
 class FusedResNet {
 public:
-    FusedResNet(const ResNetSpec& spec, const std::map<std::string, at::Tensor>& state);
+    /// state: the model's parameters and buffers by torchvision name; each tensor is released as soon as it
+    /// has been folded, so pass it moved when nothing else holds the weights.
+    FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state);
     ~FusedResNet();
 
     /// [N, 3, H, W] float32 on the CPU -> [N, numClasses] logits.
