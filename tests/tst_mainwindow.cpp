@@ -23,6 +23,7 @@
 #include <QClipboard>
 #include <QComboBox>
 #include <QElapsedTimer>
+#include <QLabel>
 #include <QLineEdit>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -146,6 +147,10 @@ private Q_SLOTS:
         QVERIFY(window->windowTitle().contains(photoName));
         QVERIFY(window->statusText().contains(arch));
         QVERIFY(window->statusText().contains(QStringLiteral("ms")));
+        // The model card says what runs: on the CPU, the oneDNN fast path.
+        auto* info = window->findChild<QLabel*>(QStringLiteral("modelInfo"));
+        QVERIFY(info);
+        QVERIFY2(info->text().contains(QStringLiteral("CPU (oneDNN")), qPrintable(info->text()));
     }
 
     void presetChangeUpdatesPreviewsAndPredictions()

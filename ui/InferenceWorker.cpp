@@ -98,6 +98,7 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     result.arch = text(out->architecture().name);
     result.numClasses = out->architecture().numClasses;
     result.device = text(out->deviceName());
+    result.engine = text(out->engineName());
     result.report.loaded = true;
     result.report.arch = result.arch;
     result.report.fixes = textList(out->fixes());

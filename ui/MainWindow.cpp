@@ -716,7 +716,8 @@ void MainWindow::onModelLoaded(const ModelResult& result)
            "Loaded in %9 s</p>")
             .arg(m_arch)
             .arg(result.numClasses)
-            .arg(m_modelDevice.toUpper(), QFileInfo(result.weights).fileName().toHtmlEscaped(),
+            .arg(m_modelDevice.toUpper() + QStringLiteral(" (%1)").arg(result.engine.toHtmlEscaped()),
+                 QFileInfo(result.weights).fileName().toHtmlEscaped(),
                  report.mode == LoadMode::Strict ? tr("Strict") : tr("Partial"))
             .arg(report.count(KeyStatus::Matched))
             .arg(report.count(KeyStatus::Matched) + report.count(KeyStatus::Missing)

@@ -35,6 +35,7 @@ struct ModelResult {
     int numClasses = 0;
     QString weights;
     QString device; ///< where the model now lives
+    QString engine; ///< what runs inference, e.g. "oneDNN, BatchNorm folded, Winograd 3x3"
     QString deviceNote; ///< e.g. why it fell back to the CPU
     double seconds = 0;
     CheckpointReport report; ///< also filled when loading failed, as far as the file could be read
