@@ -10,7 +10,6 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
-#include <malloc.h>
 #include <unistd.h>
 
 namespace lens::cli {
@@ -125,12 +124,6 @@ int batchCommand(const std::vector<std::string>& words)
         printError(files.message());
         return Failure;
     }
-
-    // A decoded camera photo is tens of MB: glibc would map and unmap each one, and the kernel would zero its
-    // pages anew every time (a fifth of the time per 12-megapixel photo here). Keep freed memory in the heap
-    // for the next photo instead.
-    mallopt(M_MMAP_MAX, 0);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
     ClassifierOptions classifierOptions;
     classifierOptions.weights = weights->path;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <malloc.h>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -14,6 +15,26 @@
 namespace lens {
 
 namespace {
+
+/// For the length of a run: a decoded camera photo is tens of MB, which glibc would map and unmap for each
+/// photo, the kernel zeroing its pages anew every time (a fifth of the time per 12-megapixel photo). This
+/// keeps freed memory in the heap for the next photo, and hands it back when the run ends.
+class HeapKeptForPhotos {
+public:
+    HeapKeptForPhotos()
+    {
+        mallopt(M_MMAP_MAX, 0);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+    }
+    ~HeapKeptForPhotos()
+    {
+        mallopt(M_MMAP_MAX, 65536); // glibc's defaults
+        mallopt(M_TRIM_THRESHOLD, 128 * 1024);
+        malloc_trim(0);
+    }
+    HeapKeptForPhotos(const HeapKeptForPhotos&) = delete;
+    HeapKeptForPhotos& operator=(const HeapKeptForPhotos&) = delete;
+};
 
 struct Item {
     std::string path;
@@ -89,6 +110,7 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
                                const BatchProgressCallback& progress, const std::atomic<bool>* cancel)
 {
     const int batchSize = std::max(1, options.batchSize);
+    const HeapKeptForPhotos heap;
     // Like loading the model, not part of the run's time.
     classifier.prepare(batchSize, options.preprocess.crop);
     const auto start = std::chrono::steady_clock::now();

@@ -4,6 +4,9 @@
 // batches on the calling thread. The queue between them is bounded, so memory stays flat on any number of
 // files. Every file gets exactly one row, an error row when it cannot be read.
 //
+// While it runs, glibc keeps freed memory in the heap instead of unmapping it (mallopt), so that each photo's
+// buffers reuse the last one's pages; the memory is handed back at the end.
+//
 // Threading: runBatch() blocks its caller, which must own the Classifier (one thread at a time); progress
 // and onRow are called on that thread. cancel may be set from any thread.
 
