@@ -3,6 +3,7 @@
 // state, and an event loop that keeps turning while the worker loads and classifies.
 
 #include "AppSettings.h"
+#include "BatchPanel.h"
 #include "CheckpointReportModel.h"
 #include "CheckpointReportView.h"
 #include "DeviceSelector.h"
@@ -480,6 +481,26 @@ private Q_SLOTS:
         QVERIFY(loaded.wait(kModelTimeout));
         QCOMPARE(window.modelArch(), QStringLiteral("resnet18"));
         QCOMPARE(window.preprocessPanel()->presetEditor()->presetName(), QStringLiteral("v2"));
+    }
+
+    void batchSelectionPersists()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("batch.ini"));
+        const QString folder = m_dir.filePath(QStringLiteral("to_label"));
+        QVERIFY(QDir().mkpath(folder));
+        const QString output = m_dir.filePath(QStringLiteral("labels.jsonl"));
+        {
+            auto window = makeWindow({}, QStringLiteral("v1"), file);
+            window->batchPanel()->setOutput(output);
+            window->batchPanel()->setFolders({folder});
+        }
+        QCOMPARE(AppSettings(file).batchFolders(), QStringList {folder});
+        QCOMPARE(AppSettings(file).batchOutput(), output);
+
+        auto window = makeWindow({}, QStringLiteral("v1"), file);
+        window->showBatchPanel();
+        QCOMPARE(window->batchPanel()->folders(), QStringList {folder});
+        QCOMPARE(window->batchPanel()->output(), output);
     }
 };
 

@@ -53,6 +53,23 @@ void AppSettings::setDevice(const QString& device)
     m_settings->setValue(QStringLiteral("model/device"), device);
 }
 
+QStringList AppSettings::batchFolders() const
+{
+    return m_settings->value(QStringLiteral("batch/folders")).toStringList();
+}
+void AppSettings::setBatchFolders(const QStringList& folders)
+{
+    m_settings->setValue(QStringLiteral("batch/folders"), folders);
+}
+QString AppSettings::batchOutput() const
+{
+    return m_settings->value(QStringLiteral("batch/output")).toString();
+}
+void AppSettings::setBatchOutput(const QString& path)
+{
+    m_settings->setValue(QStringLiteral("batch/output"), path);
+}
+
 bool AppSettings::hasPreset() const
 {
     return m_settings->contains(QStringLiteral("preprocess/resize"));

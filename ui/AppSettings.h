@@ -34,6 +34,11 @@ public:
     bool hasPreset() const;
     PreprocessOptions preset() const;
     void setPreset(const PreprocessOptions& options);
+    /// The Label Folder panel's folders and output file.
+    QStringList batchFolders() const;
+    void setBatchFolders(const QStringList& folders);
+    QString batchOutput() const;
+    void setBatchOutput(const QString& path);
     QByteArray geometry() const;
     void setGeometry(const QByteArray& geometry);
     QByteArray windowState() const;

@@ -91,6 +91,7 @@ BatchPanel::BatchPanel(QWidget* parent)
     m_output = new QLineEdit(this);
     m_output->setPlaceholderText(tr("labels.csv or labels.jsonl"));
     connect(m_output, &QLineEdit::textChanged, this, &BatchPanel::updateResume);
+    connect(m_output, &QLineEdit::textChanged, this, &BatchPanel::selectionChanged);
     auto* browse = new QPushButton(tr("Browse…"), this);
     connect(browse, &QPushButton::clicked, this, &BatchPanel::chooseOutput);
     m_resume = new QCheckBox(tr("Resume (skip the files already in it)"), this);
@@ -194,6 +195,7 @@ void BatchPanel::setFolders(const QStringList& folders)
     if (m_output->text().isEmpty() && !folders.isEmpty())
         m_output->setText(QDir(folders.first()).filePath(QStringLiteral("resnet-lens-labels.csv")));
     updateButtons();
+    Q_EMIT selectionChanged();
 }
 
 QStringList BatchPanel::folders() const
@@ -239,6 +241,7 @@ void BatchPanel::removeFolders()
 {
     qDeleteAll(m_folders->selectedItems());
     updateButtons();
+    Q_EMIT selectionChanged();
 }
 
 void BatchPanel::chooseOutput()

@@ -79,6 +79,8 @@ Q_SIGNALS:
     /// A run ended (finished, cancelled, or failed: see summary).
     void runFinished(const lens::BatchSummary& summary);
     void rowsAdded(int count);
+    /// The folders or the output file changed (by the user or a setter).
+    void selectionChanged();
 
 private:
     void addFolder();

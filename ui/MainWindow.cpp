@@ -835,6 +835,13 @@ BatchPanel* MainWindow::batchPanel()
 {
     if (!m_batchPanel) {
         m_batchPanel = new BatchPanel(this);
+        // The last folders and output come back next time, in this window or the next.
+        m_batchPanel->setOutput(m_settings->batchOutput());
+        m_batchPanel->setFolders(m_settings->batchFolders());
+        connect(m_batchPanel, &BatchPanel::selectionChanged, this, [this] {
+            m_settings->setBatchFolders(m_batchPanel->folders());
+            m_settings->setBatchOutput(m_batchPanel->output());
+        });
         updateBatchModel();
     }
     return m_batchPanel;
