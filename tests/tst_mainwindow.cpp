@@ -23,9 +23,12 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDragEnterEvent>
+#include <QDropEvent>
 #include <QElapsedTimer>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMimeData>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
@@ -34,6 +37,7 @@
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
+#include <QUrl>
 #include <memory>
 #include <thread>
 
@@ -431,6 +435,32 @@ private Q_SLOTS:
         QVERIFY(waitForResult(*window, QStringLiteral("Pasted image"), true, 0));
         QCOMPARE(indices(window->predictions()),
                  referenceTop5(QStringLiteral("chelsea.png"), "v1", "resnet50"));
+    }
+
+    // A file dragged from a file manager: the drag is accepted, and the drop opens and classifies it.
+    void droppedFileIsClassified()
+    {
+        auto window = makeWindow(checkpoint(QStringLiteral("resnet50.pth")));
+        const QString path = photo(QStringLiteral("coffee.png"));
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(path)});
+        const QPoint centre = window->rect().center();
+        QDragEnterEvent enter(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(window.get(), &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(centre, Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QApplication::sendEvent(window.get(), &drop);
+        QVERIFY(waitForResult(*window, path, true, 0));
+        QCOMPARE(indices(window->predictions()),
+                 referenceTop5(QStringLiteral("coffee.png"), "v1", "resnet50"));
+
+        // Plain text is not something to open: the drag is refused.
+        QMimeData text;
+        text.setText(QStringLiteral("not a file"));
+        QDragEnterEvent refused(centre, Qt::CopyAction, &text, Qt::LeftButton, Qt::NoModifier);
+        refused.ignore();
+        QApplication::sendEvent(window.get(), &refused);
+        QVERIFY(!refused.isAccepted());
     }
 
     void folderNavigation()
