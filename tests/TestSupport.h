@@ -69,6 +69,14 @@ inline std::vector<std::int64_t> toInts(const QJsonArray& array)
     return out;
 }
 
+/// Points TORCH_HOME at an empty folder under dir: no torch.hub cache, so default weights are never found,
+/// whatever this machine has.
+inline void useEmptyTorchHome(const QString& dir)
+{
+    QDir(dir).mkpath(QStringLiteral("torch_home"));
+    qputenv("TORCH_HOME", QDir(dir).filePath(QStringLiteral("torch_home")).toUtf8());
+}
+
 /// A file in tests/data, absolute.
 inline QString photoFile(const QString& name)
 {

@@ -99,8 +99,7 @@ private Q_SLOTS:
     {
         QStandardPaths::setTestModeEnabled(true);
         QVERIFY(m_dir.isValid());
-        QDir(m_dir.path()).mkpath(QStringLiteral("torch_home"));
-        qputenv("TORCH_HOME", m_dir.filePath(QStringLiteral("torch_home")).toUtf8());
+        test::useEmptyTorchHome(m_dir.path());
         QVERIFY(QFileInfo(checkpoint(QStringLiteral("resnet18.pth"))).isFile());
     }
 

@@ -14,14 +14,8 @@ namespace {
 using Run = lens::test::CliRun;
 using lens::test::runCli;
 
-QString ref(const QString& relative)
-{
-    return QString::fromStdString(test::referencePath(relative));
-}
-QString data(const QString& file)
-{
-    return QDir(test::dataDir()).filePath(file);
-}
+const auto ref = test::referenceFile;
+const auto data = test::photoFile;
 
 } // namespace
 

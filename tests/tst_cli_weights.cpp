@@ -17,15 +17,8 @@ namespace {
 using Run = lens::test::CliRun;
 using lens::test::runCli;
 
-QString ref(const QString& relative)
-{
-    return QString::fromStdString(test::referencePath(relative));
-}
-
-QString photo(const QString& file)
-{
-    return QDir(test::dataDir()).filePath(file);
-}
+const auto ref = test::referenceFile;
+const auto photo = test::photoFile;
 
 /// The class indices of one classify --json line.
 QList<int> topIndices(const QByteArray& line)

@@ -12,10 +12,7 @@ namespace {
 using Run = lens::test::CliRun;
 using lens::test::runCli;
 
-QString ref(const QString& relative)
-{
-    return QString::fromStdString(lens::test::referencePath(relative));
-}
+const auto ref = lens::test::referenceFile;
 
 const QJsonObject& checkpoints()
 {
