@@ -104,6 +104,27 @@ void checkInput(const cv::Mat& rgb, const PreprocessOptions& options)
         throw std::invalid_argument("preprocess: invalid crop size " + std::to_string(options.crop));
 }
 
+/// torchvision's CenterCrop of an image of this size, given its pixels in a region inside it:
+/// pixels(region) is a new image. Zero-padded where the crop extends past the image.
+template <typename Pixels> cv::Mat centreCrop(cv::Size size, int crop, const Pixels& pixels)
+{
+    const cv::Rect rect = centerCropRect(size, crop);
+    const cv::Rect inside = rect & cv::Rect(cv::Point(0, 0), size);
+    if (inside == rect)
+        return pixels(rect);
+    cv::Mat out = cv::Mat::zeros(crop, crop, CV_8UC3);
+    if (!inside.empty())
+        pixels(inside).copyTo(out(inside - rect.tl()));
+    return out;
+}
+
+std::vector<float> normalized(const cv::Mat& cropped, const PreprocessOptions& options)
+{
+    std::vector<float> chw(static_cast<size_t>(3) * cropped.rows * cropped.cols);
+    normalizeToChw(cropped, options.mean, options.std, chw.data());
+    return chw;
+}
+
 } // namespace
 
 PreprocessedImage preprocess(const cv::Mat& rgb, const PreprocessOptions& options)
@@ -113,15 +134,9 @@ PreprocessedImage preprocess(const cv::Mat& rgb, const PreprocessOptions& option
     const cv::Size target = resizedSize(rgb.size(), options.resizeShort);
     result.resized = target == rgb.size() ? rgb : pilResizeBilinear(rgb, target);
     result.cropRect = centerCropRect(result.resized.size(), options.crop);
-    const cv::Rect inside = result.cropRect & cv::Rect(cv::Point(0, 0), result.resized.size());
-    if (inside == result.cropRect) {
-        result.cropped = result.resized(result.cropRect).clone();
-    } else {
-        result.cropped = cv::Mat::zeros(options.crop, options.crop, CV_8UC3);
-        result.resized(inside).copyTo(result.cropped(inside - result.cropRect.tl()));
-    }
-    result.chw.resize(static_cast<size_t>(3) * options.crop * options.crop);
-    normalizeToChw(result.cropped, options.mean, options.std, result.chw.data());
+    result.cropped = centreCrop(result.resized.size(), options.crop,
+                                [&](const cv::Rect& region) { return result.resized(region).clone(); });
+    result.chw = normalized(result.cropped, options);
     return result;
 }
 
@@ -129,19 +144,9 @@ std::vector<float> modelInput(const cv::Mat& rgb, const PreprocessOptions& optio
 {
     checkInput(rgb, options);
     const cv::Size target = resizedSize(rgb.size(), options.resizeShort);
-    const cv::Rect crop = centerCropRect(target, options.crop);
-    const cv::Rect inside = crop & cv::Rect(cv::Point(0, 0), target);
-    cv::Mat cropped;
-    if (inside == crop) {
-        cropped = pilResizeBilinear(rgb, target, crop);
-    } else {
-        cropped = cv::Mat::zeros(options.crop, options.crop, CV_8UC3);
-        if (!inside.empty())
-            pilResizeBilinear(rgb, target, inside).copyTo(cropped(inside - crop.tl()));
-    }
-    std::vector<float> chw(static_cast<size_t>(3) * options.crop * options.crop);
-    normalizeToChw(cropped, options.mean, options.std, chw.data());
-    return chw;
+    const cv::Mat cropped = centreCrop(
+        target, options.crop, [&](const cv::Rect& region) { return pilResizeBilinear(rgb, target, region); });
+    return normalized(cropped, options);
 }
 
 } // namespace lens
