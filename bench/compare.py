@@ -39,8 +39,6 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CLI = os.path.join(ROOT, "build", "release", "app", "resnet-lens-cli")
 PHOTOS = ["grace_hopper.jpg", "chelsea.png", "coffee.png", "astronaut.png", "rocket.jpg", "hubble_deep_field.jpg"]
 
-WORKER_RSS = []  # peak RSS of the tuned script's DataLoader worker, MiB, one per run
-
 COMMON = r'''
 import json, os, sys, time
 import torch, torchvision
@@ -122,11 +120,9 @@ def measure(kind, weights, folder, work):
     rss = usage.ru_maxrss / 1024
     if kind in ("a", "b"):
         result = json.loads(out.strip().splitlines()[-1])
-        if "worker_rss_mib" in result:
-            WORKER_RSS.append(result["worker_rss_mib"])
-        return result["images"] / result["seconds"], rss, wall
+        return result["images"] / result["seconds"], rss, wall, result.get("worker_rss_mib", 0)
     match = re.search(r"\(([\d.]+) img/s\)", err)
-    return float(match.group(1)), rss, wall
+    return float(match.group(1)), rss, wall, 0
 
 
 def drift(weights, folder):
@@ -192,16 +188,16 @@ def main():
                     runs[kind].append(measure(kind, weights, folder, work))
             results = {}
             for kind, measured in runs.items():
-                rates = sorted(rate for rate, _, _ in measured)
-                results[kind] = (rates[len(rates) // 2], max(rss for _, rss, _ in measured),
-                                 sorted(wall for _, _, wall in measured)[len(measured) // 2])
+                rates = sorted(m[0] for m in measured)
+                results[kind] = (rates[len(rates) // 2], max(m[1] for m in measured),
+                                 sorted(m[2] for m in measured)[len(measured) // 2])
+            worker = max((m[3] for m in runs.get("b", [])), default=0)
             print(f"\n{label}, {count} photos, median of {max(1, args.repeat)} runs")
             print(f"  {'':16s} {'img/s':>7s} {'peak RSS MiB':>13s} {'wall s':>7s}")
             for kind, (rate, rss, wall) in results.items():
                 print(f"  {names[kind]:16s} {rate:7.2f} {rss:13.0f} {wall:7.1f}")
-            if "b" in results and WORKER_RSS:
-                print(f"  (tuned Python's DataLoader worker process: peak RSS {max(WORKER_RSS):.0f} MiB)")
-                WORKER_RSS.clear()
+            if worker:
+                print(f"  (tuned Python's DataLoader worker process: peak RSS {worker:.0f} MiB)")
             for ours in ("c", "d"):
                 for kind in ("a", "b"):
                     if ours in results and kind in results:
