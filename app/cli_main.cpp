@@ -1,6 +1,7 @@
 // resnet-lens-cli: classify images, inspect checkpoints and label folders from the command line.
 
 #include "OpenMpSetup.h"
+#include "cli/Args.h"
 #include "cli/Commands.h"
 
 #include <iostream>
@@ -35,6 +36,19 @@ namespace lens::cli {
 void printError(const std::string& message)
 {
     std::cerr << "resnet-lens-cli: " << message << std::endl;
+}
+
+std::optional<int> parseCommandLine(Args& args, const std::vector<std::string>& words, const char* usage)
+{
+    if (auto problem = args.parse(words); !problem.empty()) {
+        printError(problem + "\n" + usage);
+        return Usage;
+    }
+    if (args.flag("--help")) {
+        std::cout << usage << "\n";
+        return Success;
+    }
+    return std::nullopt;
 }
 } // namespace lens::cli
 

@@ -71,14 +71,8 @@ int batchCommand(const std::vector<std::string>& words)
     Args args({"-o", "--output", "--weights", "--arch", "--preset", "--batch-size", "--topk", "--threads",
                "--shard", "--device", "--sort-into", "--sort-mode"},
               {"--recursive", "--resume", "--quiet", "--fast-decode", "--dry-run", "--help"});
-    if (auto problem = args.parse(words); !problem.empty()) {
-        printError(problem + "\n" + kBatchUsage);
-        return Usage;
-    }
-    if (args.flag("--help")) {
-        std::cout << kBatchUsage << "\n";
-        return Success;
-    }
+    if (auto exit = parseCommandLine(args, words, kBatchUsage))
+        return *exit;
     const std::string output = args.value("-o", args.value("--output", ""));
     if (args.positionals().empty() || output.empty()) {
         printError(std::string("batch needs at least one folder and -o OUT.csv|OUT.jsonl\n") + kBatchUsage);

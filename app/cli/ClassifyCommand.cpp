@@ -45,14 +45,8 @@ int classifyCommand(const std::vector<std::string>& words)
 {
     Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels"},
               {"--json", "--fast-decode", "--help"});
-    if (auto problem = args.parse(words); !problem.empty()) {
-        printError(problem + "\n" + kClassifyUsage);
-        return Usage;
-    }
-    if (args.flag("--help")) {
-        std::cout << kClassifyUsage << "\n";
-        return Success;
-    }
+    if (auto exit = parseCommandLine(args, words, kClassifyUsage))
+        return *exit;
     if (args.positionals().empty()) {
         printError(std::string("no image given\n") + kClassifyUsage);
         return Usage;

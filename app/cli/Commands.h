@@ -3,6 +3,7 @@
 // The sub-commands of resnet-lens-cli. Each takes the words after its name and returns the exit code:
 // 0 success, 1 usage error, 2 failure, 3 partial success (some inputs failed).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,11 @@ int inspectCommand(const std::vector<std::string>& words);
 
 /// Prints "resnet-lens-cli: <message>" on stderr.
 void printError(const std::string& message);
+
+class Args;
+
+/// Parses a command's words into args. Returns the exit code when the command ends here: Usage after printing
+/// a parse error with the usage, Success after printing the usage for --help; nothing when it goes on.
+std::optional<int> parseCommandLine(Args& args, const std::vector<std::string>& words, const char* usage);
 
 } // namespace lens::cli

@@ -234,14 +234,8 @@ void printHuman(const Inspection& inspection, const Comparison* comparison)
 int inspectCommand(const std::vector<std::string>& words)
 {
     Args args({"--arch", "--against", "--labels"}, {"--strict", "--partial", "--json", "--help"});
-    if (auto problem = args.parse(words); !problem.empty()) {
-        printError(problem + "\n" + kInspectUsage);
-        return Usage;
-    }
-    if (args.flag("--help")) {
-        std::cout << kInspectUsage << "\n";
-        return Success;
-    }
+    if (auto exit = parseCommandLine(args, words, kInspectUsage))
+        return *exit;
     if (args.positionals().size() != 1) {
         printError(std::string("give exactly one checkpoint\n") + kInspectUsage);
         return Usage;

@@ -17,14 +17,8 @@ const char* kPreprocessUsage
 int preprocessCommand(const std::vector<std::string>& words)
 {
     Args args({"-o", "--output", "--preset"}, {"--help"});
-    if (auto problem = args.parse(words); !problem.empty()) {
-        printError(problem + "\n" + kPreprocessUsage);
-        return Usage;
-    }
-    if (args.flag("--help")) {
-        std::cout << kPreprocessUsage << "\n";
-        return Success;
-    }
+    if (auto exit = parseCommandLine(args, words, kPreprocessUsage))
+        return *exit;
     const std::string output = args.value("-o", args.value("--output", ""));
     if (args.positionals().size() != 1 || output.empty()) {
         printError(std::string("preprocess takes one IMAGE and -o OUT.npy\n") + kPreprocessUsage);

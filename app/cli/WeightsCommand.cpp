@@ -205,14 +205,8 @@ int downloadWeightsCommand(const Args& args)
 int weightsCommand(const std::vector<std::string>& words)
 {
     Args args({}, {"--json", "--quiet", "--help"});
-    if (auto problem = args.parse(words); !problem.empty()) {
-        printError(problem + "\n" + kWeightsUsage);
-        return Usage;
-    }
-    if (args.flag("--help")) {
-        std::cout << kWeightsUsage << "\n";
-        return Success;
-    }
+    if (auto exit = parseCommandLine(args, words, kWeightsUsage))
+        return *exit;
     const std::string action = args.positionals().empty() ? "" : args.positionals()[0];
     if (action == "list" && args.positionals().size() == 1)
         return listWeights(args);
