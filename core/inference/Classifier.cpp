@@ -61,6 +61,16 @@ struct Classifier::Impl {
 #if LENS_ONEDNN
     std::optional<FusedResNet> fused; ///< the CPU fast path
 #endif
+
+    /// [N, 3, H, W] on the CPU -> logits on the CPU, by whichever path is in use.
+    torch::Tensor forward(const torch::Tensor& input)
+    {
+#if LENS_ONEDNN
+        if (fused)
+            return fused->forward(input);
+#endif
+        return model->forward(input.to(device)).to(torch::kCPU);
+    }
 };
 
 Classifier::Classifier(std::unique_ptr<Impl> impl)
@@ -146,14 +156,7 @@ Result<std::vector<float>> Classifier::logits(const float* chw, int batch, int s
         c10::InferenceMode inferenceMode;
         torch::Tensor input
             = torch::from_blob(const_cast<float*>(chw), {batch, 3, size, size}, torch::kFloat32);
-#if LENS_ONEDNN
-        if (m_impl->fused) {
-            const torch::Tensor logits = m_impl->fused->forward(input).contiguous();
-            return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
-        }
-#endif
-        const torch::Tensor logits
-            = m_impl->model->forward(input.to(m_impl->device)).to(torch::kCPU).contiguous();
+        const torch::Tensor logits = m_impl->forward(input).contiguous();
         return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     } catch (const c10::Error& e) {
         return Error {std::string("inference failed: ") + e.what_without_backtrace()};
