@@ -1,5 +1,7 @@
 #include "io/Json.h"
 
+#include "io/Text.h"
+
 #include <cmath>
 #include <cstdio>
 
@@ -8,8 +10,18 @@ namespace lens {
 std::string JsonWriter::escape(const std::string& text)
 {
     std::string out = "\"";
-    for (unsigned char c : text) {
-        switch (c) {
+    char buffer[8];
+    for (std::size_t pos = 0; pos < text.size();) {
+        const auto c = decodeUtf8(text, pos);
+        if (!c) {
+            // Not UTF-8 (a file name from disk): the byte as a lone surrogate escape, the form Python's
+            // os.fsdecode gives it, so json.loads + os.fsencode give the original bytes back.
+            std::snprintf(buffer, sizeof buffer, "\\u%04x", 0xDC00u + static_cast<unsigned char>(text[pos]));
+            out += buffer;
+            ++pos;
+            continue;
+        }
+        switch (c->codePoint) {
         case '"':
             out += "\\\"";
             break;
@@ -26,14 +38,14 @@ std::string JsonWriter::escape(const std::string& text)
             out += "\\t";
             break;
         default:
-            if (c < 0x20) {
-                char buffer[8];
-                std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+            if (c->codePoint < 0x20 || c->codePoint == 0x7F) {
+                std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c->codePoint));
                 out += buffer;
             } else {
-                out += static_cast<char>(c);
+                out.append(text, pos, c->length);
             }
         }
+        pos += c->length;
     }
     return out + "\"";
 }

@@ -1,7 +1,9 @@
 #pragma once
 
 // A small streaming JSON writer for the CLI's machine-readable output (one object per line).
-// Numbers are written with enough digits to round-trip a float; strings are escaped per RFC 8259.
+// Numbers are written with enough digits to round-trip a float; strings are escaped per RFC 8259, and a byte
+// that is not part of valid UTF-8 (file names on disk may hold such bytes) is written as the escape of a lone
+// surrogate U+DC80..U+DCFF, as Python's os.fsdecode represents it: the output is always valid UTF-8 JSON.
 
 #include <cstdint>
 #include <string>
