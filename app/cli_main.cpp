@@ -3,6 +3,7 @@
 #include "OpenMpSetup.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "io/Text.h"
 
 #include <iostream>
 #include <string>
@@ -35,7 +36,8 @@ Exit codes: 0 success, 1 usage error, 2 failure, 3 partial success (some inputs 
 namespace lens::cli {
 void printError(const std::string& message)
 {
-    std::cerr << "resnet-lens-cli: " << message << std::endl;
+    // Messages quote names from files: control characters in them must not reach the terminal.
+    std::cerr << "resnet-lens-cli: " << terminalSafe(message, /*keepNewlines=*/true) << std::endl;
 }
 
 std::optional<int> parseCommandLine(Args& args, const std::vector<std::string>& words, const char* usage)

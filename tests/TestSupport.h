@@ -14,9 +14,17 @@
 #include <QString>
 #include <QStringList>
 #include <QTest>
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
+#include <fcntl.h>
+#include <spawn.h>
 #include <string>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <vector>
+
+extern char** environ;
 
 namespace lens::test {
 
@@ -138,6 +146,75 @@ inline CliRun runCli(const QStringList& arguments,
     run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
     run.out = process.readAllStandardOutput();
     run.err = process.readAllStandardError();
+    return run;
+}
+
+/// A run of resnet-lens-cli with what it cost: its peak resident memory and wall time.
+struct MeasuredRun {
+    int exitCode = -1; ///< -1 when it was killed (by a signal, or for running past the time limit)
+    QByteArray out;
+    QByteArray err;
+    double peakRssMb = 0;
+    double seconds = 0;
+};
+
+/// The high-water mark of a running process's resident memory (VmHWM), in MB; 0 once it has exited.
+inline double peakRssMb(pid_t pid)
+{
+    QFile status(QString("/proc/%1/status").arg(pid));
+    if (!status.open(QIODevice::ReadOnly))
+        return 0;
+    for (const QByteArray& line : status.readAll().split('\n')) {
+        if (line.startsWith("VmHWM:"))
+            return line.mid(6).trimmed().split(' ').front().toDouble() / 1024.0;
+    }
+    return 0;
+}
+
+/// Runs resnet-lens-cli (LENS_CLI) with stdout and stderr in files under `dir`, killing it after
+/// `timeLimitSeconds`. The peak RSS is sampled from /proc every 10 ms while it runs: wait4's rusage would
+/// include this process's own peak, which the kernel hands to a child at exec.
+inline MeasuredRun runCliMeasured(const QStringList& arguments, const QString& dir, double timeLimitSeconds)
+{
+    const QByteArray program = qEnvironmentVariable("LENS_CLI").toLocal8Bit();
+    std::vector<QByteArray> words {program};
+    for (const auto& argument : arguments)
+        words.push_back(argument.toLocal8Bit());
+    std::vector<char*> argv;
+    for (auto& word : words)
+        argv.push_back(word.data());
+    argv.push_back(nullptr);
+    const QByteArray outPath = QDir(dir).filePath("stdout").toLocal8Bit();
+    const QByteArray errPath = QDir(dir).filePath("stderr").toLocal8Bit();
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 1, outPath.constData(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_addopen(&actions, 2, errPath.constData(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    pid_t pid = 0;
+    const auto start = std::chrono::steady_clock::now();
+    const int spawned = posix_spawn(&pid, program.constData(), &actions, nullptr, argv.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    MeasuredRun run;
+    if (spawned != 0)
+        qFatal("cannot start %s", program.constData());
+    int status = 0;
+    for (;;) {
+        run.peakRssMb = std::max(run.peakRssMb, peakRssMb(pid));
+        const pid_t done = waitpid(pid, &status, WNOHANG);
+        run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (done == pid)
+            break;
+        if (run.seconds > timeLimitSeconds)
+            kill(pid, SIGKILL);
+        QTest::qSleep(10); // a child process, not the event loop: nothing to wait on but the child
+    }
+    run.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    QFile out(QString::fromLocal8Bit(outPath)), err(QString::fromLocal8Bit(errPath));
+    if (out.open(QIODevice::ReadOnly))
+        run.out = out.readAll();
+    if (err.open(QIODevice::ReadOnly))
+        run.err = err.readAll();
     return run;
 }
 

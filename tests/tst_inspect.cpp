@@ -208,7 +208,14 @@ private Q_SLOTS:
 
         const QJsonObject json = inspectJson({ref(file)}, 2);
         QCOMPARE(json["schema_version"].toInt(), 1);
-        QVERIFY(json["error"].toString().contains(mustSay));
+        if (json["verdict"].toString() == "dangerous") {
+            // A pickled object: everything the file holds is shown, the danger first.
+            QVERIFY(!json["dangers"].toArray().isEmpty());
+            QCOMPARE(json["dangers"][0]["global"].toString(), mustSay);
+            QVERIFY(json["problem"].toString().contains(mustSay));
+        } else {
+            QVERIFY(json["error"].toString().contains(mustSay));
+        }
 
         const Run classify = runCli(
             {"classify", "--weights", ref(file), QDir(lens::test::dataDir()).filePath("chelsea.png")});

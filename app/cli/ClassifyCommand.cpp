@@ -5,6 +5,7 @@
 #include "inference/Classifier.h"
 #include "inference/RuntimeCheck.h"
 #include "io/ResultFormat.h"
+#include "io/Text.h"
 #include "labels/Labels.h"
 #include "preprocess/Preprocess.h"
 
@@ -17,17 +18,19 @@ namespace {
 
 const char* kClassifyUsage
     = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] "
-      "[--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] IMAGE...\n"
+      "[--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] [--ignore-unsafe-objects] IMAGE...\n"
       "--weights takes a checkpoint file or a catalog name (resnet50.v2; see 'weights list'), default: "
-      "resnet50 from the torch.hub cache. The preset defaults to the one the weights were trained with.";
+      "resnet50 from the torch.hub cache. The preset defaults to the one the weights were trained with.\n"
+      "A checkpoint whose pickle would run code when loaded in Python is refused; --ignore-unsafe-objects\n"
+      "uses its tensors anyway (nothing in it is run either way).";
 
 void printHuman(const std::string& path, const Classification& result)
 {
-    std::cout << path << "\n";
+    std::cout << terminalSafe(path) << "\n";
     for (const auto& score : result.top) {
         char line[64];
         std::snprintf(line, sizeof line, "%8.2f%%  %4d  ", score.probability * 100.0, score.index);
-        std::cout << "  " << score.rank << "." << line << score.label << "\n";
+        std::cout << "  " << score.rank << "." << line << terminalSafe(score.label) << "\n";
     }
 }
 
@@ -44,7 +47,7 @@ void printImageError(const std::string& path, const std::string& message, bool a
 int classifyCommand(const std::vector<std::string>& words)
 {
     Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels"},
-              {"--json", "--fast-decode", "--help"});
+              {"--json", "--fast-decode", "--ignore-unsafe-objects", "--help"});
     if (auto exit = parseCommandLine(args, words, kClassifyUsage))
         return *exit;
     if (args.positionals().empty()) {
@@ -68,6 +71,7 @@ int classifyCommand(const std::vector<std::string>& words)
     options.weights = weights->path;
     options.arch = args.value("--arch", "");
     options.device = args.value("--device", "cpu");
+    options.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
     if (auto labelFile = args.value("--labels")) {
         auto labels = readLabelFile(*labelFile);
         if (!labels) {
@@ -86,9 +90,11 @@ int classifyCommand(const std::vector<std::string>& words)
         printError("warning: " + warning);
 
     const bool asJson = args.flag("--json");
+    for (const auto& warning : (*classifier)->warnings())
+        printError("warning: " + warning);
     if (!asJson) {
         for (const auto& fix : (*classifier)->fixes())
-            std::cerr << "resnet-lens-cli: note: " << fix << "\n";
+            printError("note: " + fix);
     }
     int failures = 0;
     for (const auto& path : args.positionals()) {

@@ -2,6 +2,7 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
 #include "io/Json.h"
+#include "io/Text.h"
 #include "labels/Labels.h"
 
 #include <algorithm>
@@ -16,7 +17,10 @@ namespace {
 
 const char* kInspectUsage
     = "usage: resnet-lens-cli inspect CHECKPOINT [--arch A] [--strict|--partial] [--json] "
-      "[--against OTHER] [--labels FILE]";
+      "[--against OTHER] [--labels FILE] [--ignore-unsafe-objects]\n"
+      "Exit 0 when it loads strictly, 3 when it loads only partially, 2 when it cannot be loaded or when\n"
+      "loading it in Python would run code (it is shown either way; --ignore-unsafe-objects judges its\n"
+      "tensors alone).";
 
 std::string withCommas(std::int64_t value)
 {
@@ -66,7 +70,7 @@ std::string toJson(const Inspection& inspection, const Comparison* comparison)
     json.key("path").value(inspection.path);
     json.key("format").value(inspection.format);
     json.key("verdict").value(loadVerdictName(inspection.verdict));
-    json.key("problem").value(inspection.problem);
+    json.key("problem").value(verdictProblem(inspection));
     json.key("architecture");
     if (inspection.architectureFound) {
         json.beginObject();
@@ -79,6 +83,10 @@ std::string toJson(const Inspection& inspection, const Comparison* comparison)
     }
     json.key("tensor_count").value(static_cast<std::int64_t>(inspection.tensors.size()));
     json.key("total_elements").value(inspection.totalElements);
+    json.key("dangers").beginArray();
+    for (const auto& danger : inspection.dangers)
+        json.beginObject().key("global").value(danger.global).key("action").value(danger.action).endObject();
+    json.endArray();
     stringsJson(json, "fixes", inspection.fixes);
     stringsJson(json, "warnings", inspection.warnings);
     json.key("labels").beginObject();
@@ -152,40 +160,50 @@ void printList(const char* title, const std::vector<std::string>& keys)
         return;
     std::cout << "  " << title << " (" << keys.size() << "):";
     for (const auto& key : keys)
-        std::cout << " " << key;
+        std::cout << " " << terminalSafe(key);
     std::cout << "\n";
 }
 
 void printHuman(const Inspection& inspection, const Comparison* comparison)
 {
-    std::cout << inspection.path << "\n";
+    // Every name and message comes from the file: terminalSafe() keeps its control characters inert.
+    const auto safe = [](const std::string& text) { return terminalSafe(text); };
+    std::cout << safe(inspection.path) << "\n";
+    for (std::size_t i = 0; i < inspection.dangers.size(); ++i) {
+        if (i == 5) {
+            std::cout << "  DANGER:        and " << inspection.dangers.size() - 5 << " more\n";
+            break;
+        }
+        std::cout << "  DANGER:        loading it in Python would " << safe(inspection.dangers[i].action)
+                  << " (nothing was run)\n";
+    }
     std::cout << "  format:        " << inspection.format << "\n";
     if (inspection.architectureFound)
         std::cout << "  architecture:  " << inspection.architecture.name << ", "
                   << inspection.architecture.numClasses << " classes, "
                   << withCommas(inspection.parameterCount) << " parameters\n";
     else
-        std::cout << "  architecture:  not found (" << inspection.problem << ")\n";
+        std::cout << "  architecture:  not found (" << terminalSafe(inspection.problem, true) << ")\n";
     std::cout << "  tensors:       " << inspection.tensors.size() << ", "
               << withCommas(inspection.totalElements) << " elements\n";
     if (!inspection.labelSource.empty())
         std::cout << "  class names:   " << inspection.labelSource << " (" << inspection.labels.size()
                   << ")\n";
     for (const auto& fix : inspection.fixes)
-        std::cout << "  fixed:         " << fix << "\n";
+        std::cout << "  fixed:         " << safe(fix) << "\n";
     for (const auto& warning : inspection.warnings)
-        std::cout << "  warning:       " << warning << "\n";
+        std::cout << "  warning:       " << safe(warning) << "\n";
     std::cout << "  loads:         " << loadVerdictName(inspection.verdict) << " ("
               << inspection.report.matched.size() << " keys matched)\n";
     printList("missing", inspection.report.missing);
     printList("unexpected", inspection.report.unexpected);
     for (const auto& m : inspection.report.mismatched)
-        std::cout << "  shape mismatch: " << m.key << " model " << shapeToString(m.expected)
+        std::cout << "  shape mismatch: " << safe(m.key) << " model " << shapeToString(m.expected)
                   << ", checkpoint " << shapeToString(m.actual) << "\n";
 
     std::size_t nameWidth = 4;
     for (const auto& t : inspection.tensors)
-        nameWidth = std::max(nameWidth, t.name.size());
+        nameWidth = std::max(nameWidth, std::min<std::size_t>(safe(t.name).size(), 120));
     char line[512];
     std::snprintf(line, sizeof line, "\n%-*s  %-18s %-8s %10s %12s %12s %12s %12s %5s %5s\n",
                   static_cast<int>(nameWidth), "name", "shape", "dtype", "elements", "min", "max", "mean",
@@ -193,21 +211,23 @@ void printHuman(const Inspection& inspection, const Comparison* comparison)
     std::cout << line;
     for (const auto& t : inspection.tensors) {
         const auto stat = [&](double v) { return t.hasStats ? number(v) : std::string("-"); };
-        std::snprintf(line, sizeof line, "%-*s  %-18s %-8s %10lld %12s %12s %12s %12s %5lld %5lld\n",
-                      static_cast<int>(nameWidth), t.name.c_str(), shapeToString(t.shape).c_str(),
-                      t.dtype.c_str(), static_cast<long long>(t.numel), stat(t.min).c_str(),
-                      stat(t.max).c_str(), stat(t.mean).c_str(), stat(t.std).c_str(),
+        std::cout << safe(t.name);
+        const std::size_t shown = safe(t.name).size();
+        std::snprintf(line, sizeof line, "%*s  %-18s %-8s %10lld %12s %12s %12s %12s %5lld %5lld\n",
+                      static_cast<int>(nameWidth > shown ? nameWidth - shown : 0), "",
+                      shapeToString(t.shape).c_str(), t.dtype.c_str(), static_cast<long long>(t.numel),
+                      stat(t.min).c_str(), stat(t.max).c_str(), stat(t.mean).c_str(), stat(t.std).c_str(),
                       static_cast<long long>(t.nanCount), static_cast<long long>(t.infCount));
         std::cout << line;
     }
 
     if (comparison) {
-        std::cout << "\ncompared with " << comparison->second << "\n";
+        std::cout << "\ncompared with " << safe(comparison->second) << "\n";
         printList("only in this checkpoint", comparison->onlyInFirst);
         printList("only in the other", comparison->onlyInSecond);
         for (const auto& change : comparison->shapeChanges)
-            std::cout << "  shape changed: " << change.key << " " << shapeToString(change.first) << " -> "
-                      << shapeToString(change.second) << "\n";
+            std::cout << "  shape changed: " << safe(change.key) << " " << shapeToString(change.first)
+                      << " -> " << shapeToString(change.second) << "\n";
         double largest = 0;
         std::string largestKey;
         int differing = 0;
@@ -221,10 +241,11 @@ void printHuman(const Inspection& inspection, const Comparison* comparison)
         }
         std::cout << "  common tensors: " << comparison->differences.size() << ", " << differing
                   << " differ; largest max |a - b| " << number(largest)
-                  << (largestKey.empty() ? "" : " (" + largestKey + ")") << "\n";
+                  << (largestKey.empty() ? "" : " (" + safe(largestKey) + ")") << "\n";
         for (const auto& diff : comparison->differences) {
             if (diff.maxAbsDiff != 0)
-                std::cout << "    " << diff.key << "  max |a - b| = " << number(diff.maxAbsDiff) << "\n";
+                std::cout << "    " << safe(diff.key) << "  max |a - b| = " << number(diff.maxAbsDiff)
+                          << "\n";
         }
     }
 }
@@ -233,7 +254,8 @@ void printHuman(const Inspection& inspection, const Comparison* comparison)
 
 int inspectCommand(const std::vector<std::string>& words)
 {
-    Args args({"--arch", "--against", "--labels"}, {"--strict", "--partial", "--json", "--help"});
+    Args args({"--arch", "--against", "--labels"},
+              {"--strict", "--partial", "--json", "--ignore-unsafe-objects", "--help"});
     if (auto exit = parseCommandLine(args, words, kInspectUsage))
         return *exit;
     if (args.positionals().size() != 1) {
@@ -249,6 +271,7 @@ int inspectCommand(const std::vector<std::string>& words)
     options.path = args.positionals().front();
     options.arch = args.value("--arch", "");
     options.loadMode = args.flag("--strict") ? LoadMode::Strict : LoadMode::Partial;
+    options.ignoreUnsafeObjects = args.flag("--ignore-unsafe-objects");
     if (auto labelFile = args.value("--labels")) {
         auto labels = readLabelFile(*labelFile);
         if (!labels) {
@@ -289,11 +312,12 @@ int inspectCommand(const std::vector<std::string>& words)
         return Success;
     case LoadVerdict::Partial:
         return Partial;
+    case LoadVerdict::Dangerous:
     case LoadVerdict::Failed:
         break;
     }
     if (!asJson)
-        printError(inspection->path + ": " + inspection->problem);
+        printError(inspection->path + ": " + verdictProblem(*inspection));
     return Failure;
 }
 

@@ -4,9 +4,11 @@
 #include "checkpoint/Pickle.h"
 #include "checkpoint/SafeTensors.h"
 #include "checkpoint/ZipArchive.h"
+#include "io/FileChecks.h"
 #include "io/JsonReader.h"
 #include "io/MappedFile.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 #include <filesystem>
@@ -40,15 +42,21 @@ std::optional<c10::ScalarType> scalarTypeOf(const std::string& storageType)
     return it->second;
 }
 
+/// A dict of named tensors. Python objects among its values (which only a file read with unsafe objects
+/// allowed can bring this far) are skipped, with a warning, when the tensors are taken.
 bool isStateDict(const PickleValue* value)
 {
     if (!value || value->kind != PickleKind::Dict || value->entries.empty())
         return false;
+    bool tensors = false;
     for (const auto& [key, item] : value->entries) {
-        if (key->kind != PickleKind::String || item->kind != PickleKind::Tensor)
+        if (key->kind != PickleKind::String
+            || (item->kind != PickleKind::Tensor && item->kind != PickleKind::Object
+                && item->kind != PickleKind::Global))
             return false;
+        tensors = tensors || item->kind == PickleKind::Tensor;
     }
-    return true;
+    return tensors;
 }
 
 const PickleValue* lookup(const PickleValue* dict, const std::string& key)
@@ -68,10 +76,20 @@ std::string describeObject(const std::string& path, const std::string& name, con
     const std::string last = dot == std::string::npos ? name : name.substr(dot + 1);
     if (!last.empty() && std::isupper(static_cast<unsigned char>(last[0])))
         return path + ": holds a pickled Python object of class " + name + where
-            + ", not a state dict (nothing was executed); save the weights instead: "
+            + ", not a state dict (nothing was run); save the weights instead: "
               "torch.save(model.state_dict(), PATH)";
     return path + ": refused: its pickle calls the Python function " + name + where
-        + ", which would run when the file is loaded in Python (nothing was executed)";
+        + ", which would run when the file is loaded in Python (nothing was run)";
+}
+
+/// The refusal of a file whose pickle would run code in Python.
+Error refuseDangers(const std::string& path, const PickleValue& root,
+                    const std::vector<PickleDanger>& dangers)
+{
+    if (root.kind == PickleKind::Object && dangers.front().global == root.text && !root.callee
+        && dangers.front().action.rfind("create ", 0) == 0)
+        return Error {describeObject(path, root.text, "")};
+    return Error {path + ": refused: " + dangerRefusal(dangers)};
 }
 
 std::string topLevelKeys(const PickleValue* root)
@@ -111,19 +129,6 @@ Result<const PickleValue*> findStateDict(const std::string& path, const PickleVa
             return Error {describeObject(path, inner->text, std::string(" under '") + wrapper + "'")};
     }
     return Error {path + ": holds no state dict of tensors; its top-level keys are " + topLevelKeys(root)};
-}
-
-std::string commonPrefix(const std::vector<NamedTensor>& tensors)
-{
-    for (const char* prefix : kPrefixes) {
-        const std::string p = prefix;
-        bool all = !tensors.empty();
-        for (const auto& t : tensors)
-            all = all && t.name.compare(0, p.size(), p) == 0 && t.name.size() > p.size();
-        if (all)
-            return p;
-    }
-    return {};
 }
 
 std::vector<std::string> labelsIn(const PickleValue* root)
@@ -199,7 +204,29 @@ public:
             if (ref.storageOffset < 0 || last >= storage->numel())
                 return Error {"tensor reaches past the end of its storage '" + ref.storageKey + "'"};
         }
+        std::int64_t numel = 1;
+        for (const std::int64_t size : ref.sizes) {
+            if (__builtin_mul_overflow(numel, size, &numel))
+                return Error {"tensor has more elements than fit in 64 bits"};
+        }
+        if (__builtin_add_overflow(m_viewElements, numel, &m_viewElements))
+            return Error {"the tensors hold more elements than fit in 64 bits"};
         return storage->as_strided(ref.sizes, ref.strides, ref.storageOffset);
+    }
+
+    /// Checks that the tensors do not view far more elements than the storages hold (stride-0 views,
+    /// which torch.save writes for expanded tensors, or many views of one storage).
+    Result<void> checkExpansion() const
+    {
+        std::int64_t stored = 0;
+        for (const auto& [key, storage] : m_storages)
+            stored += storage.numel();
+        if (m_viewElements > kMaxViewFactor * stored + kViewSlack)
+            return Error {"its tensors view " + std::to_string(m_viewElements)
+                          + " elements but its storages hold " + std::to_string(stored)
+                          + " (stride-0 or overlapping views); more than " + std::to_string(kMaxViewFactor)
+                          + " times what is stored is refused"};
+        return {};
     }
 
 private:
@@ -220,64 +247,140 @@ private:
 
     StorageLoader m_load;
     std::map<std::string, at::Tensor> m_storages;
+    std::int64_t m_viewElements = 0;
 };
 
+// Strips wrapper prefixes shared by every key, repeatedly (a DataParallel model inside torch.compile gives
+// "_orig_mod.module."), keeping an offset per key so that a key of a million prefixes costs linear time.
 void stripPrefixes(Checkpoint& checkpoint)
 {
-    while (true) {
-        const std::string prefixToStrip = commonPrefix(checkpoint.tensors);
-        if (prefixToStrip.empty())
+    auto& tensors = checkpoint.tensors;
+    if (tensors.empty())
+        return;
+    std::vector<std::size_t> offsets(tensors.size(), 0);
+    const auto allHave = [&](const std::string& prefix) {
+        for (std::size_t i = 0; i < tensors.size(); ++i) {
+            const std::string& name = tensors[i].name;
+            if (name.size() <= offsets[i] + prefix.size()
+                || name.compare(offsets[i], prefix.size(), prefix) != 0)
+                return false;
+        }
+        return true;
+    };
+    std::vector<std::pair<std::string, std::size_t>> runs; // prefix, consecutive times
+    for (bool stripped = true; stripped;) {
+        stripped = false;
+        for (const char* prefix : kPrefixes) {
+            const std::string p = prefix;
+            if (!allHave(p))
+                continue;
+            for (auto& offset : offsets)
+                offset += p.size();
+            if (!runs.empty() && runs.back().first == p)
+                ++runs.back().second;
+            else
+                runs.emplace_back(p, 1);
+            stripped = true;
             break;
-        for (auto& t : checkpoint.tensors)
-            t.name.erase(0, prefixToStrip.size());
-        checkpoint.fixes.push_back("removed the key prefix '" + prefixToStrip + "'");
+        }
+    }
+    for (std::size_t i = 0; i < tensors.size(); ++i)
+        tensors[i].name.erase(0, offsets[i]);
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        if (i == 8) {
+            checkpoint.fixes.push_back("removed " + std::to_string(runs.size() - 8)
+                                       + " more runs of key prefixes");
+            break;
+        }
+        checkpoint.fixes.push_back(
+            "removed the key prefix '" + runs[i].first + "'"
+            + (runs[i].second > 1 ? " (" + std::to_string(runs[i].second) + " times)" : ""));
     }
 }
 
 // TorchScript archives pickle the module tree itself: each module is an object whose BUILD state maps its
 // attribute names to values: tensors (parameters and buffers), submodules, and plain settings. Reading the
 // tensors from that tree, like any other pickle, means the archive's TorchScript code never runs.
-void collectModuleTensors(const PickleValue* module, const std::string& prefix,
-                          std::vector<std::pair<std::string, const PickleValue*>>& out)
+Result<void> collectModuleTensors(const PickleValue* module, const std::string& prefix,
+                                  std::vector<std::pair<std::string, const PickleValue*>>& out,
+                                  std::size_t& visits)
 {
     if (!module || module->kind != PickleKind::Object || !module->state || !module->state->isDict())
-        return;
+        return {};
+    // A module shared by several parents is reached along each path, as in Python's state_dict(); a file
+    // that shares submodules level after level has exponentially many paths.
+    if (++visits > kMaxModulePaths)
+        return Error {"the TorchScript module tree has more than " + std::to_string(kMaxModulePaths)
+                      + " paths to its modules (submodules shared level after level)"};
     for (const auto& [key, value] : module->state->entries) {
         if (!key->isString())
             continue;
-        if (value->isTensor())
+        if (value->isTensor()) {
             out.emplace_back(prefix + key->text, value);
-        else if (value->kind == PickleKind::Object)
-            collectModuleTensors(value, prefix + key->text + ".", out);
+        } else if (value->kind == PickleKind::Object) {
+            if (auto walked = collectModuleTensors(value, prefix + key->text + ".", out, visits); !walked)
+                return walked;
+        }
     }
+    return {};
 }
 
 // The common part of the pickle-based formats: find the state dict (or, for TorchScript, the module tree's
 // tensors), read labels, materialise tensors.
 Result<Checkpoint> checkpointFromPickle(const std::string& path, const std::string& format,
                                         const PickleDocument& document, StorageLoader load,
-                                        bool moduleTree = false)
+                                        const ReadOptions& options, bool moduleTree = false)
 {
     Checkpoint checkpoint;
     checkpoint.path = path;
     checkpoint.format = format;
+    // Before anything else: what Python would run decides whether the file is read at all.
+    checkpoint.dangers = pickleDangers(document);
+    if (!checkpoint.dangers.empty()) {
+        if (!options.allowUnsafeObjects)
+            return refuseDangers(path, document.root(), checkpoint.dangers);
+        checkpoint.warnings.push_back("unsafe objects allowed: this file "
+                                      + describeDangers(checkpoint.dangers)
+                                      + "; nothing was run, only its tensors are used");
+    }
+    if (const auto inert = inertGlobals(document); !inert.empty()) {
+        std::string names;
+        for (const auto& name : inert)
+            names += (names.empty() ? "" : ", ") + name;
+        checkpoint.warnings.push_back("the file also holds Python data objects (" + names
+                                      + "), which were ignored");
+    }
+
     std::vector<std::pair<std::string, const PickleValue*>> entries;
     if (moduleTree) {
-        collectModuleTensors(&document.root(), "", entries);
+        std::size_t visits = 0;
+        if (auto walked = collectModuleTensors(&document.root(), "", entries, visits); !walked)
+            return Error {path + ": " + walked.message()};
         if (entries.empty())
             return Error {path + ": the TorchScript archive holds no parameters or buffers"};
         checkpoint.fixes.push_back("parameters and buffers read from the TorchScript module's attributes "
                                    "(its code was not run)");
     } else {
         auto stateDict = findStateDict(path, &document.root(), checkpoint.fixes);
-        if (!stateDict)
-            return stateDict.error();
-        for (const auto& [key, value] : (*stateDict)->entries)
-            entries.emplace_back(key->text, value);
+        if (!stateDict) {
+            if (!options.allowNoWeights)
+                return stateDict.error();
+            // The problem is about the file, which is named wherever it is shown.
+            const std::string& message = stateDict.message();
+            checkpoint.problem = message.compare(0, path.size() + 2, path + ": ") == 0
+                ? message.substr(path.size() + 2)
+                : message;
+            return checkpoint;
+        }
+        for (const auto& [key, value] : (*stateDict)->entries) {
+            if (value->isTensor())
+                entries.emplace_back(key->text, value);
+            else
+                checkpoint.warnings.push_back("the state dict's entry '" + key->text
+                                              + "' is a Python object (" + pythonRepr(*value, 80)
+                                              + "), not a tensor; it was skipped");
+        }
         checkpoint.labels = labelsIn(&document.root());
-        if (auto global = firstNonDataGlobal(document))
-            checkpoint.warnings.push_back("the file also holds a Python object of type " + *global
-                                          + ", which Python would import when loading it; it was ignored");
     }
 
     TensorMaterializer materializer(std::move(load));
@@ -291,11 +394,13 @@ Result<Checkpoint> checkpointFromPickle(const std::string& path, const std::stri
     } catch (const c10::Error& e) {
         return Error {path + ": " + e.what_without_backtrace()};
     }
+    if (auto bounded = materializer.checkExpansion(); !bounded)
+        return Error {path + ": " + bounded.message()};
     stripPrefixes(checkpoint);
     return checkpoint;
 }
 
-Result<Checkpoint> readZipCheckpoint(const std::string& path)
+Result<Checkpoint> readZipCheckpoint(const std::string& path, const ReadOptions& options)
 {
     auto zip = ZipArchive::open(path);
     if (!zip)
@@ -325,9 +430,9 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
     auto bytes = zip->read(*pickle);
     if (!bytes)
         return bytes.error();
-    UnpickleOptions options;
-    options.displayName = path;
-    auto document = unpickle(bytes->data(), bytes->size(), options);
+    UnpickleOptions unpickling;
+    unpickling.displayName = path;
+    auto document = unpickle(bytes->data(), bytes->size(), unpickling);
     if (!document)
         return document.error();
 
@@ -337,6 +442,8 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
         const ZipArchive::Entry* entry = archive.find(record);
         if (!entry)
             return Error {"the record '" + record + "' holding a tensor's data is missing"};
+        if (auto readable = archive.readable(*entry); !readable)
+            return readable.error(); // before allocating what the entry claims
         const auto elementSize = static_cast<std::uint64_t>(c10::elementSize(type));
         const auto numel = static_cast<std::uint64_t>(ref.storageNumel);
         if (ref.storageNumel < 0 || numel > entry->size / elementSize)
@@ -356,11 +463,11 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path)
         return storage;
     };
     return torchScript
-        ? checkpointFromPickle(path, "TorchScript archive", *document, load, /*moduleTree=*/true)
-        : checkpointFromPickle(path, "torch.save zip", *document, load);
+        ? checkpointFromPickle(path, "TorchScript archive", *document, load, options, /*moduleTree=*/true)
+        : checkpointFromPickle(path, "torch.save zip", *document, load, options);
 }
 
-Result<Checkpoint> readLegacyCheckpoint(const std::string& path)
+Result<Checkpoint> readLegacyCheckpoint(const std::string& path, const ReadOptions& options)
 {
     auto file = MappedFile::open(path);
     if (!file)
@@ -380,7 +487,8 @@ Result<Checkpoint> readLegacyCheckpoint(const std::string& path)
                     static_cast<std::size_t>(it->second.numel) * c10::elementSize(type));
         return storage;
     };
-    return checkpointFromPickle(path, "torch.save legacy (before PyTorch 1.6)", container->object, load);
+    return checkpointFromPickle(path, "torch.save legacy (before PyTorch 1.6)", container->object, load,
+                                options);
 }
 
 c10::ScalarType safeTensorsType(const std::string& dtype)
@@ -409,8 +517,9 @@ Result<Checkpoint> readSafeTensors(const std::string& path)
             at::Tensor tensor
                 = torch::empty(entry.shape, torch::TensorOptions().dtype(safeTensorsType(entry.dtype)));
             // parseSafeTensorsHeader() checked end - begin == numel * elementSize and end <= file size.
-            std::memcpy(tensor.data_ptr(), file->data() + entry.begin,
-                        static_cast<std::size_t>(entry.end - entry.begin));
+            if (entry.end > entry.begin)
+                std::memcpy(tensor.data_ptr(), file->data() + entry.begin,
+                            static_cast<std::size_t>(entry.end - entry.begin));
             checkpoint.tensors.push_back({entry.name, tensor});
         }
     } catch (const c10::Error& e) {
@@ -420,10 +529,16 @@ Result<Checkpoint> readSafeTensors(const std::string& path)
         if (key == "classes") {
             // A JSON list of names, as some exporters store them.
             auto names = parseJson(value);
-            if (names && names->kind == JsonKind::Array) {
-                for (const auto& item : names->items)
-                    checkpoint.labels.push_back(item.kind == JsonKind::String ? item.text : std::string());
+            const bool valid = names && names->kind == JsonKind::Array
+                && std::all_of(names->items.begin(), names->items.end(),
+                               [](const JsonValue& item) { return item.kind == JsonKind::String; });
+            if (!valid) {
+                checkpoint.warnings.push_back("the class names in the metadata ('classes') are not a JSON "
+                                              "list of strings; they were ignored");
+                continue;
             }
+            for (const auto& item : names->items)
+                checkpoint.labels.push_back(item.text);
         }
     }
     stripPrefixes(checkpoint);
@@ -432,17 +547,12 @@ Result<Checkpoint> readSafeTensors(const std::string& path)
 
 } // namespace
 
-Result<Checkpoint> readCheckpoint(const std::string& path)
+Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options)
 {
-    std::error_code error;
-    const auto status = std::filesystem::status(path, error);
-    if (!std::filesystem::exists(status))
-        return Error {path + ": no such file"};
-    if (std::filesystem::is_directory(status))
-        return Error {path + ": is a directory, not a checkpoint file"};
-    const auto size = std::filesystem::file_size(path, error);
-    if (error)
-        return Error {path + ": cannot read (" + error.message() + ")"};
+    auto fileSize = regularFileSize(path);
+    if (!fileSize)
+        return fileSize.error();
+    const std::uintmax_t size = *fileSize;
     if (size == 0)
         return Error {path + ": is empty (0 bytes), not a checkpoint"};
 
@@ -455,9 +565,9 @@ Result<Checkpoint> readCheckpoint(const std::string& path)
     const auto headSize = static_cast<std::size_t>(std::min<std::uintmax_t>(size, sizeof head));
 
     if (ZipArchive::looksLikeZip(head, headSize))
-        return readZipCheckpoint(path);
+        return readZipCheckpoint(path, options);
     if (looksLikeLegacy(head, headSize))
-        return readLegacyCheckpoint(path);
+        return readLegacyCheckpoint(path, options);
     if (looksLikeSafeTensors(head, headSize, size))
         return readSafeTensors(path);
     if (headSize >= 262 && std::memcmp(head + 257, "ustar", 5) == 0)

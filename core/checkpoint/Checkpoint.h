@@ -8,6 +8,7 @@
 // buffers, and its code is never compiled or run. Includes LibTorch.
 
 #include "Result.h"
+#include "checkpoint/PickleSafety.h"
 
 #include <ATen/core/Tensor.h>
 #include <string>
@@ -28,10 +29,33 @@ struct Checkpoint {
     std::vector<std::string> fixes; ///< what was done to find them, in words ("weights found under 'model'")
     std::vector<std::string> labels; ///< class names stored in the checkpoint, if any
     std::vector<std::string> warnings; ///< things a user should know (e.g. ignored Python objects)
+    /// What loading the file in Python would do that may run code (see PickleSafety.h); only ever non-empty
+    /// when ReadOptions::allowUnsafeObjects let the file be read.
+    std::vector<PickleDanger> dangers;
+    /// Why `tensors` is empty, when ReadOptions::allowNoWeights let a file without a state dict be read.
+    std::string problem;
+};
+
+struct ReadOptions {
+    /// Read a file whose pickle would run code when loaded in Python (its dangers are then listed in
+    /// Checkpoint::dangers and warnings). Off: such a file is refused, naming what it would call.
+    bool allowUnsafeObjects = false;
+    /// Return a Checkpoint without tensors (Checkpoint::problem says why) for a file that holds no state
+    /// dict, instead of an error: for the inspector, which shows what such a file holds.
+    bool allowNoWeights = false;
 };
 
 /// Reads a checkpoint. Errors name the file and say what is wrong in words a user understands; a pickled
 /// Python object instead of a state dict is reported with its class and the fix.
-Result<Checkpoint> readCheckpoint(const std::string& path);
+///
+/// Bounds: only regular files are read; every size a file declares is checked against the file before
+/// memory is allocated; tensors may view at most kMaxViewFactor times the elements their storages hold
+/// (plus kViewSlack), so stride-0 views cannot expand a small file into a huge one; a TorchScript module
+/// tree is walked along at most kMaxModulePaths paths.
+Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options = {});
+
+constexpr std::int64_t kMaxViewFactor = 8;
+constexpr std::int64_t kViewSlack = std::int64_t(1) << 24;
+constexpr std::size_t kMaxModulePaths = 100000;
 
 } // namespace lens

@@ -83,15 +83,29 @@ const char* loadVerdictName(LoadVerdict verdict)
         return "strict";
     case LoadVerdict::Partial:
         return "partial";
+    case LoadVerdict::Dangerous:
+        return "dangerous";
     case LoadVerdict::Failed:
         break;
     }
     return "failed";
 }
 
+std::string verdictProblem(const Inspection& inspection)
+{
+    if (inspection.verdict != LoadVerdict::Dangerous)
+        return inspection.problem;
+    return dangerRefusal(inspection.dangers)
+        + (inspection.problem.empty() ? "" : "; besides, " + inspection.problem);
+}
+
 Result<Inspection> inspectCheckpoint(const InspectOptions& options)
 {
-    auto checkpoint = readCheckpoint(options.path);
+    // Everything the file holds is shown, dangerous or not; the verdict says what loading it means.
+    ReadOptions read;
+    read.allowUnsafeObjects = true;
+    read.allowNoWeights = true;
+    auto checkpoint = readCheckpoint(options.path, read);
     if (!checkpoint)
         return checkpoint.error();
 
@@ -100,6 +114,13 @@ Result<Inspection> inspectCheckpoint(const InspectOptions& options)
     inspection.format = checkpoint->format;
     inspection.fixes = checkpoint->fixes;
     inspection.warnings = checkpoint->warnings;
+    inspection.dangers = checkpoint->dangers;
+    const bool dangerous = !inspection.dangers.empty() && !options.ignoreUnsafeObjects;
+    const auto finish = [&] {
+        if (dangerous)
+            inspection.verdict = LoadVerdict::Dangerous;
+        return inspection;
+    };
     try {
         for (const auto& named : checkpoint->tensors) {
             inspection.tensors.push_back(summarize(named));
@@ -109,11 +130,15 @@ Result<Inspection> inspectCheckpoint(const InspectOptions& options)
         return Error {options.path + ": " + e.what_without_backtrace()};
     }
 
+    if (!checkpoint->problem.empty()) {
+        inspection.problem = checkpoint->problem;
+        return finish();
+    }
     const ShapeList shapes = shapesOf(checkpoint->tensors);
     auto spec = resolveArchitecture(shapes, options.arch, inspection.fixes);
     if (!spec) {
         inspection.problem = spec.message();
-        return inspection;
+        return finish();
     }
     inspection.architectureFound = true;
     inspection.architecture = *spec;
@@ -157,15 +182,17 @@ Result<Inspection> inspectCheckpoint(const InspectOptions& options)
         inspection.verdict = LoadVerdict::Partial;
         inspection.problem = "loads only partially:" + inspection.report.describeProblems();
     }
-    return inspection;
+    return finish();
 }
 
 Result<Comparison> compareCheckpoints(const std::string& first, const std::string& second)
 {
-    auto a = readCheckpoint(first);
+    ReadOptions read;
+    read.allowUnsafeObjects = true;
+    auto a = readCheckpoint(first, read);
     if (!a)
         return a.error();
-    auto b = readCheckpoint(second);
+    auto b = readCheckpoint(second, read);
     if (!b)
         return b.error();
     Comparison comparison;

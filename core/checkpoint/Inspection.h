@@ -7,6 +7,7 @@
 // Threading: the functions are reentrant; results are plain values.
 
 #include "Result.h"
+#include "checkpoint/PickleSafety.h"
 #include "model/Architecture.h"
 #include "model/LoadReport.h"
 
@@ -41,15 +42,20 @@ struct InspectOptions {
     LoadMode loadMode = LoadMode::Partial;
     /// Class names from a --labels file; empty = the checkpoint's, else ImageNet's (1000), else "class i".
     std::vector<std::string> labels;
+    /// A file whose pickle would run code in Python is inspected either way; set, its verdict is the
+    /// loading verdict instead of Dangerous (the dangers are still listed).
+    bool ignoreUnsafeObjects = false;
 };
 
 enum class LoadVerdict {
     Strict, ///< every key matches (after the automatic fixes)
     Partial, ///< some keys match; the rest are listed in the report
     Failed, ///< it cannot be loaded (no architecture, nothing matches, or --strict and not complete)
+    Dangerous, ///< loading it in Python would run code (see dangers); refused unless unsafe objects are
+               ///< allowed
 };
 
-const char* loadVerdictName(LoadVerdict verdict); ///< "strict", "partial", "failed"
+const char* loadVerdictName(LoadVerdict verdict); ///< "strict", "partial", "failed", "dangerous"
 
 struct Inspection {
     std::string path;
@@ -58,6 +64,8 @@ struct Inspection {
     std::int64_t totalElements = 0; ///< sum of numel over all tensors
     std::vector<std::string> fixes;
     std::vector<std::string> warnings;
+    /// What loading the file in Python would do that may run code; first in every report.
+    std::vector<PickleDanger> dangers;
 
     bool architectureFound = false;
     ResNetSpec architecture; ///< meaningful when architectureFound
@@ -67,8 +75,13 @@ struct Inspection {
 
     LoadReport report; ///< keys against the architecture (empty when not found)
     LoadVerdict verdict = LoadVerdict::Failed;
-    std::string problem; ///< why it does not load strictly, or why it fails; empty for Strict
+    /// Why it does not load strictly, or why it fails; empty when it loads strictly.
+    std::string problem;
 };
+
+/// The verdict's reason for a user: for Dangerous the refusal (dangerRefusal), followed by the loading
+/// problem if there is one; else the loading problem.
+std::string verdictProblem(const Inspection& inspection);
 
 /// Reads and inspects a checkpoint. An unreadable file is an error; a readable one that does not fit a
 /// model is an Inspection with verdict Failed.
@@ -95,6 +108,8 @@ struct Comparison {
     std::vector<TensorDifference> differences; ///< every common key with the same shape, first's order
 };
 
+/// Compares the tensors of two checkpoints. Like inspectCheckpoint() it reads files that would run code in
+/// Python too (nothing is run; their dangers are reported by the inspection).
 Result<Comparison> compareCheckpoints(const std::string& first, const std::string& second);
 
 } // namespace lens

@@ -1,12 +1,16 @@
 #include "checkpoint/Pickle.h"
 
+#include "io/Text.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <deque>
 #include <limits>
 #include <locale>
+#include <map>
 #include <new>
+#include <set>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -25,11 +29,6 @@ PickleDocument::PickleDocument()
 PickleDocument::PickleDocument(PickleDocument&&) noexcept = default;
 PickleDocument& PickleDocument::operator=(PickleDocument&&) noexcept = default;
 PickleDocument::~PickleDocument() = default;
-
-std::size_t PickleDocument::valueCount() const
-{
-    return m_arena ? m_arena->values.size() : 0;
-}
 
 const PickleValue* PickleValue::find(std::string_view key) const
 {
@@ -342,6 +341,25 @@ private:
     }
 
     Value* makeBool(bool flag) { return flag ? m_true : m_false; }
+
+    /// A text string as Python's unpickler decodes it: invalid UTF-8 is an error there
+    /// (UnicodeDecodeError), so it is one here.
+    Value* makeString(std::string_view text, bool allowSurrogates)
+    {
+        checkUtf8(text, allowSurrogates, "a string");
+        return makeText(PickleKind::String, text);
+    }
+
+    void checkUtf8(std::string_view text, bool allowSurrogates, const char* what)
+    {
+        if (const auto bad = firstInvalidUtf8(text, allowSurrogates)) {
+            static const char* const hex = "0123456789abcdef";
+            const auto byte = static_cast<unsigned char>(text[*bad]);
+            fail(std::string(what) + " in the pickle is not valid UTF-8 (byte 0x" + hex[byte >> 4]
+                 + hex[byte & 15] + " at position " + std::to_string(*bad)
+                 + "); Python's torch.load refuses it too (UnicodeDecodeError)");
+        }
+    }
 
     TensorRef* makeTensorRef()
     {
@@ -707,6 +725,8 @@ private:
             || module.find_first_of(std::string_view("\0\n", 2)) != std::string::npos
             || name.find_first_of(std::string_view("\0\n", 2)) != std::string_view::npos)
             fail("malformed global name in pickle");
+        checkUtf8(module, false, "a global's module name");
+        checkUtf8(name, false, "a global's name");
         std::string full = module + "." + std::string(name);
         if (m_globalNames.insert(full).second)
             m_document.m_globals.push_back(full);
@@ -748,8 +768,13 @@ private:
 
     Value* call(Value* callable, const std::vector<Value*>& args, Value* kwargs)
     {
-        if (callable->kind == PickleKind::Object)
-            return makeObject(callable->text, args, kwargs);
+        if (callable->kind == PickleKind::Object) {
+            // A call on what another call returned (getattr(os, "system")("...")).
+            Value* object = recordCall(makeObject(callable->text, args, kwargs));
+            adopt(object, callable);
+            object->callee = callable;
+            return object;
+        }
         if (callable->kind != PickleKind::Global)
             fail("pickle calls a " + std::string(pickleKindName(callable->kind)));
         const std::string& name = callable->text;
@@ -759,8 +784,17 @@ private:
                 return result;
         }
         if (name == "copyreg._reconstructor" && !args.empty() && args[0]->kind == PickleKind::Global)
-            return makeObject(args[0]->text, args, kwargs);
-        return makeObject(name, args, kwargs);
+            return recordCall(makeObject(args[0]->text, args, kwargs));
+        return recordCall(makeObject(name, args, kwargs));
+    }
+
+    /// Every call Python would make and this reader only records, in stream order, kept even when the
+    /// pickle discards the result.
+    Value* recordCall(Value* object)
+    {
+        charge(sizeof(Value*));
+        m_document.m_calls.push_back(object);
+        return object;
     }
 
     /// The emulated constructors; nullptr when `name` is not one of them.
@@ -954,7 +988,7 @@ private:
             return nullptr;
         const std::string& type = args[1]->text;
         if (type != "torch.Tensor" && type != "torch.nn.parameter.Parameter")
-            return makeObject(type, args, nullptr);
+            return recordCall(makeObject(type, args, nullptr));
         const std::string& func = args[0]->text;
         if (func != "torch._utils._rebuild_tensor_v2" && func != "torch._utils._rebuild_tensor")
             return nullptr;
@@ -1217,31 +1251,32 @@ private:
                 break;
             }
 
+            // Python decodes these as UTF-8 with "surrogatepass", so encoded surrogates are accepted.
             case 'X': // BINUNICODE
-                push(makeText(PickleKind::String, readBytes(readLittle(4))));
+                push(makeString(readBytes(readLittle(4)), true));
                 break;
             case 0x8c: // SHORT_BINUNICODE
-                push(makeText(PickleKind::String, readBytes(readLittle(1))));
+                push(makeString(readBytes(readLittle(1)), true));
                 break;
             case 0x8d: // BINUNICODE8
-                push(makeText(PickleKind::String, readBytes(readLittle(8))));
+                push(makeString(readBytes(readLittle(8)), true));
                 break;
             case 'V': // UNICODE (text)
                 push(makeText(PickleKind::String, parseRawUnicode(readLine())));
                 break;
-            // torch.load decodes Python 2 str as UTF-8: keep the bytes as a String.
+            // torch.load decodes Python 2 str strictly as UTF-8 (its encoding="utf-8"): keep them as Strings.
             case 'T': { // BINSTRING
                 const auto raw = static_cast<std::uint32_t>(readLittle(4));
                 if (raw > 0x7FFFFFFFu)
                     fail("negative BINSTRING length in pickle");
-                push(makeText(PickleKind::String, readBytes(raw)));
+                push(makeString(readBytes(raw), false));
                 break;
             }
             case 'U': // SHORT_BINSTRING
-                push(makeText(PickleKind::String, readBytes(readLittle(1))));
+                push(makeString(readBytes(readLittle(1)), false));
                 break;
             case 'S': // STRING (text)
-                push(makeText(PickleKind::String, parseQuoted(readLine())));
+                push(makeString(parseQuoted(readLine()), false));
                 break;
             case 'B': // BINBYTES
                 push(makeText(PickleKind::Bytes, readBytes(readLittle(4))));
@@ -1489,10 +1524,12 @@ private:
     PickleDocument m_document;
     std::vector<Value*> m_stack;
     std::vector<std::size_t> m_marks;
-    std::unordered_map<std::uint64_t, Value*> m_memo;
-    std::unordered_map<const Value*, std::unordered_map<std::string, std::size_t>> m_dictKeys;
-    std::unordered_map<std::string, const TensorRef*> m_storages;
-    std::unordered_set<std::string> m_globalNames;
+    // Keys chosen by the file (memo indices, dict keys, storage and global names) go into ordered maps: a
+    // hash table's worst case is quadratic, and a file can choose keys that collide.
+    std::map<std::uint64_t, Value*> m_memo;
+    std::unordered_map<const Value*, std::map<std::string, std::size_t>> m_dictKeys;
+    std::map<std::string, const TensorRef*> m_storages;
+    std::set<std::string> m_globalNames;
     Value* m_none = nullptr;
     Value* m_true = nullptr;
     Value* m_false = nullptr;
@@ -1532,53 +1569,6 @@ bool isDataGlobal(std::string_view name)
     if (std::any_of(std::begin(known), std::end(known), [&](const char* k) { return name == k; }))
         return true;
     return !storageDtype(name).empty() || isTorchDtype(name);
-}
-
-std::optional<std::string> firstNonDataGlobal(const PickleValue& root)
-{
-    std::vector<const PickleValue*> pending {&root};
-    std::unordered_set<const PickleValue*> seen;
-    while (!pending.empty()) {
-        const PickleValue* value = pending.back();
-        pending.pop_back();
-        if (!seen.insert(value).second)
-            continue;
-        if ((value->kind == PickleKind::Global || value->kind == PickleKind::Object)
-            && !isDataGlobal(value->text))
-            return value->text;
-        // Push children in reverse so they are visited in document order.
-        std::vector<const PickleValue*> children;
-        children.insert(children.end(), value->items.begin(), value->items.end());
-        for (const auto& [k, v] : value->entries) {
-            children.push_back(k);
-            children.push_back(v);
-        }
-        children.insert(children.end(), value->listItems.begin(), value->listItems.end());
-        if (value->kwargs)
-            children.push_back(value->kwargs);
-        if (value->state)
-            children.push_back(value->state);
-        pending.insert(pending.end(), children.rbegin(), children.rend());
-    }
-    return std::nullopt;
-}
-
-std::optional<std::string> firstNonDataGlobal(const PickleDocument& document)
-{
-    // copyreg helpers and builtins.object only carry the class that follows them; name that class.
-    std::optional<std::string> helper;
-    for (const std::string& name : document.globals()) {
-        if (isDataGlobal(name))
-            continue;
-        if (name == "copyreg._reconstructor" || name == "copyreg.__newobj__"
-            || name == "copyreg.__newobj_ex__" || name == "builtins.object") {
-            if (!helper)
-                helper = name;
-            continue;
-        }
-        return name;
-    }
-    return helper;
 }
 
 } // namespace lens

@@ -115,6 +115,9 @@ struct PickleValue {
     const PickleValue* state = nullptr;
     /// Object only: NEWOBJ_EX keyword arguments (a Dict), or nullptr.
     const PickleValue* kwargs = nullptr;
+    /// Object only: when the callable was itself an Object (a call on another call's result, as in
+    /// getattr(module, "name")(...)), that Object; text then repeats its text.
+    const PickleValue* callee = nullptr;
     /// Tensor and Storage only.
     const TensorRef* tensor = nullptr;
     /// Height of the subtree below this value (1 for a leaf); never above UnpickleOptions::maxDepth.
@@ -154,8 +157,9 @@ public:
     /// Every global the stream names (GLOBAL, STACK_GLOBAL, INST), first appearance order, unique. Includes
     /// globals whose results were discarded: Python would still have imported and called them.
     const std::vector<std::string>& globals() const { return m_globals; }
-    /// Number of values in the arena (for diagnostics and tests).
-    std::size_t valueCount() const;
+    /// Every call the stream makes that this reader does not emulate (each would run in Python), in stream
+    /// order, including calls whose result is discarded: Objects with their arguments.
+    const std::vector<const PickleValue*>& calls() const { return m_calls; }
 
 private:
     friend class detail::Unpickler;
@@ -167,6 +171,7 @@ private:
     std::size_t m_endOffset = 0;
     int m_protocol = 0;
     std::vector<std::string> m_globals;
+    std::vector<const PickleValue*> m_calls;
 };
 
 /// Parser settings. The defaults fit every real checkpoint.
@@ -201,13 +206,5 @@ Result<PickleDocument> unpickle(const char* data, std::size_t size, const Unpick
 /// parameter rebuild functions, torch storages and dtypes, torch.Size, torch.device, _codecs.encode,
 /// builtins set/frozenset/bytes, numpy scalar and dtype). Loading those in Python runs no user code.
 bool isDataGlobal(std::string_view name);
-
-/// First Global/Object in the subtree (depth-first, document order) whose class or function is not a data
-/// global, e.g. "torchvision.models.resnet.ResNet" or "posix.system"; nullopt when the subtree is pure data.
-std::optional<std::string> firstNonDataGlobal(const PickleValue& root);
-
-/// First non-data global named anywhere in the stream, even one whose result was discarded. copyreg
-/// helpers and builtins.object are reported only when nothing else is, since the class they build follows.
-std::optional<std::string> firstNonDataGlobal(const PickleDocument& document);
 
 } // namespace lens

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace lens {
 
@@ -36,8 +37,9 @@ bool looksLikeSafeTensors(const char* head, std::size_t headSize, std::uint64_t 
 {
     if (headSize < 9 || fileSize < 9)
         return false;
-    const std::uint64_t length = readLe64(head);
-    return head[8] == '{' && length >= 2 && length <= fileSize - 8;
+    // A header length past the end of the file still makes it a (broken) safetensors file: the parser
+    // then says what is wrong instead of "not a checkpoint".
+    return head[8] == '{' && readLe64(head) >= 2;
 }
 
 Result<SafeTensorsHeader> parseSafeTensorsHeader(const char* data, std::size_t size, std::uint64_t fileSize,
@@ -57,33 +59,27 @@ Result<SafeTensorsHeader> parseSafeTensorsHeader(const char* data, std::size_t s
 
     JsonReadOptions options;
     options.maxDepth = 8;
-    auto json = parseJson(std::string_view(data + 8, static_cast<std::size_t>(length)), options);
-    if (!json)
-        return fail("header is not valid JSON: " + json.message());
-    if (json->kind != JsonKind::Object)
-        return fail("header is not a JSON object");
-
+    // Each member is parsed, checked and dropped in turn: the header's values never exist all at once,
+    // and no single member may take more than this.
+    options.maxMemory = std::size_t(64) << 20;
     SafeTensorsHeader header;
     header.dataStart = 8 + length;
     const std::uint64_t dataSize = fileSize - header.dataStart;
-    for (const auto& member : json->members) {
-        const std::string& name = member.first;
-        const JsonValue& value = member.second;
+    const auto check = [&](std::string name, JsonValue value) -> Result<void> {
         if (name == "__metadata__") {
             if (value.kind != JsonKind::Object)
                 return fail("__metadata__ is not an object");
-            for (const auto& [key, text] : value.members) {
+            for (auto& [key, text] : value.members) {
                 if (text.kind != JsonKind::String)
                     return fail("__metadata__ value of '" + key + "' is not a string");
-                header.metadata.emplace_back(key, text.text);
+                header.metadata.emplace_back(std::move(key), std::move(text.text));
             }
-            continue;
+            return {};
         }
         const auto bad = [&](const std::string& what) { return fail("tensor '" + name + "': " + what); };
         if (value.kind != JsonKind::Object)
             return bad("its entry is not an object");
         SafeTensorsEntry entry;
-        entry.name = name;
         const JsonValue* dtype = value.find("dtype");
         const JsonValue* shape = value.find("shape");
         const JsonValue* offsets = value.find("data_offsets");
@@ -124,10 +120,23 @@ Result<SafeTensorsHeader> parseSafeTensorsHeader(const char* data, std::size_t s
             return bad("shape and dtype need "
                        + (overflow ? std::string("more than 2^64") : std::to_string(bytes))
                        + " bytes but data_offsets span " + std::to_string(end - begin));
+        entry.name = std::move(name);
         entry.begin = header.dataStart + begin;
         entry.end = header.dataStart + end;
         header.tensors.push_back(std::move(entry));
-    }
+        return {};
+    };
+    std::optional<Error> invalid; // a member that parsed but is not a valid entry
+    const auto onMember = [&](std::string name, JsonValue value) -> Result<void> {
+        Result<void> checked = check(std::move(name), std::move(value));
+        if (!checked)
+            invalid = checked.error();
+        return checked;
+    };
+    if (auto parsed = parseJsonObjectMembers(std::string_view(data + 8, static_cast<std::size_t>(length)),
+                                             options, onMember);
+        !parsed)
+        return invalid ? *invalid : fail("header is not valid JSON: " + parsed.message());
 
     std::stable_sort(header.tensors.begin(), header.tensors.end(),
                      [](const SafeTensorsEntry& a, const SafeTensorsEntry& b) { return a.begin < b.begin; });

@@ -356,6 +356,7 @@ Result<void> ZipArchive::index()
             return read;
         if (localName != entry.name)
             return error("zip entry '" + entry.name + "' has a different name in its local header");
+        entry.localOffset = localOffset;
         entry.dataOffset = localOffset + kLocalHeaderSize + localNameLength + localExtraLength;
         if (entry.dataOffset > m_fileSize || entry.compressedSize > m_fileSize - entry.dataOffset)
             return error("zip entry '" + entry.name + "' (" + std::to_string(entry.compressedSize)
@@ -367,6 +368,25 @@ Result<void> ZipArchive::index()
         m_entries.push_back(std::move(entry));
         pos += recordSize;
     }
+
+    std::vector<const Entry*> byOffset;
+    for (const Entry& entry : m_entries)
+        byOffset.push_back(&entry);
+    std::sort(byOffset.begin(), byOffset.end(),
+              [](const Entry* a, const Entry* b) { return a->localOffset < b->localOffset; });
+    for (std::size_t i = 1; i < byOffset.size(); ++i) {
+        const Entry& previous = *byOffset[i - 1];
+        if (byOffset[i]->localOffset < previous.dataOffset + previous.compressedSize)
+            return error("zip entries '" + previous.name + "' and '" + byOffset[i]->name
+                         + "' overlap in the file (a zip bomb?)");
+    }
+    return {};
+}
+
+Result<void> ZipArchive::readable(const Entry& entry) const
+{
+    if (std::optional<std::string> problem = unreadable(entry, m_fileSize))
+        return error(*problem);
     return {};
 }
 

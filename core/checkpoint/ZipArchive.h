@@ -5,7 +5,9 @@
 // Only what those files use is supported: uncompressed (STORED) entries, local headers whose extra field
 // pads the data to 64-byte alignment, and zip64 records for big files and many entries. Multi-part,
 // encrypted and compressed entries are reported as errors. The file is untrusted: every offset and size
-// is checked against the file size before anything is allocated or read, and reads verify CRC-32.
+// is checked against the file size before anything is allocated or read, entries may not overlap (so no
+// byte of the file is read as the data of two entries: a small file cannot expand into many copies of
+// itself), and reads verify CRC-32.
 //
 // Threading: after open()/fromBuffer() the object is immutable. All const members may be called from
 // several threads at once; each file-backed read opens its own stream. The object is movable and copyable
@@ -16,9 +18,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <iosfwd>
+#include <map>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace lens {
@@ -37,6 +39,8 @@ public:
         std::uint16_t method = 0;
         /// Bytes the entry occupies in the file (equals size for STORED entries).
         std::uint64_t compressedSize = 0;
+        /// Absolute offset of its local header.
+        std::uint64_t localOffset = 0;
         bool encrypted = false;
     };
 
@@ -50,6 +54,9 @@ public:
     /// The entry called `name`, or nullptr.
     const Entry* find(const std::string& name) const;
 
+    /// Whether the entry can be read (stored, not encrypted, inside the file); check it before allocating
+    /// memory for its declared size.
+    Result<void> readable(const Entry& entry) const;
     /// Reads a whole entry into memory (at most the file's size) and verifies its CRC-32.
     Result<std::string> read(const Entry& entry) const;
     /// Reads an entry into caller memory of exactly entry.size bytes and verifies its CRC-32. Use this for
@@ -78,7 +85,7 @@ private:
     std::shared_ptr<const std::string> m_buffer;
     std::uint64_t m_fileSize = 0;
     std::vector<Entry> m_entries;
-    std::unordered_map<std::string, std::size_t> m_byName;
+    std::map<std::string, std::size_t> m_byName; // ordered: names come from the file
 };
 
 } // namespace lens

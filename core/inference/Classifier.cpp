@@ -56,6 +56,7 @@ struct Classifier::Impl {
     torch::Device device {torch::kCPU};
     std::vector<std::string> labels;
     std::vector<std::string> fixes;
+    std::vector<std::string> warnings;
     std::string weightsPath;
     LoadReport report;
 #if LENS_ONEDNN
@@ -81,7 +82,9 @@ Classifier::~Classifier() = default;
 
 Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& options)
 {
-    auto checkpoint = readCheckpoint(options.weights);
+    ReadOptions read;
+    read.allowUnsafeObjects = options.allowUnsafeObjects;
+    auto checkpoint = readCheckpoint(options.weights, read);
     if (!checkpoint)
         return checkpoint.error();
 
@@ -102,6 +105,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     auto impl = std::make_unique<Impl>();
     impl->weightsPath = options.weights;
     impl->fixes = fixes;
+    impl->warnings = checkpoint->warnings;
     try {
         torch::Device device(options.device);
         if (device.is_cuda() && !torch::cuda::is_available())
@@ -216,6 +220,10 @@ std::string Classifier::engineName() const
 const std::vector<std::string>& Classifier::fixes() const
 {
     return m_impl->fixes;
+}
+const std::vector<std::string>& Classifier::warnings() const
+{
+    return m_impl->warnings;
 }
 const LoadReport& Classifier::loadReport() const
 {

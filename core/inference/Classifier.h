@@ -33,6 +33,9 @@ struct ClassifierOptions {
     int threads = 0;
     /// Class names; empty = names stored in the checkpoint, else ImageNet's for 1000 classes, else "class i".
     std::vector<std::string> labels;
+    /// Use the tensors of a checkpoint whose pickle would run code when loaded in Python (nothing in it is
+    /// ever run here). Off: such a checkpoint is refused, naming what it would call.
+    bool allowUnsafeObjects = false;
 };
 
 struct ClassScore {
@@ -79,6 +82,8 @@ public:
     std::string engineName() const;
     /// What was done to load the checkpoint ("removed prefix 'module.'", ...).
     const std::vector<std::string>& fixes() const;
+    /// What a user should know about the checkpoint (ignored Python objects, allowed unsafe ones, ...).
+    const std::vector<std::string>& warnings() const;
     /// Every key of the checkpoint and the model, by status.
     const LoadReport& loadReport() const;
 

@@ -1,9 +1,10 @@
 #include "io/JsonReader.h"
 
-#include <cerrno>
+#include "io/Text.h"
+
+#include <charconv>
 #include <cmath>
-#include <cstdlib>
-#include <unordered_set>
+#include <set>
 
 namespace lens {
 
@@ -33,13 +34,64 @@ public:
         skipSpace();
         if (!parseValue(value, 0))
             return Error {m_error};
+        return end(std::move(value));
+    }
+
+    Result<void> members(const std::function<Result<void>(std::string key, JsonValue value)>& onMember)
+    {
+        skipSpace();
+        if (m_pos >= m_text.size() || m_text[m_pos] != '{')
+            return Error {"expected a JSON object, at byte " + std::to_string(m_pos)};
+        ++m_pos;
+        skipSpace();
+        std::set<std::string> seen;
+        bool first = true;
+        while (true) {
+            skipSpace();
+            if (first && m_pos < m_text.size() && m_text[m_pos] == '}')
+                break;
+            first = false;
+            std::string key;
+            JsonValue value;
+            m_charged = 0;
+            if (!member(key, value, 1, seen))
+                return Error {m_error};
+            if (Result<void> taken = onMember(std::move(key), std::move(value)); !taken)
+                return taken;
+            skipSpace();
+            if (m_pos < m_text.size() && m_text[m_pos] == ',') {
+                ++m_pos;
+                continue;
+            }
+            if (m_pos < m_text.size() && m_text[m_pos] == '}')
+                break;
+            fail("expected ',' or '}' in a JSON object");
+            return Error {m_error};
+        }
+        ++m_pos;
+        if (auto ended = end(true); !ended)
+            return ended.error();
+        return {};
+    }
+
+private:
+    template <typename T> Result<T> end(T value)
+    {
         skipSpace();
         if (m_pos != m_text.size())
             return Error {"unexpected text after the JSON value, at byte " + std::to_string(m_pos)};
         return value;
     }
 
-private:
+    bool charge(std::size_t bytes)
+    {
+        m_charged += bytes;
+        if (m_charged > m_options.maxMemory)
+            return fail("JSON expands to more than " + std::to_string(m_options.maxMemory >> 20)
+                        + " MiB in memory");
+        return true;
+    }
+
     bool fail(const std::string& what)
     {
         if (m_error.empty())
@@ -67,6 +119,8 @@ private:
     {
         if (m_pos >= m_text.size())
             return fail("unexpected end of JSON");
+        if (!charge(sizeof(JsonValue)))
+            return false;
         switch (m_text[m_pos]) {
         case '{':
             return parseObject(out, depth + 1);
@@ -90,6 +144,24 @@ private:
         }
     }
 
+    /// One "key": value pair of an object, the key checked against those seen before.
+    bool member(std::string& key, JsonValue& value, std::size_t depth, std::set<std::string>& seen)
+    {
+        skipSpace();
+        if (m_pos >= m_text.size() || m_text[m_pos] != '"')
+            return fail("expected a string key in a JSON object");
+        if (!parseString(key) || !charge(key.size() + sizeof(std::string)))
+            return false;
+        if (m_options.rejectDuplicateKeys && !seen.insert(key).second)
+            return fail("duplicate JSON key \"" + key + "\"");
+        skipSpace();
+        if (m_pos >= m_text.size() || m_text[m_pos] != ':')
+            return fail("expected ':' in a JSON object");
+        ++m_pos;
+        skipSpace();
+        return parseValue(value, depth);
+    }
+
     bool parseObject(JsonValue& out, std::size_t depth)
     {
         if (depth > m_options.maxDepth)
@@ -101,23 +173,10 @@ private:
             ++m_pos;
             return true;
         }
-        std::unordered_set<std::string> seen;
+        std::set<std::string> seen;
         while (true) {
-            skipSpace();
-            if (m_pos >= m_text.size() || m_text[m_pos] != '"')
-                return fail("expected a string key in a JSON object");
-            std::string key;
-            if (!parseString(key))
-                return false;
-            if (m_options.rejectDuplicateKeys && !seen.insert(key).second)
-                return fail("duplicate JSON key \"" + key + "\"");
-            skipSpace();
-            if (m_pos >= m_text.size() || m_text[m_pos] != ':')
-                return fail("expected ':' in a JSON object");
-            ++m_pos;
-            skipSpace();
-            out.members.emplace_back(std::move(key), JsonValue {});
-            if (!parseValue(out.members.back().second, depth))
+            out.members.emplace_back();
+            if (!member(out.members.back().first, out.members.back().second, depth, seen))
                 return false;
             skipSpace();
             if (m_pos < m_text.size() && m_text[m_pos] == ',') {
@@ -211,6 +270,16 @@ private:
                 return true;
             if (static_cast<unsigned char>(c) < 0x20)
                 return fail("control character in a JSON string");
+            if (static_cast<unsigned char>(c) >= 0x80) {
+                const auto utf8 = decodeUtf8(m_text, m_pos - 1);
+                if (!utf8) {
+                    --m_pos;
+                    return fail("a JSON string is not valid UTF-8");
+                }
+                out.append(m_text.substr(m_pos - 1, utf8->length));
+                m_pos += utf8->length - 1;
+                continue;
+            }
             if (c != '\\') {
                 out += c;
                 continue;
@@ -297,13 +366,15 @@ private:
             if (digits() == 0)
                 return fail("invalid JSON number");
         }
-        const std::string literalText(m_text.substr(start, m_pos - start));
+        // from_chars, unlike strtod, ignores the locale (an application may use a decimal comma).
+        const char* first = m_text.data() + start;
+        const char* last = m_text.data() + m_pos;
         out.kind = JsonKind::Number;
-        out.number = std::strtod(literalText.c_str(), nullptr);
+        if (std::from_chars(first, last, out.number).ec == std::errc::result_out_of_range)
+            out.number = (*first == '-' ? -1 : 1) * HUGE_VAL;
         if (integral) {
-            errno = 0;
-            const long long parsed = std::strtoll(literalText.c_str(), nullptr, 10);
-            if (errno == 0) {
+            long long parsed = 0;
+            if (std::from_chars(first, last, parsed).ec == std::errc()) {
                 out.isInteger = true;
                 out.integer = parsed;
             }
@@ -314,6 +385,7 @@ private:
     std::string_view m_text;
     const JsonReadOptions& m_options;
     std::size_t m_pos = 0;
+    std::size_t m_charged = 0;
     std::string m_error;
 };
 
@@ -322,6 +394,13 @@ private:
 Result<JsonValue> parseJson(std::string_view text, const JsonReadOptions& options)
 {
     return Parser(text, options).document();
+}
+
+Result<void>
+parseJsonObjectMembers(std::string_view text, const JsonReadOptions& options,
+                       const std::function<Result<void>(std::string key, JsonValue value)>& onMember)
+{
+    return Parser(text, options).members(onMember);
 }
 
 } // namespace lens

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,10 +41,20 @@ struct JsonReadOptions {
     std::size_t maxDepth = 64;
     /// Refuse an object that names the same key twice (safetensors requires unique tensor names).
     bool rejectDuplicateKeys = true;
+    /// Most bytes the parsed values may take (a JsonValue is about a hundred bytes, so a document of small
+    /// numbers expands some fifty-fold); a document that needs more is refused.
+    std::size_t maxMemory = std::size_t(256) << 20;
 };
 
-/// Parses one JSON document that must fill `text` (surrounding whitespace allowed). Errors say what and
-/// at which byte.
+/// Parses one JSON document that must fill `text` (surrounding whitespace allowed). Strings must be valid
+/// UTF-8 (RFC 8259). Errors say what and at which byte.
 Result<JsonValue> parseJson(std::string_view text, const JsonReadOptions& options = {});
+
+/// Parses a document that must be one JSON object, handing each member to `onMember` as soon as it is
+/// parsed and dropping it afterwards, so memory stays bounded by the largest member (options.maxMemory
+/// applies to each member on its own). An error from onMember stops the parse and is returned.
+Result<void>
+parseJsonObjectMembers(std::string_view text, const JsonReadOptions& options,
+                       const std::function<Result<void>(std::string key, JsonValue value)>& onMember);
 
 } // namespace lens

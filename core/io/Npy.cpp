@@ -1,5 +1,7 @@
 #include "io/Npy.h"
 
+#include "io/FileChecks.h"
+
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -30,7 +32,10 @@ Result<void> writeNpyFloat32(const std::string& path, const std::vector<std::int
     header.append((64 - unpadded % 64) % 64, ' ');
     header += '\n';
 
-    const std::string temporary = path + ".partial";
+    auto target = outputFilePath(path);
+    if (!target)
+        return target.error();
+    const std::string temporary = *target + ".partial";
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         if (!out)
@@ -55,7 +60,7 @@ Result<void> writeNpyFloat32(const std::string& path, const std::vector<std::int
             return Error {path + ": write failed (" + std::strerror(errno) + ")"};
         }
     }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+    if (std::rename(temporary.c_str(), target->c_str()) != 0) {
         std::remove(temporary.c_str());
         return Error {path + ": cannot rename the finished file into place (" + std::strerror(errno) + ")"};
     }

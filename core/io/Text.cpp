@@ -4,7 +4,7 @@
 
 namespace lens {
 
-std::optional<Utf8Char> decodeUtf8(std::string_view text, std::size_t pos)
+std::optional<Utf8Char> decodeUtf8(std::string_view text, std::size_t pos, bool allowSurrogates)
 {
     const auto at = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
     const unsigned char lead = at(pos);
@@ -30,15 +30,16 @@ std::optional<Utf8Char> decodeUtf8(std::string_view text, std::size_t pos)
             return std::nullopt;
         codePoint = (codePoint << 6) | (next & 0x3F);
     }
-    if (codePoint < minimum || codePoint > 0x10FFFF || (codePoint >= 0xD800 && codePoint <= 0xDFFF))
+    if (codePoint < minimum || codePoint > 0x10FFFF
+        || (!allowSurrogates && codePoint >= 0xD800 && codePoint <= 0xDFFF))
         return std::nullopt;
     return Utf8Char {codePoint, length};
 }
 
-std::optional<std::size_t> firstInvalidUtf8(std::string_view text)
+std::optional<std::size_t> firstInvalidUtf8(std::string_view text, bool allowSurrogates)
 {
     for (std::size_t pos = 0; pos < text.size();) {
-        const auto c = decodeUtf8(text, pos);
+        const auto c = decodeUtf8(text, pos, allowSurrogates);
         if (!c)
             return pos;
         pos += c->length;

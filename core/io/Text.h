@@ -12,8 +12,10 @@
 namespace lens {
 
 /// The byte offset of the first byte that does not start a valid UTF-8 sequence (overlong forms, surrogates
-/// and code points above U+10FFFF are invalid, as in Python); nullopt when the whole text is valid.
-std::optional<std::size_t> firstInvalidUtf8(std::string_view text);
+/// and code points above U+10FFFF are invalid, as in Python); nullopt when the whole text is valid. With
+/// allowSurrogates, encoded surrogates U+D800..U+DFFF pass (Python's "surrogatepass", which pickle's
+/// BINUNICODE opcodes use).
+std::optional<std::size_t> firstInvalidUtf8(std::string_view text, bool allowSurrogates = false);
 
 inline bool isValidUtf8(std::string_view text)
 {
@@ -31,6 +33,6 @@ struct Utf8Char {
     char32_t codePoint = 0;
     std::size_t length = 0;
 };
-std::optional<Utf8Char> decodeUtf8(std::string_view text, std::size_t pos);
+std::optional<Utf8Char> decodeUtf8(std::string_view text, std::size_t pos, bool allowSurrogates = false);
 
 } // namespace lens

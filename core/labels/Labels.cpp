@@ -1,5 +1,8 @@
 #include "labels/Labels.h"
 
+#include "io/FileChecks.h"
+#include "io/Text.h"
+
 #include <fstream>
 #include <sstream>
 
@@ -36,12 +39,23 @@ const std::vector<std::string>& imagenetLabels()
 
 Result<std::vector<std::string>> readLabelFile(const std::string& path)
 {
+    auto size = regularFileSize(path);
+    if (!size)
+        return size.error();
+    if (*size > kMaxLabelFileBytes)
+        return Error {path + ": the label file is " + std::to_string(*size) + " bytes, more than the "
+                      + std::to_string(kMaxLabelFileBytes >> 20) + " MiB a list of class names can need"};
     std::ifstream in(path);
     if (!in)
         return Error {path + ": cannot open the label file"};
     auto lines = splitLines(in);
     if (lines.empty())
         return Error {path + ": the label file is empty (expected one class name per line)"};
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+        if (!isValidUtf8(lines[i]))
+            return Error {path + ": line " + std::to_string(i + 1)
+                          + " is not valid UTF-8 (save the label file as UTF-8)"};
+    }
     return lines;
 }
 

@@ -147,7 +147,7 @@ Result<ResNetSpec> detectArchitecture(const ShapeList& shapes)
 
     const Shape* fc = shapeOf("fc.weight");
     if (fc && fc->size() == 2)
-        spec.numClasses = static_cast<int>((*fc)[0]);
+        spec.numClasses = static_cast<int>(std::min<std::int64_t>((*fc)[0], std::int64_t(kMaxClasses) + 1));
 
     for (const auto& known : knownArchitectures()) {
         if (known.block == spec.block && known.layers == spec.layers && known.groups == spec.groups
@@ -186,6 +186,11 @@ Result<ResNetSpec> resolveArchitecture(const ShapeList& checkpoint, const std::s
         if (auto detected = detectArchitecture(checkpoint))
             spec->numClasses = detected->numClasses;
     }
+    if (spec->numClasses < 1)
+        return Error {"the head (fc) has 0 classes: not a classifier"};
+    if (spec->numClasses > kMaxClasses)
+        return Error {"the head (fc) has more than " + std::to_string(kMaxClasses)
+                      + " classes, more than any classifier this program accepts"};
     if (spec->numClasses != 1000)
         fixes.push_back("fc resized to " + std::to_string(spec->numClasses)
                         + " classes, the size of the checkpoint's head");

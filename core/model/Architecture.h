@@ -51,8 +51,12 @@ ShapeList expectedShapes(const ResNetSpec& spec);
 /// Number of learnable parameters of a model of this spec (torchvision's sum(p.numel())), without buffers.
 std::int64_t parameterCount(const ResNetSpec& spec);
 
+/// Most classes a head may have: a larger fc is refused as not a sane classifier (ImageNet-21k has 21,843).
+constexpr int kMaxClasses = 100000;
+
 /// The architecture to build for a checkpoint: `name` when given (keeping the checkpoint's class count),
 /// else the detected one. When the head has N != 1000 classes, says so in `fixes` ("fc resized ...").
+/// A head of 0 or more than kMaxClasses classes is an error.
 Result<ResNetSpec> resolveArchitecture(const ShapeList& checkpoint, const std::string& name,
                                        std::vector<std::string>& fixes);
 

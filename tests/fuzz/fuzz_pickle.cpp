@@ -5,6 +5,7 @@
 // Besides crashes and sanitizer reports it traps when a documented guarantee of the value tree breaks.
 
 #include "checkpoint/Pickle.h"
+#include "checkpoint/PickleSafety.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -44,6 +45,8 @@ std::uint32_t verify(const lens::PickleValue* value,
         visit(value->state);
     if (value->kwargs)
         visit(value->kwargs);
+    if (value->callee)
+        visit(value->callee);
     require(height <= value->depth && value->depth <= kMaxDepth);
     if (value->kind == lens::PickleKind::Tensor) {
         const lens::TensorRef& tensor = *value->tensor;
@@ -62,6 +65,24 @@ std::uint32_t verify(const lens::PickleValue* value,
     return height;
 }
 
+/// The safety verdict is total: every unsafe call is named, the text of each is bounded.
+void checkSafety(const lens::PickleDocument& document)
+{
+    const std::vector<lens::PickleDanger> dangers = lens::pickleDangers(document);
+    for (const auto& danger : dangers)
+        require(!danger.global.empty() && !danger.action.empty()
+                && lens::globalSafety(danger.global) == lens::GlobalSafety::Unsafe);
+    bool anyUnsafe = false;
+    for (const auto& name : document.globals())
+        anyUnsafe = anyUnsafe || lens::globalSafety(name) == lens::GlobalSafety::Unsafe;
+    require(anyUnsafe == !dangers.empty());
+    for (const lens::PickleValue* call : document.calls())
+        require(lens::pythonRepr(*call, 100).size() <= 103);
+    require(lens::pythonRepr(document.root(), 100).size() <= 103);
+    (void)lens::inertGlobals(document);
+    (void)lens::describeDangers(dangers);
+}
+
 void check(const char* data, std::size_t size, lens::UnpickleOptions::Persistence persistence)
 {
     lens::UnpickleOptions options;
@@ -78,8 +99,7 @@ void check(const char* data, std::size_t size, lens::UnpickleOptions::Persistenc
         require(document->endOffset() > 0 && document->endOffset() <= size - offset);
         std::unordered_map<const lens::PickleValue*, std::uint32_t> known;
         verify(&document->root(), known, 1);
-        (void)lens::firstNonDataGlobal(document->root());
-        (void)lens::firstNonDataGlobal(*document);
+        checkSafety(*document);
         offset += document->endOffset();
     }
 }

@@ -4,8 +4,10 @@
 //   ./fuzz_zip -rss_limit_mb=2048 -max_len=65536 tests/fuzz/corpus/zip
 
 #include "checkpoint/Pickle.h"
+#include "checkpoint/PickleSafety.h"
 #include "checkpoint/ZipArchive.h"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -33,6 +35,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         = lens::ZipArchive::fromBuffer(std::string(reinterpret_cast<const char*>(data), size), "fuzz");
     if (!archive)
         return 0;
+    // No byte of the file belongs to two entries (so reading every entry reads at most the file).
+    std::vector<const lens::ZipArchive::Entry*> byOffset;
+    for (const auto& entry : archive->entries())
+        byOffset.push_back(&entry);
+    std::sort(byOffset.begin(), byOffset.end(),
+              [](auto* a, auto* b) { return a->localOffset < b->localOffset; });
+    for (std::size_t i = 1; i < byOffset.size(); ++i)
+        require(byOffset[i]->localOffset >= byOffset[i - 1]->dataOffset + byOffset[i - 1]->compressedSize);
     for (const lens::ZipArchive::Entry& entry : archive->entries()) {
         require(archive->find(entry.name) == &entry);
         require(entry.dataOffset <= size && entry.compressedSize <= size - entry.dataOffset);
@@ -49,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             lens::Result<lens::PickleDocument> document
                 = lens::unpickle(bytes->data(), bytes->size(), options);
             if (document)
-                (void)lens::firstNonDataGlobal(*document);
+                (void)lens::describeDangers(lens::pickleDangers(*document));
         }
     }
     return 0;

@@ -23,10 +23,10 @@ core=$root/core
 
 # target name -> its sources (torch-free by design)
 declare -A sources=(
-    [fuzz_safetensors]="$core/checkpoint/SafeTensors.cpp $core/io/JsonReader.cpp"
-    [fuzz_legacy]="$core/checkpoint/LegacyFormat.cpp $core/checkpoint/Pickle.cpp"
-    [fuzz_pickle]="$core/checkpoint/Pickle.cpp"
-    [fuzz_zip]="$core/checkpoint/ZipArchive.cpp $core/checkpoint/Pickle.cpp"
+    [fuzz_safetensors]="$core/checkpoint/SafeTensors.cpp $core/io/JsonReader.cpp $core/io/Text.cpp"
+    [fuzz_legacy]="$core/checkpoint/LegacyFormat.cpp $core/checkpoint/Pickle.cpp $core/io/Text.cpp"
+    [fuzz_pickle]="$core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp $core/io/Text.cpp"
+    [fuzz_zip]="$core/checkpoint/ZipArchive.cpp $core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp $core/io/Text.cpp"
 )
 declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip)
 
