@@ -10,6 +10,7 @@
 #include "weights/HubCache.h"
 
 #include <QCryptographicHash>
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QRandomGenerator>
 #include <atomic>
@@ -326,6 +327,65 @@ private Q_SLOTS:
         QVERIFY(!result.ok());
         QVERIFY2(QString::fromStdString(result.message()).contains(target), result.message().c_str());
         QVERIFY(cacheEntries().isEmpty());
+    }
+
+    // A server that never stops sending is cut off at the bound: the catalog size (+10%) for catalog
+    // weights, maxUrlBytes for a URL; the .partial never grows beyond it.
+    void endlessBodyIsCutOff_data()
+    {
+        QTest::addColumn<bool>("catalog");
+        QTest::newRow("catalog weights of known size") << true;
+        QTest::newRow("a URL") << false;
+    }
+
+    void endlessBodyIsCutOff()
+    {
+        QFETCH(bool, catalog);
+        DownloadOptions options;
+        options.maxUrlBytes = 8 << 20;
+        Result<DownloadResult> result = Error {""};
+        if (catalog) {
+            WeightsInfo weights;
+            weights.name = "payload.v1";
+            weights.fileName = m_payloadName.toStdString();
+            weights.hashPrefix = sha256Hex(m_payload).left(8).toStdString();
+            weights.sizeBytes = m_payload.size();
+            qputenv("RESNET_LENS_WEIGHTS_URL", m_server->base("endless").toUtf8());
+            result = downloadWeights(weights, options);
+            qunsetenv("RESNET_LENS_WEIGHTS_URL");
+        } else {
+            result = downloadUrl(url("endless", m_payloadName), options);
+        }
+        QVERIFY(!result.ok());
+        QVERIFY2(QString::fromStdString(result.message()).contains("the server sent more than"),
+                 result.message().c_str());
+        const qint64 bound = catalog ? m_payload.size() * 11 / 10 + (1 << 20) : options.maxUrlBytes;
+        QVERIFY(QFileInfo(cached(m_payloadName) + ".partial").size() <= bound);
+        QVERIFY(!QFileInfo::exists(cached(m_payloadName)));
+    }
+
+    // A trickle of a few bytes a second is given up like a stall.
+    void trickleTimesOut()
+    {
+        DownloadOptions options;
+        options.stallTimeoutSeconds = 2;
+        QElapsedTimer timer;
+        timer.start();
+        auto result = downloadUrl(url("trickle", m_payloadName), options);
+        QVERIFY(!result.ok());
+        QVERIFY2(timer.elapsed() < 10000, qPrintable(QString::number(timer.elapsed())));
+        QVERIFY2(QString::fromStdString(result.message()).contains("slow"), result.message().c_str());
+    }
+
+    // A Content-Length longer than the body is named as such, not as a server without range support.
+    void wrongContentLengthIsNamed()
+    {
+        auto result = downloadUrl(url("lie", m_payloadName));
+        QVERIFY(!result.ok());
+        const QString message = QString::fromStdString(result.message());
+        QVERIFY2(message.contains("announced " + QString::number(m_payload.size() + 1000) + " bytes"),
+                 qPrintable(message));
+        QVERIFY2(message.contains("sent " + QString::number(m_payload.size())), qPrintable(message));
     }
 
     void sha256OfFileMatchesQt()

@@ -27,7 +27,7 @@ struct WeightsInfo {
     double acc5 = 0; ///< ImageNet-1k top-5 accuracy, percent
     std::int64_t params = 0; ///< number of parameters
     double gflops = 0; ///< GFLOPs (multiply-adds) for one 224x224 image
-    std::int64_t sizeBytes = 0; ///< file size in bytes; 0 where not known
+    std::int64_t sizeBytes = 0; ///< file size in bytes, to within a KiB (approximate); 0 where not known
 };
 
 /// Every entry, in catalog order (by architecture, then version).

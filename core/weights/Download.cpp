@@ -170,7 +170,10 @@ struct Transfer {
     Clock::time_point lastReport;
     bool statusChecked = false;
     std::int64_t rangeStart = -1; ///< from the Content-Range header of the current response
+    std::int64_t expectedBytes = -1; ///< the file's approximate size when the catalog knows it
+    std::int64_t maxBytes = 0; ///< the most bytes the file may have
     std::string failure; ///< set by the callbacks when they abort a request
+    std::string shortBody; ///< set when a response ended before the length it announced
 
     std::int64_t done() const { return offset + received; }
 
@@ -233,6 +236,13 @@ size_t onData(char* data, size_t size, size_t count, void* user)
             return 0;
         }
     }
+    if (t.done() + static_cast<std::int64_t>(bytes) > t.maxBytes) {
+        t.failure = t.expectedBytes >= 0 ? "the server sent more than " + std::to_string(t.maxBytes)
+                + " bytes, although the file has about " + std::to_string(t.expectedBytes)
+                                         : "the server sent more than " + std::to_string(t.maxBytes >> 20)
+                + " MiB, the most a download may bring";
+        return 0;
+    }
     if (!writeAll(t.fd, data, bytes)) {
         t.failure = std::string("cannot write the .partial file: ") + std::strerror(errno);
         return 0;
@@ -269,7 +279,8 @@ std::int64_t fileSize(int fd)
 }
 
 Result<DownloadResult> downloadFile(const std::string& url, const std::string& fileName,
-                                    const std::string& hashPrefix, const DownloadOptions& options)
+                                    const std::string& hashPrefix, std::int64_t expectedBytes,
+                                    const DownloadOptions& options)
 {
     if (fileName.empty() || fileName == "." || fileName == ".." || fileName.find('/') != std::string::npos)
         return Error {"cannot download " + url + ": it names no file"};
@@ -307,6 +318,8 @@ Result<DownloadResult> downloadFile(const std::string& url, const std::string& f
     Transfer t;
     t.fd = fd.get();
     t.options = &options;
+    t.expectedBytes = expectedBytes;
+    t.maxBytes = expectedBytes >= 0 ? expectedBytes + expectedBytes / 10 + (1 << 20) : options.maxUrlBytes;
     t.started = started;
     t.offset = fileSize(fd.get());
     if (t.offset < 0 || ::lseek(fd.get(), t.offset, SEEK_SET) != t.offset)
@@ -339,7 +352,7 @@ Result<DownloadResult> downloadFile(const std::string& url, const std::string& f
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errorText);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, options.connectTimeoutSeconds);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, options.minBytesPerSecond);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, options.stallTimeoutSeconds);
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &t);
@@ -370,6 +383,12 @@ Result<DownloadResult> downloadFile(const std::string& url, const std::string& f
         }
         if (!t.failure.empty())
             return fail("cannot download " + url + ": " + t.failure);
+        if (code == CURLE_PARTIAL_FILE) {
+            curl_off_t announced = -1;
+            curl_easy_getinfo(c, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &announced);
+            t.shortBody = "the server announced " + std::to_string(t.offset + announced)
+                + " bytes (Content-Length) but sent " + std::to_string(t.done()) + "; ";
+        }
         const bool rangeRefused
             = code == CURLE_RANGE_ERROR || (code == CURLE_HTTP_RETURNED_ERROR && status == 416);
         if (rangeRefused && t.offset > 0 && attempt < options.retries) {
@@ -386,13 +405,14 @@ Result<DownloadResult> downloadFile(const std::string& url, const std::string& f
             return fail("cannot download " + url + ": the server answered HTTP " + std::to_string(status)
                         + (reason.empty() ? "" : " " + reason));
         }
-        const bool interrupted = t.received > 0;
+        // A transfer cut by the low-rate timeout is not resumed: the server is too slow, not interrupted.
+        const bool interrupted = t.received > 0 && code != CURLE_OPERATION_TIMEDOUT;
         t.offset += t.received;
         t.received = 0;
         if (interrupted && attempt < options.retries)
             continue; // resume right away with a Range request
-        std::string message
-            = "cannot download " + url + ": " + (errorText[0] ? errorText : curl_easy_strerror(code));
+        std::string message = "cannot download " + url + ": " + t.shortBody
+            + (errorText[0] ? errorText : curl_easy_strerror(code));
         if (code == CURLE_COULDNT_CONNECT || code == CURLE_COULDNT_RESOLVE_HOST
             || code == CURLE_COULDNT_RESOLVE_PROXY || code == CURLE_OPERATION_TIMEDOUT)
             message
@@ -435,7 +455,8 @@ Result<DownloadResult> downloadFile(const std::string& url, const std::string& f
 
 Result<DownloadResult> downloadWeights(const WeightsInfo& weights, const DownloadOptions& options)
 {
-    return downloadFile(weightsUrl(weights), weights.fileName, weights.hashPrefix, options);
+    return downloadFile(weightsUrl(weights), weights.fileName, weights.hashPrefix,
+                        weights.sizeBytes > 0 ? weights.sizeBytes : -1, options);
 }
 
 Result<DownloadResult> downloadUrl(const std::string& url, const DownloadOptions& options)
@@ -450,7 +471,7 @@ Result<DownloadResult> downloadUrl(const std::string& url, const DownloadOptions
                       + "' carries no SHA-256 prefix (expected name-<8 hex digits>.ext, as torch.hub's), "
                         "so the download could not be verified"};
     }
-    return downloadFile(url, fileName, prefix, options);
+    return downloadFile(url, fileName, prefix, -1, options);
 }
 
 Result<std::string> sha256OfFile(const std::string& path)

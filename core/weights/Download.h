@@ -52,8 +52,12 @@ struct DownloadOptions {
     int retries = 3;
     /// Seconds to wait for the connection to the server.
     long connectTimeoutSeconds = 30;
-    /// Give up when no byte arrived for this many seconds.
+    /// Give up when the transfer stays slower than minBytesPerSecond for stallTimeoutSeconds (a server
+    /// that trickles a few bytes a second is as stuck as one that sends nothing).
     long stallTimeoutSeconds = 60;
+    long minBytesPerSecond = 1024;
+    /// Most bytes a download of a URL may bring (catalog downloads are held to the catalog's size).
+    std::int64_t maxUrlBytes = std::int64_t(4) << 30;
 };
 
 struct DownloadResult {
@@ -67,11 +71,13 @@ struct DownloadResult {
     double bytesPerSecond = 0; ///< average rate of the bytes transferred by this call
 };
 
-/// Downloads catalog weights (from weightsUrl(weights)) into the cache, unless they are already there.
+/// Downloads catalog weights (from weightsUrl(weights)) into the cache, unless they are already there. When
+/// the catalog knows the size, a server sending more than 10% beyond it is cut off.
 Result<DownloadResult> downloadWeights(const WeightsInfo& weights, const DownloadOptions& options = {});
 
 /// Downloads any http(s) URL whose file name carries a SHA-256 prefix like torch.hub's
-/// (`.../name-<8 or more hex digits>.ext`), unless a file of that name is already in the directory.
+/// (`.../name-<8 or more hex digits>.ext`), unless a file of that name is already in the directory; at most
+/// options.maxUrlBytes.
 Result<DownloadResult> downloadUrl(const std::string& url, const DownloadOptions& options = {});
 
 /// The SHA-256 of a file, lower-case hex.

@@ -8,6 +8,9 @@ Serves the files in --root and misbehaves on request, chosen by the path:
   /norange/FILE          ignores Range headers: always 200 and the whole file
   /status/CODE/FILE      answers HTTP CODE
   /slow/FILE             the file in 16 KiB pieces, 20 ms apart
+  /endless/FILE          the file without a Content-Length, then zeros until the client hangs up
+  /trickle/FILE          the file without a Content-Length, 4 bytes every half second
+  /lie/FILE              a Content-Length 1000 bytes longer than the file, ignoring Range headers
 A request for an absolute URI (as a client sends it to a proxy) is served by its path.
 
 Prints "PORT <n>" on stdout once listening (port 0: a free one). With --log FILE, appends one JSON
@@ -49,13 +52,34 @@ class Handler(BaseHTTPRequestHandler):
         if mode == "status":
             return self.send_error(int(args[0]))
         file_path = os.path.join(self.server.root, os.path.basename(name))
-        if mode not in ("models", "drop", "norange", "slow") or not os.path.isfile(file_path):
+        if mode not in ("models", "drop", "norange", "slow", "endless", "trickle", "lie") \
+                or not os.path.isfile(file_path):
             return self.send_error(404)
         with open(file_path, "rb") as fh:
             data = fh.read()
 
+        if mode in ("endless", "trickle"):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.end_headers()
+            try:
+                if mode == "trickle":
+                    for offset in range(0, len(data), 4):
+                        self.wfile.write(data[offset:offset + 4])
+                        self.wfile.flush()
+                        time.sleep(0.5)
+                self.wfile.write(data)
+                while True:
+                    self.wfile.write(b"\0" * CHUNK)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+            return
+
         start = 0
         range_header = self.headers.get("Range")
+        if mode == "lie":
+            range_header = None
         if range_header and mode != "norange":
             match = re.fullmatch(r"bytes=(\d+)-(\d*)", range_header.strip())
             if not match:
@@ -75,7 +99,7 @@ class Handler(BaseHTTPRequestHandler):
             body = data
             self.send_response(200)
         self.send_header("Content-Type", "application/octet-stream")
-        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Content-Length", str(len(body) + (1000 if mode == "lie" else 0)))
         self.send_header("Accept-Ranges", "bytes")
         self.end_headers()
 
