@@ -10,8 +10,26 @@
 
 namespace lens {
 
+/// What kind of failure an Error is, so that callers decide by kind (an exit code, a GUI's wording, whether
+/// another device is worth a try), never by matching message text.
+enum class ErrorKind {
+    Failed, ///< could not be done (the default)
+    Usage, ///< the caller's mistake: a bad option or value
+    NotFound, ///< a file or name that does not exist
+    Unreadable, ///< a file that exists but cannot be read as what it should be (corrupt, wrong format)
+    Unsupported, ///< valid, but not something this program handles
+    Mismatch, ///< a checkpoint that does not fit the model (strict loading)
+    Dangerous, ///< a file whose loading in Python would run code; refused unless the user opts in
+    Cancelled, ///< stopped on request
+    Internal, ///< a bug: an impossible state
+};
+
 struct Error {
+    /// For a user: names the subject and the problem ("model.pth: truncated zip").
     std::string message;
+    ErrorKind kind = ErrorKind::Failed;
+    /// The file or value the error is about, when there is one (also named in message).
+    std::string subject;
 };
 
 template <typename T> class [[nodiscard]] Result {

@@ -233,6 +233,29 @@ private Q_SLOTS:
         QCOMPARE(indices(window->predictions()), before);
     }
 
+    // A checkpoint whose unpickling would run code in Python is refused in words that name the call, and
+    // the model in use stays.
+    void dangerousCheckpointIsRefused()
+    {
+        auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+        QVERIFY(openAndWait(*window, photo(QStringLiteral("coffee.png"))));
+        QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+        window->loadCheckpoint(checkpoint(QStringLiteral("hostile/system_extra_key.pth")), {},
+                               LoadMode::Strict, QStringLiteral("cuda"));
+        QVERIFY(loaded.wait(kModelTimeout));
+        QCOMPARE(loaded.first().first().toBool(), false);
+        const QString message = window->banner()->text();
+        QVERIFY2(message.contains(QStringLiteral("Refused system_extra_key.pth")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("posix.system(")), qPrintable(message));
+        QVERIFY2(message.contains(QStringLiteral("Nothing in it was run")), qPrintable(message));
+        QVERIFY2(!message.contains(QStringLiteral("--ignore")), qPrintable(message));
+        QVERIFY2(!message.contains(QStringLiteral("CPU instead")),
+                 "a dangerous file is not retried elsewhere");
+        QCOMPARE(window->banner()->kind(), MessageBanner::Kind::Error);
+        QCOMPARE(window->modelArch(), QStringLiteral("resnet18"));
+        QVERIFY(!QFileInfo::exists(checkpoint(QStringLiteral("hostile/pwned"))));
+    }
+
     void partialLoadReportsKeys_data()
     {
         QTest::addColumn<QString>("file");

@@ -70,7 +70,13 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     options.device = request.device.toStdString();
     options.loadMode = request.mode;
     auto created = Classifier::create(options);
-    if (!created.ok() && request.device != QLatin1String("cpu")) {
+    // Another device helps only when the device was the problem, not the file.
+    const auto fileProblem = [&] {
+        const ErrorKind kind = created.error().kind;
+        return kind == ErrorKind::Dangerous || kind == ErrorKind::NotFound || kind == ErrorKind::Unreadable
+            || kind == ErrorKind::Mismatch;
+    };
+    if (!created.ok() && request.device != QLatin1String("cpu") && !fileProblem()) {
         result.deviceNote = tr("Could not use %1 (%2); using the CPU instead.")
                                 .arg(request.device, text(created.message()));
         options.device = "cpu";
@@ -80,6 +86,7 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     auto listing = listCheckpointTensors(options.weights);
     if (!created.ok()) {
         result.error = text(created.message());
+        result.dangerous = created.error().kind == ErrorKind::Dangerous;
         result.report.error = result.error;
         result.report.arch = request.arch;
         if (listing.ok()) {

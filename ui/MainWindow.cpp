@@ -677,7 +677,10 @@ void MainWindow::onModelLoaded(const ModelResult& result)
         QString error = result.error;
         if (error.startsWith(result.weights + QStringLiteral(": ")))
             error = error.mid(result.weights.size() + 2);
-        QString message = tr("Could not load %1: %2").arg(file, abbreviate(error, 2, 160));
+        QString message = result.dangerous
+            ? tr("Refused %1: %2. Nothing in it was run; only open checkpoints you trust.")
+                  .arg(file, abbreviate(error, 2, 240))
+            : tr("Could not load %1: %2").arg(file, abbreviate(error, 2, 160));
         message += QLatin1Char('\n')
             + (m_arch.isEmpty() ? tr("No model is loaded.")
                                 : tr("The previous model (%1) is still in use.").arg(m_arch));

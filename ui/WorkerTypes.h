@@ -31,6 +31,7 @@ struct ModelResult {
     bool ok = false;
     bool cancelled = false; ///< loaded, but the request was cancelled meanwhile; the old model stays
     QString error; ///< when !ok: what went wrong, in words
+    bool dangerous = false; ///< refused because loading the file in Python would run code
     QString arch; ///< e.g. "resnet50"
     int numClasses = 0;
     QString weights;

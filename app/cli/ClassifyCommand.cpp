@@ -83,7 +83,7 @@ int classifyCommand(const std::vector<std::string>& words)
 
     auto classifier = Classifier::create(options);
     if (!classifier) {
-        printError(classifier.message());
+        printError(checkpointError(classifier.error()));
         return Failure;
     }
     for (const auto& warning : runtimeWarnings())

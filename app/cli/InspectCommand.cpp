@@ -317,7 +317,10 @@ int inspectCommand(const std::vector<std::string>& words)
         break;
     }
     if (!asJson)
-        printError(inspection->path + ": " + verdictProblem(*inspection));
+        printError(inspection->path + ": " + verdictProblem(*inspection)
+                   + (inspection->verdict == LoadVerdict::Dangerous
+                          ? " (only if you trust the file, --ignore-unsafe-objects judges its tensors alone)"
+                          : ""));
     return Failure;
 }
 

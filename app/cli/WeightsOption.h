@@ -21,6 +21,14 @@ struct ResolvedWeights {
 /// weights), else v1. usageError tells a bad --preset or unknown name from weights that cannot be found.
 Result<ResolvedWeights> resolveWeights(const Args& args, bool& usageError);
 
+/// A checkpoint's load error as the CLI says it: a dangerous file's refusal adds how to use it anyway.
+inline std::string checkpointError(const Error& error)
+{
+    if (error.kind != ErrorKind::Dangerous)
+        return error.message;
+    return error.message + " (only if you trust the file, --ignore-unsafe-objects uses its tensors anyway)";
+}
+
 /// --fast-decode: JPEGs are decoded at reduced scale down to twice the resize target, so the antialiased
 /// resize still downscales at least 2x.
 inline int fastDecodeShortSide(const PreprocessOptions& preset)

@@ -88,8 +88,8 @@ Error refuseDangers(const std::string& path, const PickleValue& root,
 {
     if (root.kind == PickleKind::Object && dangers.front().global == root.text && !root.callee
         && dangers.front().action.rfind("create ", 0) == 0)
-        return Error {describeObject(path, root.text, "")};
-    return Error {path + ": refused: " + dangerRefusal(dangers)};
+        return Error {describeObject(path, root.text, ""), ErrorKind::Dangerous, path};
+    return Error {path + ": refused: " + dangerRefusal(dangers), ErrorKind::Dangerous, path};
 }
 
 std::string topLevelKeys(const PickleValue* root)

@@ -394,8 +394,7 @@ std::string describeDangers(const std::vector<PickleDanger>& dangers)
 
 std::string dangerRefusal(const std::vector<PickleDanger>& dangers)
 {
-    return "this file " + describeDangers(dangers)
-        + "; nothing was run (only if you trust the file, --ignore-unsafe-objects uses its tensors anyway)";
+    return "this file " + describeDangers(dangers) + "; nothing was run";
 }
 
 } // namespace lens

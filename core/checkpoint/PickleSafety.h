@@ -55,9 +55,8 @@ std::string pythonRepr(const PickleValue& value, std::size_t maxLength = 200);
 /// Python", for messages; empty when there are no dangers.
 std::string describeDangers(const std::vector<PickleDanger>& dangers);
 
-/// Why a file with these dangers is refused, and how to use it anyway: "this file would call ... when
-/// loaded by Python; nothing was run (only if you trust the file, --ignore-unsafe-objects uses its
-/// tensors anyway)".
+/// Why a file with these dangers is refused: "this file would call ... when loaded by Python; nothing was
+/// run". Front ends add how their users can opt in.
 std::string dangerRefusal(const std::vector<PickleDanger>& dangers);
 
 } // namespace lens
