@@ -1,5 +1,6 @@
 // resnet-lens-cli: classify images, inspect checkpoints and label folders from the command line.
 
+#include "LensVersion.h"
 #include "OpenMpSetup.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
