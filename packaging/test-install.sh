@@ -10,7 +10,8 @@
 #      above so that it cannot satisfy the package's dependencies).
 # The mounts and the root are removed on exit, also on failure. Needs root, debootstrap, python3-torch,
 # python3-torchvision and python3-pil (PYTHON, default /usr/bin/python3), a few minutes and about 1.5 GB in
-# WORK_DIR (default: a new folder in /var/tmp). Not part of ctest.
+# WORK_DIR (default: a new folder in /var/tmp; one that exists keeps everything but what this script
+# writes there). Not part of ctest.
 #
 # Usage: packaging/test-install.sh [--deb FILE] [--mirror URL] [--keep] [WORK_DIR]
 #   --deb FILE    test this package instead of building one
@@ -37,8 +38,14 @@ fi
 for tool in debootstrap "$python" chroot mount; do
     command -v "$tool" >/dev/null || { echo "test-install.sh: $tool is missing (apt-get install $tool)" >&2; exit 1; }
 done
-work=${work:-$(mktemp -d /var/tmp/resnet-lens-install.XXXXXX)}
-mkdir -p "$work"
+own_work=0 # remove WORK_DIR itself at the end only if this script made it
+if [[ -z "$work" ]]; then
+    work=$(mktemp -d /var/tmp/resnet-lens-install.XXXXXX)
+    own_work=1
+elif [[ ! -e "$work" ]]; then
+    mkdir -p "$work"
+    own_work=1
+fi
 work=$(realpath "$work")
 root=$work/root
 start=$SECONDS
@@ -84,8 +91,10 @@ cleanup() {
         echo "test-install.sh: something is still mounted under $root; not removing it" >&2
     elif ((keep)); then
         echo "The root is kept in $root"
-    else
+    elif ((own_work)); then
         rm -rf "$work"
+    else
+        rm -rf "$root" "$work/data" "$work/debootstrap.log" "$work/apt.log"
     fi
     ((status == 0)) && echo "test-install.sh: all checks passed in $((SECONDS - start)) s" \
                     || echo "test-install.sh: FAILED (exit $status) after $((SECONDS - start)) s" >&2
