@@ -1,5 +1,6 @@
 // resnet-lens-cli: classify images, inspect checkpoints and label folders from the command line.
 
+#include "LensVersion.h"
 #include "OpenMpSetup.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
@@ -11,6 +12,9 @@
 namespace {
 
 const char* kUsage = R"(usage: resnet-lens-cli COMMAND [OPTIONS]
+       resnet-lens-cli --help | --version
+Classifies images, inspects PyTorch checkpoints and labels folders with torchvision's ResNet family, giving
+the answers torchvision gives.
 
 Commands:
   classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] [--device cpu|cuda] [--json] IMAGE...

@@ -1,5 +1,6 @@
 // resnet-lens: the desktop application. Parses the command line and opens the window.
 
+#include "LensVersion.h"
 #include "MainWindow.h"
 #include "PredictionModel.h"
 #include "ThumbnailStrip.h"
@@ -37,18 +38,16 @@ int main(int argc, char** argv)
     // Thumbnails read photos through Qt's image plugins, whose libpng prints harmless colour-profile
     // warnings on some PNGs ("known incorrect sRGB profile"); a thumbnail that fails shows as such anyway.
     QLoggingCategory::setFilterRules(QStringLiteral("qt.gui.imageio*=false"));
-    QApplication app(argc, argv);
-    QApplication::setApplicationName(QStringLiteral("resnet-lens"));
-    QApplication::setOrganizationName(QStringLiteral("resnet-lens"));
-    QApplication::setApplicationDisplayName(QStringLiteral("ResNet Lens"));
-    QApplication::setApplicationVersion(QStringLiteral(RESNET_LENS_VERSION));
+    QCoreApplication::setApplicationName(QStringLiteral("resnet-lens"));
+    QCoreApplication::setOrganizationName(QStringLiteral("resnet-lens"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(RESNET_LENS_VERSION));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(
         QStringLiteral("Classify images with torchvision's ResNet family and see "
                        "what the network sees."));
-    parser.addHelpOption();
-    parser.addVersionOption();
+    const QCommandLineOption help = parser.addHelpOption();
+    const QCommandLineOption version = parser.addVersionOption();
     const QCommandLineOption weights(QStringLiteral("weights"), QStringLiteral("Checkpoint to load."),
                                      QStringLiteral("FILE"));
     const QCommandLineOption arch(QStringLiteral("arch"),
@@ -72,6 +71,20 @@ int main(int argc, char** argv)
     parser.addOptions({weights, arch, device, preset, recursive, screenshot, startupTime});
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Images or folders to open."),
                                  QStringLiteral("[FILES or FOLDERS...]"));
+
+    // --help and --version only print text: answer them without QApplication, which needs a display (the
+    // man page is made from --help at build time). process() prints, then exits.
+    QStringList words;
+    for (int i = 0; i < argc; ++i)
+        words << QString::fromLocal8Bit(argv[i]);
+    parser.parse(words);
+    if (parser.isSet(help) || parser.isSet(QStringLiteral("help-all")) || parser.isSet(version)) {
+        QCoreApplication textOnly(argc, argv);
+        parser.process(textOnly);
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationDisplayName(QStringLiteral("ResNet Lens"));
     parser.process(app);
 
     lens::MainWindowOptions options;

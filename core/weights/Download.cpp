@@ -1,5 +1,6 @@
 #include "weights/Download.h"
 
+#include "LensVersion.h"
 #include "weights/Catalog.h"
 #include "weights/HubCache.h"
 
