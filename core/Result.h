@@ -25,6 +25,13 @@ enum class ErrorKind {
 };
 
 struct Error {
+    Error() = default;
+    Error(std::string message, ErrorKind kind = ErrorKind::Failed, std::string subject = {})
+        : message(std::move(message))
+        , kind(kind)
+        , subject(std::move(subject))
+    { }
+
     /// For a user: names the subject and the problem ("model.pth: truncated zip").
     std::string message;
     ErrorKind kind = ErrorKind::Failed;
