@@ -13,8 +13,10 @@ private:
     {
         ShapeList shapes;
         for (const auto& entry : arch["state_dict"].toArray()) {
-            const QJsonArray pair = entry.toArray();
-            shapes.push_back({pair[0].toString().toStdString(), test::toInts(pair[1].toArray())});
+            const QJsonArray item = entry.toArray();
+            const auto dtype = dtypeFromTorchName(item[2].toString().toStdString());
+            shapes.push_back({item[0].toString().toStdString(), test::toInts(item[1].toArray()),
+                              dtype.value_or(DType::Bool)});
         }
         return shapes;
     }
@@ -59,17 +61,19 @@ private Q_SLOTS:
         QCOMPARE(ours.size(), theirs.size());
         std::int64_t parameters = 0;
         for (std::size_t i = 0; i < ours.size(); ++i) {
-            QCOMPARE(QString::fromStdString(ours[i].first), QString::fromStdString(theirs[i].first));
-            QVERIFY2(ours[i].second == theirs[i].second, ours[i].first.c_str());
-            const auto& key = ours[i].first;
+            QCOMPARE(QString::fromStdString(ours[i].key), QString::fromStdString(theirs[i].key));
+            QVERIFY2(ours[i].shape == theirs[i].shape, ours[i].key.c_str());
+            QCOMPARE(dtypeName(ours[i].dtype), dtypeName(theirs[i].dtype));
+            const auto& key = ours[i].key;
             if (key.find("running_") == std::string::npos && key.find("num_batches") == std::string::npos) {
                 std::int64_t n = 1;
-                for (auto d : ours[i].second)
+                for (auto d : ours[i].shape)
                     n *= d;
                 parameters += n;
             }
         }
         QCOMPARE(parameters, static_cast<std::int64_t>(arch["params"].toDouble()));
+        QCOMPARE(parameterCount(*spec), parameters);
     }
 
     void rejectsNonResNet()

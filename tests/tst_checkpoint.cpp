@@ -4,6 +4,7 @@
 
 #include "TestSupport.h"
 #include "checkpoint/Checkpoint.h"
+#include "inference/TorchTensor.h"
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
 #include "preprocess/Preprocess.h"
@@ -63,7 +64,7 @@ private Q_SLOTS:
         auto original = readCheckpoint(test::referencePath("resnet18.pth"));
         QVERIFY2(original.ok(), original.message().c_str());
         for (const auto& [name, tensor] : original->tensors)
-            m_original[name] = tensor;
+            m_original[name] = toTorch(tensor).clone();
         QCOMPARE(m_original.size(), std::size_t(122));
     }
 
@@ -89,7 +90,8 @@ private Q_SLOTS:
         QVERIFY2(checkpoint.ok(), checkpoint.message().c_str());
         QCOMPARE(QString::fromStdString(checkpoint->format), spec["format"].toString());
         int compared = 0;
-        for (const auto& [name, tensor] : checkpoint->tensors) {
+        for (const auto& [name, data] : checkpoint->tensors) {
+            const at::Tensor tensor = toTorch(data);
             auto it = m_original.find(name);
             QVERIFY2(it != m_original.end(), name.c_str());
             at::Tensor reference = it->second;

@@ -14,12 +14,6 @@ QString shapeText(const std::vector<std::int64_t>& shape)
     return QString::fromStdString(shapeToString(shape));
 }
 
-bool isOptional(const std::string& key)
-{
-    const std::string suffix = "num_batches_tracked";
-    return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 } // namespace
 
 QString keyStatusName(KeyStatus status)
@@ -43,12 +37,12 @@ int CheckpointReport::count(KeyStatus status) const
                                           [status](const ReportRow& row) { return row.status == status; }));
 }
 
-std::vector<ReportRow> reportRows(const LoadReport& report, const std::vector<TensorInfo>& checkpoint,
+std::vector<ReportRow> reportRows(const LoadReport& report, const ShapeList& checkpoint,
                                   const ShapeList& model)
 {
-    std::map<std::string, const TensorInfo*> inFile;
+    std::map<std::string, const KeyShape*> inFile;
     for (const auto& info : checkpoint)
-        inFile[info.name] = &info;
+        inFile[info.key] = &info;
     std::map<std::string, KeyStatus> status;
     for (const auto& key : report.matched)
         status[key] = KeyStatus::Matched;
@@ -67,13 +61,13 @@ std::vector<ReportRow> reportRows(const LoadReport& report, const std::vector<Te
         const auto file = inFile.find(key);
         if (file != inFile.end()) {
             row.shape = shapeText(file->second->shape);
-            row.dtype = QString::fromStdString(file->second->dtype);
+            row.dtype = QString::fromUtf8(dtypeName(file->second->dtype));
         } else if (modelShape) {
             row.shape = shapeText(*modelShape);
         }
         if (row.status == KeyStatus::ShapeMismatch && modelShape)
             row.note = QCoreApplication::translate("lens", "model expects %1").arg(shapeText(*modelShape));
-        else if (row.status == KeyStatus::Missing && isOptional(key))
+        else if (row.status == KeyStatus::Missing && isOptionalKey(key))
             row.note = QCoreApplication::translate("lens", "optional (a counter, not a weight)");
         else if (row.status == KeyStatus::Missing)
             row.note = QCoreApplication::translate("lens", "keeps its initial value");
@@ -86,43 +80,20 @@ std::vector<ReportRow> reportRows(const LoadReport& report, const std::vector<Te
 
     std::vector<ReportRow> rows;
     std::set<std::string> seen;
-    for (const auto& [key, shape] : model) {
-        if (!status.count(key))
+    for (const auto& entry : model) {
+        if (!status.count(entry.key))
             continue; // an optional key the loader did not mention
-        rows.push_back(makeRow(key, &shape));
-        seen.insert(key);
+        rows.push_back(makeRow(entry.key, &entry.shape));
+        seen.insert(entry.key);
     }
     for (const auto& info : checkpoint)
-        if (!seen.count(info.name) && status.count(info.name))
-            rows.push_back(makeRow(info.name, nullptr)), seen.insert(info.name);
+        if (!seen.count(info.key) && status.count(info.key))
+            rows.push_back(makeRow(info.key, nullptr)), seen.insert(info.key);
     // Anything the report names that neither list has (should not happen, but never hide a key).
     for (const auto& [key, st] : status)
         if (!seen.count(key))
             rows.push_back(makeRow(key, nullptr));
     return rows;
-}
-
-LoadReport compareKeys(const std::vector<TensorInfo>& checkpoint, const ShapeList& model)
-{
-    std::map<std::string, const std::vector<std::int64_t>*> expected;
-    for (const auto& [key, shape] : model)
-        expected[key] = &shape;
-    LoadReport report;
-    std::set<std::string> present;
-    for (const auto& info : checkpoint) {
-        present.insert(info.name);
-        const auto it = expected.find(info.name);
-        if (it == expected.end())
-            report.unexpected.push_back(info.name);
-        else if (*it->second != info.shape)
-            report.mismatched.push_back({info.name, *it->second, info.shape});
-        else
-            report.matched.push_back(info.name);
-    }
-    for (const auto& [key, shape] : model)
-        if (!present.count(key) && !isOptional(key))
-            report.missing.push_back(key);
-    return report;
 }
 
 } // namespace lens

@@ -1,9 +1,8 @@
 #pragma once
 
 // What the checkpoint report view shows: every key with its status, shape and dtype, the fixes applied and
-// the errors, as plain data built on the worker thread.
+// the errors, as plain data built on the worker thread from core's matching (matchStateDict).
 
-#include "checkpoint/TensorListing.h"
 #include "model/Architecture.h"
 #include "model/LoadReport.h"
 
@@ -39,10 +38,7 @@ struct CheckpointReport {
 };
 
 /// Rows from a loader's report, annotated with the checkpoint's shapes and dtypes and the model's shapes.
-std::vector<ReportRow> reportRows(const LoadReport& report, const std::vector<TensorInfo>& checkpoint,
+std::vector<ReportRow> reportRows(const LoadReport& report, const ShapeList& checkpoint,
                                   const ShapeList& model);
-
-/// A name-and-shape comparison for when the loader refused the file (strict mode) and gave no report.
-LoadReport compareKeys(const std::vector<TensorInfo>& checkpoint, const ShapeList& model);
 
 } // namespace lens

@@ -1,7 +1,7 @@
 #include "InferenceWorker.h"
 
 #include "ImageConvert.h"
-#include "checkpoint/TensorListing.h"
+#include "checkpoint/Checkpoint.h"
 #include "image/ImageDecoder.h"
 #include "inference/RuntimeCheck.h"
 
@@ -26,23 +26,6 @@ QStringList textList(const std::vector<std::string>& list)
     return out;
 }
 
-/// The spec Classifier::create would build, for the report of a checkpoint it refused.
-std::optional<ResNetSpec> specFor(const QString& arch, const std::vector<TensorInfo>& tensors)
-{
-    ShapeList shapes;
-    for (const auto& t : tensors)
-        shapes.push_back({t.name, t.shape});
-    auto detected = detectArchitecture(shapes);
-    if (arch.isEmpty())
-        return detected.ok() ? std::optional<ResNetSpec>(*detected) : std::nullopt;
-    auto spec = architectureByName(arch.toStdString());
-    if (!spec.ok())
-        return std::nullopt;
-    if (detected.ok())
-        spec->numClasses = detected->numClasses;
-    return *spec;
-}
-
 } // namespace
 
 InferenceWorker::InferenceWorker(QObject* parent)
@@ -63,40 +46,42 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     result.weights = request.weights;
     result.report.weights = request.weights;
     result.report.mode = request.mode;
+    result.report.arch = request.arch;
+    const auto fail = [&](const Error& error) {
+        result.error = text(error.message);
+        result.dangerous = error.kind == ErrorKind::Dangerous;
+        result.report.error = result.error;
+        return result;
+    };
 
     ClassifierOptions options;
     options.weights = request.weights.toStdString();
     options.arch = request.arch.toStdString();
     options.device = request.device.toStdString();
     options.loadMode = request.mode;
-    auto created = Classifier::create(options);
+    // Read once: the classifier is made from it, and so is the report when the classifier refuses it.
+    auto checkpoint = readCheckpoint(options.weights);
+    if (!checkpoint)
+        return fail(checkpoint.error());
+    const ShapeList shapes = keyShapes(checkpoint->tensors);
+    auto created = Classifier::create(options, *checkpoint);
     // Another device helps only when the device was the problem, not the file.
-    const auto fileProblem = [&] {
-        const ErrorKind kind = created.error().kind;
-        return kind == ErrorKind::Dangerous || kind == ErrorKind::NotFound || kind == ErrorKind::Unreadable
-            || kind == ErrorKind::Mismatch;
-    };
-    if (!created.ok() && request.device != QLatin1String("cpu") && !fileProblem()) {
+    if (!created && request.device != QLatin1String("cpu") && created.error().kind == ErrorKind::Failed) {
         result.deviceNote = tr("Could not use %1 (%2); using the CPU instead.")
                                 .arg(request.device, text(created.message()));
         options.device = "cpu";
-        created = Classifier::create(options);
+        created = Classifier::create(options, *checkpoint);
     }
+    checkpoint->tensors.clear(); // the classifier has its own copy
 
-    auto listing = listCheckpointTensors(options.weights);
-    if (!created.ok()) {
-        result.error = text(created.message());
-        result.dangerous = created.error().kind == ErrorKind::Dangerous;
-        result.report.error = result.error;
-        result.report.arch = request.arch;
-        if (listing.ok()) {
-            if (auto spec = specFor(request.arch, *listing)) {
-                result.report.arch = text(spec->name);
-                result.report.rows = reportRows(compareKeys(*listing, expectedShapes(*spec)), *listing,
-                                                expectedShapes(*spec));
-            }
+    if (!created) {
+        std::vector<std::string> fixes = checkpoint->fixes;
+        if (auto spec = resolveArchitecture(shapes, options.arch, fixes)) {
+            result.report.arch = text(spec->name);
+            result.report.rows
+                = reportRows(matchStateDict(expectedShapes(*spec), shapes), shapes, expectedShapes(*spec));
         }
-        return result;
+        return fail(created.error());
     }
 
     out = std::move(*created);
@@ -109,8 +94,8 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     result.report.loaded = true;
     result.report.arch = result.arch;
     result.report.fixes = textList(out->fixes());
-    result.report.rows = reportRows(out->loadReport(), listing.ok() ? *listing : std::vector<TensorInfo> {},
-                                    expectedShapes(out->architecture()));
+    result.report.warnings = textList(out->warnings());
+    result.report.rows = reportRows(out->loadReport(), shapes, expectedShapes(out->architecture()));
     return result;
 }
 

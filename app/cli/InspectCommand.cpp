@@ -1,6 +1,6 @@
-#include "checkpoint/Inspection.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "inspect/Inspection.h"
 #include "io/Json.h"
 #include "io/Text.h"
 #include "labels/Labels.h"

@@ -15,8 +15,8 @@
 #include <fstream>
 #include <functional>
 #include <map>
+#include <new>
 #include <optional>
-#include <torch/torch.h>
 
 namespace lens {
 
@@ -27,20 +27,6 @@ const char* const kWrapperKeys[] = {"state_dict", "model",  "model_state_dict", 
                                     "net",        "module", "network",          "params",         "weights"};
 // Prefixes added by DataParallel, torch.compile and wrapper modules.
 const char* const kPrefixes[] = {"module.", "_orig_mod.", "model."};
-
-std::optional<c10::ScalarType> scalarTypeOf(const std::string& storageType)
-{
-    static const std::map<std::string, c10::ScalarType> types = {
-        {"Float", c10::kFloat},       {"Double", c10::kDouble}, {"Half", c10::kHalf},
-        {"BFloat16", c10::kBFloat16}, {"Long", c10::kLong},     {"Int", c10::kInt},
-        {"Short", c10::kShort},       {"Char", c10::kChar},     {"Byte", c10::kByte},
-        {"Bool", c10::kBool},
-    };
-    auto it = types.find(storageType);
-    if (it == types.end())
-        return std::nullopt;
-    return it->second;
-}
 
 /// A dict of named tensors. Python objects among its values (which only a file read with unsafe objects
 /// allowed can bring this far) are skipped, with a warning, when the tensors are taken.
@@ -164,7 +150,8 @@ std::vector<std::string> labelsIn(const PickleValue* root)
     return labels;
 }
 
-using StorageLoader = std::function<Result<at::Tensor>(const TensorRef&, c10::ScalarType)>;
+/// The bytes of one storage, checked to hold at least its declared elements.
+using StorageLoader = std::function<Result<std::shared_ptr<const StorageBytes>>(const TensorRef&, DType)>;
 
 // Loads each storage once through `load` and views tensors into them, after checking every size.
 class TensorMaterializer {
@@ -173,14 +160,15 @@ public:
         : m_load(std::move(load))
     { }
 
-    Result<at::Tensor> tensor(const TensorRef& ref)
+    Result<TensorData> tensor(const TensorRef& ref)
     {
-        auto type = scalarTypeOf(ref.dtype);
+        const auto type = dtypeFromStorageName(ref.dtype);
         if (!type)
             return Error {"unsupported tensor type '" + ref.dtype + "Storage'"};
         auto storage = storageFor(ref, *type);
         if (!storage)
             return storage.error();
+        const auto elements = static_cast<std::int64_t>((*storage)->size / dtypeInfo(*type).size);
 
         const std::size_t dims = ref.sizes.size();
         if (ref.strides.size() != dims)
@@ -201,7 +189,7 @@ public:
                     || __builtin_add_overflow(last, span, &last))
                     return Error {"tensor extent overflows"};
             }
-            if (ref.storageOffset < 0 || last >= storage->numel())
+            if (ref.storageOffset < 0 || last >= elements)
                 return Error {"tensor reaches past the end of its storage '" + ref.storageKey + "'"};
         }
         std::int64_t numel = 1;
@@ -211,7 +199,7 @@ public:
         }
         if (__builtin_add_overflow(m_viewElements, numel, &m_viewElements))
             return Error {"the tensors hold more elements than fit in 64 bits"};
-        return storage->as_strided(ref.sizes, ref.strides, ref.storageOffset);
+        return TensorData {*type, ref.sizes, ref.strides, ref.storageOffset, *storage};
     }
 
     /// Checks that the tensors do not view far more elements than the storages hold (stride-0 views,
@@ -220,7 +208,7 @@ public:
     {
         std::int64_t stored = 0;
         for (const auto& [key, storage] : m_storages)
-            stored += storage.numel();
+            stored += static_cast<std::int64_t>(storage.bytes->size / dtypeInfo(storage.type).size);
         if (m_viewElements > kMaxViewFactor * stored + kViewSlack)
             return Error {"its tensors view " + std::to_string(m_viewElements)
                           + " elements but its storages hold " + std::to_string(stored)
@@ -230,25 +218,38 @@ public:
     }
 
 private:
-    Result<at::Tensor> storageFor(const TensorRef& ref, c10::ScalarType type)
+    struct Loaded {
+        DType type;
+        std::shared_ptr<const StorageBytes> bytes;
+    };
+
+    Result<std::shared_ptr<const StorageBytes>> storageFor(const TensorRef& ref, DType type)
     {
         auto it = m_storages.find(ref.storageKey);
         if (it != m_storages.end()) {
-            if (it->second.scalar_type() != type)
+            if (it->second.type != type)
                 return Error {"storage '" + ref.storageKey + "' is used with two different types"};
-            return it->second;
+            return it->second.bytes;
         }
         auto storage = m_load(ref, type);
         if (!storage)
             return storage.error();
-        m_storages.emplace(ref.storageKey, *storage);
-        return storage;
+        m_storages.emplace(ref.storageKey, Loaded {type, *storage});
+        return *storage;
     }
 
     StorageLoader m_load;
-    std::map<std::string, at::Tensor> m_storages;
+    std::map<std::string, Loaded> m_storages;
     std::int64_t m_viewElements = 0;
 };
+
+/// A view of bytes inside a memory-mapped file, which it keeps mapped.
+std::shared_ptr<const StorageBytes> bytesIn(const std::shared_ptr<const MappedFile>& file,
+                                            std::uint64_t offset, std::uint64_t size)
+{
+    return std::make_shared<const StorageBytes>(StorageBytes {
+        reinterpret_cast<const std::uint8_t*>(file->data()) + offset, static_cast<std::size_t>(size), file});
+}
 
 // Strips wrapper prefixes shared by every key, repeatedly (a DataParallel model inside torch.compile gives
 // "_orig_mod.module."), keeping an offset per key so that a key of a million prefixes costs linear time.
@@ -388,11 +389,12 @@ Result<Checkpoint> checkpointFromPickle(const std::string& path, const std::stri
         for (const auto& [name, value] : entries) {
             auto tensor = materializer.tensor(*value->tensor);
             if (!tensor)
-                return Error {path + ": tensor '" + name + "': " + tensor.message()};
-            checkpoint.tensors.push_back({name, *tensor});
+                return Error {path + ": tensor '" + name + "': " + tensor.message(), ErrorKind::Unreadable,
+                              path};
+            checkpoint.tensors.push_back({name, std::move(*tensor)});
         }
-    } catch (const c10::Error& e) {
-        return Error {path + ": " + e.what_without_backtrace()};
+    } catch (const std::bad_alloc&) {
+        return Error {path + ": not enough memory to read its tensors"};
     }
     if (auto bounded = materializer.checkExpansion(); !bounded)
         return Error {path + ": " + bounded.message()};
@@ -420,11 +422,16 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path, const ReadOptions&
         return Error {path + ": is a zip file but not a PyTorch checkpoint (it has no data.pkl record)"};
     const std::string prefix = pickle->name.substr(0, pickle->name.size() - std::string("data.pkl").size());
 
+    std::vector<std::string> warnings;
     if (const auto* byteorder = zip->find(prefix + "byteorder")) {
         auto order = zip->read(*byteorder);
-        if (order && *order != "little")
+        if (!order)
+            warnings.push_back("its byteorder record cannot be read (" + order.message()
+                               + "); the tensors are read as little-endian");
+        else if (*order != "little")
             return Error {path + ": stores tensors in '" + *order
-                          + "' byte order; only little-endian is supported"};
+                              + "' byte order; only little-endian is supported",
+                          ErrorKind::Unsupported, path};
     }
 
     auto bytes = zip->read(*pickle);
@@ -434,96 +441,83 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path, const ReadOptions&
     unpickling.displayName = path;
     auto document = unpickle(bytes->data(), bytes->size(), unpickling);
     if (!document)
-        return document.error();
+        return Error {document.message(), ErrorKind::Unreadable, path};
 
     const ZipArchive& archive = *zip;
-    auto load = [&archive, &prefix](const TensorRef& ref, c10::ScalarType type) -> Result<at::Tensor> {
+    auto load = [&archive, &prefix](const TensorRef& ref,
+                                    DType type) -> Result<std::shared_ptr<const StorageBytes>> {
         const std::string record = prefix + "data/" + ref.storageKey;
         const ZipArchive::Entry* entry = archive.find(record);
         if (!entry)
             return Error {"the record '" + record + "' holding a tensor's data is missing"};
         if (auto readable = archive.readable(*entry); !readable)
             return readable.error(); // before allocating what the entry claims
-        const auto elementSize = static_cast<std::uint64_t>(c10::elementSize(type));
+        const std::uint64_t elementSize = dtypeInfo(type).size;
         const auto numel = static_cast<std::uint64_t>(ref.storageNumel);
         if (ref.storageNumel < 0 || numel > entry->size / elementSize)
             return Error {"storage '" + ref.storageKey + "' declares " + std::to_string(ref.storageNumel)
                           + " elements but its record holds " + std::to_string(entry->size) + " bytes"};
-        at::Tensor storage = torch::empty({ref.storageNumel}, torch::TensorOptions().dtype(type));
-        if (numel * elementSize == entry->size) {
-            auto read = archive.readInto(*entry, storage.data_ptr());
-            if (!read)
-                return read.error();
-        } else {
-            auto data = archive.read(*entry);
-            if (!data)
-                return data.error();
-            std::memcpy(storage.data_ptr(), data->data(), numel * elementSize);
-        }
-        return storage;
+        // entry->size is at most the file's size (readable() checked it).
+        auto buffer = std::make_shared<std::vector<std::uint8_t>>(static_cast<std::size_t>(entry->size));
+        if (auto read = archive.readInto(*entry, buffer->data()); !read)
+            return read.error();
+        const std::uint8_t* data = buffer->data();
+        return std::make_shared<const StorageBytes>(
+            StorageBytes {data, static_cast<std::size_t>(numel * elementSize), std::move(buffer)});
     };
-    return torchScript
+    auto checkpoint = torchScript
         ? checkpointFromPickle(path, "TorchScript archive", *document, load, options, /*moduleTree=*/true)
         : checkpointFromPickle(path, "torch.save zip", *document, load, options);
+    if (checkpoint)
+        checkpoint->warnings.insert(checkpoint->warnings.end(), warnings.begin(), warnings.end());
+    return checkpoint;
 }
 
 Result<Checkpoint> readLegacyCheckpoint(const std::string& path, const ReadOptions& options)
 {
-    auto file = MappedFile::open(path);
-    if (!file)
-        return file.error();
+    auto mapped = MappedFile::open(path);
+    if (!mapped)
+        return mapped.error();
+    const auto file = std::make_shared<const MappedFile>(std::move(*mapped));
     auto container = parseLegacyContainer(file->data(), file->size(), path);
     if (!container)
-        return container.error();
-    const MappedFile& mapped = *file;
+        return Error {container.message(), ErrorKind::Unreadable, path};
     const auto& storages = container->storages;
-    auto load = [&mapped, &storages](const TensorRef& ref, c10::ScalarType type) -> Result<at::Tensor> {
+    auto load = [&file, &storages](const TensorRef& ref,
+                                   DType type) -> Result<std::shared_ptr<const StorageBytes>> {
         auto it = storages.find(ref.storageKey);
         if (it == storages.end())
             return Error {"the data of storage '" + ref.storageKey + "' is missing"};
         // parseLegacyContainer() checked numel * elementSize against the file.
-        at::Tensor storage = torch::empty({it->second.numel}, torch::TensorOptions().dtype(type));
-        std::memcpy(storage.data_ptr(), mapped.data() + it->second.dataOffset,
-                    static_cast<std::size_t>(it->second.numel) * c10::elementSize(type));
-        return storage;
+        return bytesIn(file, it->second.dataOffset,
+                       static_cast<std::uint64_t>(it->second.numel) * dtypeInfo(type).size);
     };
     return checkpointFromPickle(path, "torch.save legacy (before PyTorch 1.6)", container->object, load,
                                 options);
 }
 
-c10::ScalarType safeTensorsType(const std::string& dtype)
-{
-    static const std::map<std::string, c10::ScalarType> types = {
-        {"F64", c10::kDouble}, {"F32", c10::kFloat}, {"F16", c10::kHalf},  {"BF16", c10::kBFloat16},
-        {"I64", c10::kLong},   {"I32", c10::kInt},   {"I16", c10::kShort}, {"I8", c10::kChar},
-        {"U8", c10::kByte},    {"BOOL", c10::kBool},
-    };
-    return types.at(dtype); // parseSafeTensorsHeader() accepts only these
-}
-
 Result<Checkpoint> readSafeTensors(const std::string& path)
 {
-    auto file = MappedFile::open(path);
-    if (!file)
-        return file.error();
+    auto mapped = MappedFile::open(path);
+    if (!mapped)
+        return mapped.error();
+    const auto file = std::make_shared<const MappedFile>(std::move(*mapped));
     auto header = parseSafeTensorsHeader(file->data(), file->size(), file->size(), path);
     if (!header)
-        return header.error();
+        return Error {header.message(), ErrorKind::Unreadable, path};
     Checkpoint checkpoint;
     checkpoint.path = path;
     checkpoint.format = "safetensors";
-    try {
-        for (const auto& entry : header->tensors) {
-            at::Tensor tensor
-                = torch::empty(entry.shape, torch::TensorOptions().dtype(safeTensorsType(entry.dtype)));
-            // parseSafeTensorsHeader() checked end - begin == numel * elementSize and end <= file size.
-            if (entry.end > entry.begin)
-                std::memcpy(tensor.data_ptr(), file->data() + entry.begin,
-                            static_cast<std::size_t>(entry.end - entry.begin));
-            checkpoint.tensors.push_back({entry.name, tensor});
-        }
-    } catch (const c10::Error& e) {
-        return Error {path + ": " + e.what_without_backtrace()};
+    for (const auto& entry : header->tensors) {
+        // parseSafeTensorsHeader() checked end - begin == numel * elementSize and end <= file size.
+        TensorData tensor;
+        tensor.dtype = entry.dtype;
+        tensor.shape = entry.shape;
+        tensor.strides.assign(entry.shape.size(), 1);
+        for (std::size_t d = entry.shape.size(); d-- > 1;)
+            tensor.strides[d - 1] = tensor.strides[d] * std::max<std::int64_t>(entry.shape[d], 1);
+        tensor.storage = bytesIn(file, entry.begin, entry.end - entry.begin);
+        checkpoint.tensors.push_back({entry.name, std::move(tensor)});
     }
     for (const auto& [key, value] : header->metadata) {
         if (key == "classes") {
@@ -546,6 +540,15 @@ Result<Checkpoint> readSafeTensors(const std::string& path)
 }
 
 } // namespace
+
+ShapeList keyShapes(const std::vector<NamedTensor>& tensors)
+{
+    ShapeList shapes;
+    shapes.reserve(tensors.size());
+    for (const auto& [name, tensor] : tensors)
+        shapes.push_back({name, tensor.shape, tensor.dtype});
+    return shapes;
+}
 
 Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options)
 {

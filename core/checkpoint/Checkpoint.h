@@ -1,25 +1,25 @@
 #pragma once
 
-// Reading checkpoint files into named tensors, with no Python: the file is sniffed (torch.save zip, legacy
-// torch.save, safetensors, TorchScript), its pickle is read by the restricted unpickler (nothing in a file is
-// ever executed or imported), tensors are materialised from the file's raw storages after every declared
-// size has been checked against the file, and the weights are unwrapped from common training-script
-// containers. A TorchScript archive is read the same way: its pickled module tree gives the parameters and
-// buffers, and its code is never compiled or run. Includes LibTorch.
+// Reading checkpoint files into named tensors, with no Python and no LibTorch: the file is sniffed
+// (torch.save zip, legacy torch.save, safetensors, TorchScript), its pickle is read by the restricted
+// unpickler (nothing in a file is ever executed or imported), tensors are viewed in the file's raw storages
+// after every declared size has been checked against the file, and the weights are unwrapped from common
+// training-script containers. A TorchScript archive is read the same way: its pickled module tree gives the
+// parameters and buffers, and its code is never compiled or run. Storages of legacy and safetensors files
+// stay in the file's memory mapping; a zip's are read into memory (its entries are CRC-checked).
+//
+// Threading: readCheckpoint() is reentrant; a Checkpoint is a value (its tensors share their storages).
 
 #include "Result.h"
 #include "checkpoint/PickleSafety.h"
+#include "model/Architecture.h"
+#include "tensor/TensorData.h"
 
-#include <ATen/core/Tensor.h>
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace lens {
-
-struct NamedTensor {
-    std::string name;
-    at::Tensor tensor;
-};
 
 /// A checkpoint's weights, ready to be matched against a model.
 struct Checkpoint {
@@ -53,6 +53,9 @@ struct ReadOptions {
 /// (plus kViewSlack), so stride-0 views cannot expand a small file into a huge one; a TorchScript module
 /// tree is walked along at most kMaxModulePaths paths.
 Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options = {});
+
+/// The keys, shapes and dtypes of tensors, for matchStateDict() and detection.
+ShapeList keyShapes(const std::vector<NamedTensor>& tensors);
 
 constexpr std::int64_t kMaxViewFactor = 8;
 constexpr std::int64_t kViewSlack = std::int64_t(1) << 24;

@@ -34,19 +34,6 @@ void collectRefs(const PickleValue* value, std::unordered_set<const PickleValue*
 
 } // namespace
 
-std::optional<std::size_t> storageElementSize(const std::string& dtype)
-{
-    static const std::pair<const char*, std::size_t> sizes[] = {
-        {"Float", 4}, {"Double", 8}, {"Half", 2}, {"BFloat16", 2}, {"Long", 8},
-        {"Int", 4},   {"Short", 2},  {"Char", 1}, {"Byte", 1},     {"Bool", 1},
-    };
-    for (const auto& [name, size] : sizes) {
-        if (dtype == name)
-            return size;
-    }
-    return std::nullopt;
-}
-
 bool looksLikeLegacy(const char* head, std::size_t headSize)
 {
     return headSize >= 14 && static_cast<unsigned char>(head[0]) == 0x80
@@ -116,10 +103,11 @@ Result<LegacyContainer> parseLegacyContainer(const char* data, std::size_t size,
             return fail("storage '" + key->text + "' is listed but no tensor uses it");
         if (container.storages.count(key->text))
             return fail("storage '" + key->text + "' is listed twice");
-        const auto elementSize = storageElementSize(ref->second->dtype);
-        if (!elementSize)
+        const auto dtype = dtypeFromStorageName(ref->second->dtype);
+        if (!dtype)
             return fail("storage '" + key->text + "' has the unsupported type '" + ref->second->dtype
                         + "Storage'");
+        const std::size_t elementSize = dtypeInfo(*dtype).size;
         if (size - offset < 8)
             return fail("the file is truncated: it ends before the size of storage '" + key->text
                         + "' (at byte " + std::to_string(offset) + ")");
@@ -127,15 +115,15 @@ Result<LegacyContainer> parseLegacyContainer(const char* data, std::size_t size,
         std::memcpy(&numel, data + offset, 8); // little-endian hosts only (checked in sys_info above)
         offset += 8;
         std::uint64_t bytes = 0;
-        if (numel < 0 || __builtin_mul_overflow(static_cast<std::uint64_t>(numel), *elementSize, &bytes)
+        if (numel < 0 || __builtin_mul_overflow(static_cast<std::uint64_t>(numel), elementSize, &bytes)
             || bytes > size - offset)
             return fail("storage '" + key->text + "' declares " + std::to_string(numel) + " elements of "
-                        + std::to_string(*elementSize) + " bytes, but only " + std::to_string(size - offset)
+                        + std::to_string(elementSize) + " bytes, but only " + std::to_string(size - offset)
                         + " bytes remain in the file (truncated or corrupt)");
         if (ref->second->storageNumel > numel)
             return fail("storage '" + key->text + "' holds " + std::to_string(numel)
                         + " elements but a tensor declares " + std::to_string(ref->second->storageNumel));
-        container.storages[key->text] = {ref->second->dtype, offset, numel};
+        container.storages[key->text] = {*dtype, offset, numel};
         offset += bytes;
     }
     for (const auto& [key, ref] : typeOf) {

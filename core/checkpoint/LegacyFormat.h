@@ -10,6 +10,7 @@
 
 #include "Result.h"
 #include "checkpoint/Pickle.h"
+#include "tensor/DType.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -21,7 +22,7 @@ namespace lens {
 
 /// One storage of a legacy file.
 struct LegacyStorage {
-    std::string dtype; ///< storage type without "Storage", as in TensorRef::dtype
+    DType dtype = DType::Float32;
     std::uint64_t dataOffset = 0; ///< absolute file offset of the first byte
     std::int64_t numel = 0; ///< elements, checked to fit in the file
 };
@@ -30,9 +31,6 @@ struct LegacyContainer {
     PickleDocument object; ///< the saved object; tensors are TensorRefs into `storages`
     std::map<std::string, LegacyStorage> storages;
 };
-
-/// Bytes per element of a storage type ("Float" -> 4), or nullopt for types this reader does not load.
-std::optional<std::size_t> storageElementSize(const std::string& dtype);
 
 /// True when the bytes start like the legacy magic-number pickle.
 bool looksLikeLegacy(const char* head, std::size_t headSize);

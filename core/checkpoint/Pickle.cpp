@@ -1,6 +1,7 @@
 #include "checkpoint/Pickle.h"
 
 #include "io/Text.h"
+#include "tensor/DType.h"
 
 #include <algorithm>
 #include <cmath>
@@ -194,19 +195,6 @@ int hexDigit(char c)
     if (c >= 'A' && c <= 'F')
         return c - 'A' + 10;
     return -1;
-}
-
-double halfToDouble(std::uint16_t bits)
-{
-    const int sign = (bits >> 15) ? -1 : 1;
-    const int exponent = (bits >> 10) & 0x1F;
-    const int mantissa = bits & 0x3FF;
-    if (exponent == 0)
-        return sign * std::ldexp(mantissa, -24);
-    if (exponent == 31)
-        return mantissa ? std::numeric_limits<double>::quiet_NaN()
-                        : sign * std::numeric_limits<double>::infinity();
-    return sign * std::ldexp(mantissa + 1024, exponent - 25);
 }
 
 bool checkedMul(std::int64_t a, std::int64_t b, std::int64_t& out)

@@ -20,19 +20,6 @@ std::uint64_t readLe64(const char* p)
 
 } // namespace
 
-std::size_t safeTensorsElementSize(const std::string& dtype)
-{
-    static const std::pair<const char*, std::size_t> sizes[] = {
-        {"F64", 8}, {"F32", 4}, {"F16", 2}, {"BF16", 2}, {"I64", 8},
-        {"I32", 4}, {"I16", 2}, {"I8", 1},  {"U8", 1},   {"BOOL", 1},
-    };
-    for (const auto& [name, size] : sizes) {
-        if (dtype == name)
-            return size;
-    }
-    return 0;
-}
-
 bool looksLikeSafeTensors(const char* head, std::size_t headSize, std::uint64_t fileSize)
 {
     if (headSize < 9 || fileSize < 9)
@@ -85,10 +72,11 @@ Result<SafeTensorsHeader> parseSafeTensorsHeader(const char* data, std::size_t s
         const JsonValue* offsets = value.find("data_offsets");
         if (!dtype || dtype->kind != JsonKind::String)
             return bad("no dtype");
-        entry.dtype = dtype->text;
-        const std::size_t elementSize = safeTensorsElementSize(entry.dtype);
-        if (elementSize == 0)
-            return bad("unsupported dtype '" + entry.dtype + "'");
+        const auto type = dtypeFromSafetensorsName(dtype->text);
+        if (!type)
+            return bad("unsupported dtype '" + dtype->text + "'");
+        entry.dtype = *type;
+        const std::size_t elementSize = dtypeInfo(*type).size;
         if (!shape || shape->kind != JsonKind::Array || shape->items.size() > 64)
             return bad("no shape, or more than 64 dimensions");
         std::uint64_t numel = 1;

@@ -7,6 +7,7 @@
 // Threading: parseSafeTensorsHeader() is reentrant.
 
 #include "Result.h"
+#include "tensor/DType.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,7 +19,8 @@ namespace lens {
 
 struct SafeTensorsEntry {
     std::string name;
-    std::string dtype; ///< "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8" or "BOOL"
+    DType dtype
+        = DType::Float32; ///< from "F32", "F16", "BF16", "F64", "I64", "I32", "I16", "I8", "U8", "BOOL"
     std::vector<std::int64_t> shape;
     std::uint64_t begin = 0; ///< absolute file offset of the first byte
     std::uint64_t end = 0; ///< absolute file offset one past the last byte
@@ -35,9 +37,6 @@ struct SafeTensorsHeader {
 
 /// Largest header accepted, as in the reference implementation.
 constexpr std::uint64_t kSafeTensorsMaxHeader = 100'000'000;
-
-/// Bytes per element of a safetensors dtype name, or 0 when it is not supported.
-std::size_t safeTensorsElementSize(const std::string& dtype);
 
 /// True when the first bytes look like a safetensors file: a header length that fits in the file, followed
 /// by '{'.

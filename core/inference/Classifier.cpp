@@ -4,6 +4,7 @@
 #if LENS_ONEDNN
 #include "inference/FusedResNet.h"
 #endif
+#include "inference/TorchTensor.h"
 #include "labels/Labels.h"
 #include "model/ResNet.h"
 #include "model/StateDictLoader.h"
@@ -57,20 +58,24 @@ struct Classifier::Impl {
     std::vector<std::string> labels;
     std::vector<std::string> fixes;
     std::vector<std::string> warnings;
-    std::string weightsPath;
     LoadReport report;
 #if LENS_ONEDNN
     std::optional<FusedResNet> fused; ///< the CPU fast path
 #endif
 
-    /// [N, 3, H, W] on the CPU -> logits on the CPU, by whichever path is in use.
-    torch::Tensor forward(const torch::Tensor& input)
+    /// [N, 3, H, W] on the CPU -> logits on the CPU, by whichever path is in use; with features, also the
+    /// last stage's output [N, C, h, w] on the CPU.
+    torch::Tensor forward(const torch::Tensor& input, torch::Tensor* features = nullptr)
     {
 #if LENS_ONEDNN
         if (fused)
-            return fused->forward(input);
+            return fused->forward(input, features);
 #endif
-        return model->forward(input.to(device)).to(torch::kCPU);
+        if (!features)
+            return model->forward(input.to(device)).to(torch::kCPU);
+        auto [maps, logits] = model->forwardWithFeatures(input.to(device));
+        *features = maps.to(torch::kCPU);
+        return logits.to(torch::kCPU);
     }
 };
 
@@ -87,14 +92,18 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     auto checkpoint = readCheckpoint(options.weights, read);
     if (!checkpoint)
         return checkpoint.error();
+    return create(options, std::move(*checkpoint));
+}
 
-    ShapeList shapes;
-    for (const auto& [name, tensor] : checkpoint->tensors)
-        shapes.push_back({name, tensor.sizes().vec()});
+Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& options,
+                                                       Checkpoint checkpointValue)
+{
+    Checkpoint* checkpoint = &checkpointValue;
+    const ShapeList shapes = keyShapes(checkpoint->tensors);
     std::vector<std::string> fixes = checkpoint->fixes;
     auto spec = resolveArchitecture(shapes, options.arch, fixes);
     if (!spec)
-        return Error {options.weights + ": " + spec.message()};
+        return Error {options.weights + ": " + spec.message(), ErrorKind::Unsupported, options.weights};
 
     if (options.threads > 0)
         at::set_num_threads(options.threads);
@@ -103,7 +112,6 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
         at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
 
     auto impl = std::make_unique<Impl>();
-    impl->weightsPath = options.weights;
     impl->fixes = fixes;
     impl->warnings = checkpoint->warnings;
     try {
@@ -119,13 +127,13 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
         if (!report)
             return report.error();
         impl->report = *report;
-        if (!report->converted.empty())
-            impl->fixes.push_back(describeConversion(checkpoint->tensors, report->converted));
+        if (const std::string converted = describeConversion(shapes, *report); !converted.empty())
+            impl->fixes.push_back(converted);
         checkpoint->tensors.clear(); // the model has its own copy
         impl->model->eval();
         impl->model->to(impl->device);
 #if LENS_ONEDNN
-        if (options.fast && impl->device.is_cpu()) {
+        if (options.fast && impl->device.is_cpu() && FusedResNet::supports(*spec)) {
             // The fused copy is all that runs: the modules go, and each original tensor is freed once folded.
             std::map<std::string, at::Tensor> state;
             for (const auto& item : impl->model->named_parameters())
@@ -142,15 +150,11 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
         return Error {options.weights + ": " + e.what()};
     }
 
-    if (!options.labels.empty())
-        impl->labels = options.labels;
-    else if (static_cast<int>(checkpoint->labels.size()) == spec->numClasses)
-        impl->labels = checkpoint->labels;
-    else
-        impl->labels = defaultLabels(spec->numClasses);
+    impl->labels = chooseLabels(options.labels, checkpoint->labels, spec->numClasses).names;
     if (static_cast<int>(impl->labels.size()) != spec->numClasses)
         return Error {"the label list has " + std::to_string(impl->labels.size())
-                      + " names but the model has " + std::to_string(spec->numClasses) + " classes"};
+                          + " names but the model has " + std::to_string(spec->numClasses) + " classes",
+                      ErrorKind::Usage};
     return std::unique_ptr<Classifier>(new Classifier(std::move(impl)));
 }
 
@@ -188,8 +192,12 @@ Result<std::vector<Classification>> Classifier::classify(const float* chw, int b
 void Classifier::prepare(int batch, int size) const
 {
 #if LENS_ONEDNN
-    if (m_impl->fused)
-        m_impl->fused->prepare(batch, size, size);
+    // Only an optimisation: if oneDNN cannot build the primitives now, inference builds them and reports
+    // the error then.
+    try {
+        if (m_impl->fused)
+            m_impl->fused->prepare(batch, size, size);
+    } catch (const std::exception&) { }
 #endif
 }
 
@@ -200,10 +208,6 @@ const ResNetSpec& Classifier::architecture() const
 const std::vector<std::string>& Classifier::labels() const
 {
     return m_impl->labels;
-}
-const std::string& Classifier::weightsPath() const
-{
-    return m_impl->weightsPath;
 }
 std::string Classifier::deviceName() const
 {

@@ -7,6 +7,7 @@
 // its own inference mode, so any thread may be that thread.
 
 #include "Result.h"
+#include "checkpoint/Checkpoint.h"
 #include "model/Architecture.h"
 #include "model/LoadReport.h"
 
@@ -59,6 +60,10 @@ public:
     /// Reads the checkpoint, builds the architecture and loads the weights (after the automatic fixes:
     /// unwrapping, prefix removal, dtype conversion), strictly or partially as options say.
     static Result<std::unique_ptr<Classifier>> create(const ClassifierOptions& options);
+    /// The same from a checkpoint already read (options.weights names it in messages), so that a caller
+    /// that also shows the file's report reads it once.
+    static Result<std::unique_ptr<Classifier>> create(const ClassifierOptions& options,
+                                                      Checkpoint checkpoint);
     ~Classifier();
 
     /// The raw logits of a batch ([batch x numClasses], row-major): one forward pass, nothing else.
@@ -75,7 +80,6 @@ public:
 
     const ResNetSpec& architecture() const;
     const std::vector<std::string>& labels() const;
-    const std::string& weightsPath() const;
     std::string deviceName() const;
     /// "oneDNN, BatchNorm folded, Winograd 3x3", "oneDNN, BatchNorm folded" or "plain": which inference path
     /// is in use.

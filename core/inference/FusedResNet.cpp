@@ -52,25 +52,24 @@ struct Block {
     std::optional<Conv> downsample;
 };
 
-Conv fold(std::map<std::string, at::Tensor>& state, const std::string& conv, const std::string& bn,
-          std::int64_t stride, std::int64_t padding, std::int64_t groups)
+Conv fold(std::map<std::string, at::Tensor>& state, const ConvLayer& layer)
 {
     // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta  ==  conv'(x) + bias', computed in double.
-    const at::Tensor weight = take(state, conv + ".weight").to(torch::kDouble);
-    const at::Tensor gamma = take(state, bn + ".weight").to(torch::kDouble);
-    const at::Tensor beta = take(state, bn + ".bias").to(torch::kDouble);
-    const at::Tensor mean = take(state, bn + ".running_mean").to(torch::kDouble);
-    const at::Tensor var = take(state, bn + ".running_var").to(torch::kDouble);
+    const at::Tensor weight = take(state, layer.name + ".weight").to(torch::kDouble);
+    const at::Tensor gamma = take(state, layer.batchNorm + ".weight").to(torch::kDouble);
+    const at::Tensor beta = take(state, layer.batchNorm + ".bias").to(torch::kDouble);
+    const at::Tensor mean = take(state, layer.batchNorm + ".running_mean").to(torch::kDouble);
+    const at::Tensor var = take(state, layer.batchNorm + ".running_var").to(torch::kDouble);
     const at::Tensor scale = gamma / torch::sqrt(var + 1e-5);
 
     Conv out;
     out.weight = (weight * scale.view({-1, 1, 1, 1})).to(torch::kFloat).contiguous();
     out.bias = (beta - mean * scale).to(torch::kFloat).contiguous();
-    out.outChannels = out.weight.size(0);
-    out.kernel = out.weight.size(2);
-    out.stride = stride;
-    out.padding = padding;
-    out.groups = groups;
+    out.outChannels = layer.outChannels;
+    out.kernel = layer.kernel;
+    out.stride = layer.stride;
+    out.padding = layer.padding;
+    out.groups = layer.groups;
     return out;
 }
 
@@ -84,6 +83,8 @@ struct Plan {
     std::vector<std::unordered_map<int, memory>> arguments;
     memory input; ///< the caller's [N, 3, H, W], bound per call
     memory pooled; ///< [N, C] after global average pooling, plain
+    memory last; ///< the last stage's output (in a slot), for the features
+    std::optional<dnnl::reorder> lastToPlain; ///< built the first time features are asked for
     std::vector<std::pair<memory, int>> activations; ///< memory, slot
     std::vector<std::size_t> slotBytes;
     std::uint64_t boundGeneration = 0;
@@ -355,6 +356,7 @@ struct FusedResNet::Impl {
                 build.release(x);
             x = out;
         }
+        plan.last = x.mem; // still in its slot after pooling: nothing is released after this point
         pooled = build.pool(x, true);
         build.finish(pooled);
         return plans.emplace(key, std::move(plan)).first->second;
@@ -386,24 +388,17 @@ FusedResNet::FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tenso
     Impl& net = *m_impl;
     net.blocked = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core ? Tag::nChw16c : Tag::nChw8c;
     net.winograd = winogradAvailable(net.engine, net.blocked);
-    net.stem = fold(state, "conv1", "bn1", 2, 3, 1);
-    for (int stage = 0; stage < 4; ++stage) {
-        for (int b = 0; b < spec.layers[stage]; ++b) {
-            const std::string p = "layer" + std::to_string(stage + 1) + "." + std::to_string(b);
-            const std::int64_t stride = (stage > 0 && b == 0) ? 2 : 1;
-            Block block;
-            if (spec.block == BlockKind::Basic) {
-                block.conv1 = fold(state, p + ".conv1", p + ".bn1", stride, 1, 1);
-                block.conv2 = fold(state, p + ".conv2", p + ".bn2", 1, 1, 1);
-            } else {
-                block.conv1 = fold(state, p + ".conv1", p + ".bn1", 1, 0, 1);
-                block.conv2 = fold(state, p + ".conv2", p + ".bn2", stride, 1, spec.groups);
-                block.conv3 = fold(state, p + ".conv3", p + ".bn3", 1, 0, 1);
-            }
-            if (state.count(p + ".downsample.0.weight"))
-                block.downsample = fold(state, p + ".downsample.0", p + ".downsample.1", stride, 0, 1);
-            net.blocks.push_back(std::move(block));
-        }
+    const NetworkLayout layout = networkLayout(spec);
+    net.stem = fold(state, layout.stem);
+    for (const BlockLayers& layers : layout.blocks) {
+        Block block;
+        block.conv1 = fold(state, layers.conv1);
+        block.conv2 = fold(state, layers.conv2);
+        if (layers.conv3)
+            block.conv3 = fold(state, *layers.conv3);
+        if (layers.downsample)
+            block.downsample = fold(state, *layers.downsample);
+        net.blocks.push_back(std::move(block));
     }
     if (net.winograd) {
         // Winograd's weights take four times the plain ones: allow it on the 3x3 stride-1 convolutions in
@@ -440,7 +435,13 @@ std::vector<std::int64_t> chunks(std::int64_t n)
 
 } // namespace
 
-at::Tensor FusedResNet::forward(const at::Tensor& input) const
+bool FusedResNet::supports(const ResNetSpec& spec)
+{
+    // Every configuration of the layer list runs; a head needs at least one class.
+    return spec.numClasses > 0 && (spec.block == BlockKind::Basic || spec.block == BlockKind::Bottleneck);
+}
+
+at::Tensor FusedResNet::forward(const at::Tensor& input, at::Tensor* features) const
 {
     TORCH_CHECK(input.dim() == 4 && input.size(1) == 3 && input.scalar_type() == at::kFloat
                     && input.device().is_cpu(),
@@ -451,7 +452,7 @@ at::Tensor FusedResNet::forward(const at::Tensor& input) const
     // oneDNN runs on OpenMP, whose thread count is per calling thread: take LibTorch's setting.
     at::internal::lazy_init_num_threads();
     dnnl::stream stream(net.engine);
-    std::vector<at::Tensor> logits;
+    std::vector<at::Tensor> logits, maps;
     std::int64_t done = 0;
     for (std::int64_t n : chunks(x.size(0))) {
         Plan& plan = net.plan(n, x.size(2), x.size(3));
@@ -459,12 +460,24 @@ at::Tensor FusedResNet::forward(const at::Tensor& input) const
         plan.input.set_data_handle(x.narrow(0, done, n).data_ptr());
         for (std::size_t i = 0; i < plan.primitives.size(); ++i)
             plan.primitives[i].execute(stream, plan.arguments[i]);
+        if (features) {
+            // Only when asked: the last stage's output out of its blocked layout, into plain NCHW.
+            const Dims dims = plan.last.get_desc().dims();
+            at::Tensor map = at::empty(dims, at::kFloat);
+            const memory plain({dims, kF32, Tag::nchw}, net.engine, map.data_ptr());
+            if (!plan.lastToPlain)
+                plan.lastToPlain = dnnl::reorder(plan.last, plain);
+            plan.lastToPlain->execute(stream, {{DNNL_ARG_FROM, plan.last}, {DNNL_ARG_TO, plain}});
+            maps.push_back(map);
+        }
         stream.wait();
-        const at::Tensor features
+        const at::Tensor pooled
             = at::from_blob(plan.pooled.get_data_handle(), {n, net.fcWeight.size(1)}, at::kFloat);
-        logits.push_back(at::linear(features, net.fcWeight, net.fcBias));
+        logits.push_back(at::linear(pooled, net.fcWeight, net.fcBias));
         done += n;
     }
+    if (features)
+        *features = maps.size() == 1 ? maps.front() : at::cat(maps);
     return logits.size() == 1 ? logits.front() : at::cat(logits);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 
-// A ResNet prepared for fast CPU inference and run by oneDNN directly, built from a state dict with
-// torchvision's key names:
+// A ResNet prepared for fast CPU inference and run by oneDNN directly, built from networkLayout() and a
+// state dict with torchvision's key names:
 // - every BatchNorm folded into the convolution before it (eval statistics, computed in double);
 // - ReLU and the residual add fused into the convolutions as oneDNN post-ops, the add written in place;
 // - activations kept in oneDNN's blocked channel layout from the first convolution to the pooling, in three
@@ -30,8 +30,13 @@ public:
     FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state);
     ~FusedResNet();
 
-    /// [N, 3, H, W] float32 on the CPU -> [N, numClasses] logits.
-    at::Tensor forward(const at::Tensor& input) const;
+    /// Whether the fast path runs this configuration (the classifier uses the LibTorch modules otherwise).
+    static bool supports(const ResNetSpec& spec);
+
+    /// [N, 3, H, W] float32 on the CPU -> [N, numClasses] logits. With features, also the last stage's
+    /// output [N, C, h, w] (after its final ReLU, before pooling), for class activation maps; classification
+    /// without it does no extra work.
+    at::Tensor forward(const at::Tensor& input, at::Tensor* features = nullptr) const;
 
     /// Builds what forward() needs for this input shape (primitives, reordered weights) without running it,
     /// so that the first call of that shape is as fast as the others.

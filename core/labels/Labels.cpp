@@ -69,4 +69,15 @@ std::vector<std::string> defaultLabels(int numClasses)
     return labels;
 }
 
+LabelChoice chooseLabels(const std::vector<std::string>& given,
+                         const std::vector<std::string>& fromCheckpoint, int numClasses)
+{
+    if (!given.empty())
+        return {given, "file"};
+    if (static_cast<int>(fromCheckpoint.size()) == numClasses)
+        return {fromCheckpoint, "checkpoint"};
+    return {defaultLabels(numClasses),
+            numClasses == static_cast<int>(imagenetLabels().size()) ? "imagenet" : "generic"};
+}
+
 } // namespace lens

@@ -23,4 +23,16 @@ Result<std::vector<std::string>> readLabelFile(const std::string& path);
 /// Names for a head of numClasses outputs: the ImageNet names for 1000 classes, else "class 0".."class N-1".
 std::vector<std::string> defaultLabels(int numClasses);
 
+/// The class names a model uses, and where they came from.
+struct LabelChoice {
+    std::vector<std::string> names;
+    std::string source; ///< "file" (given), "checkpoint", "imagenet" or "generic"
+};
+
+/// The one rule: names given by the user (a --labels file) when there are any, else the checkpoint's when
+/// they are one per class, else defaultLabels(). The given names are returned as they are even when their
+/// count differs from numClasses: callers decide whether that is an error.
+LabelChoice chooseLabels(const std::vector<std::string>& given,
+                         const std::vector<std::string>& fromCheckpoint, int numClasses);
+
 } // namespace lens

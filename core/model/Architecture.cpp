@@ -44,66 +44,82 @@ namespace {
 
 using Shape = std::vector<std::int64_t>;
 
-void addConv(ShapeList& out, const std::string& name, std::int64_t outCh, std::int64_t inCh, std::int64_t k)
+ConvLayer convLayer(std::string name, std::string batchNorm, std::int64_t in, std::int64_t out,
+                    std::int64_t kernel, std::int64_t stride = 1, std::int64_t groups = 1)
 {
-    out.push_back({name + ".weight", {outCh, inCh, k, k}});
+    return {std::move(name), std::move(batchNorm), in, out, kernel, stride, kernel / 2, groups};
 }
 
-void addBatchNorm(ShapeList& out, const std::string& name, std::int64_t channels)
+void addConv(ShapeList& out, const ConvLayer& conv)
 {
+    out.push_back(
+        {conv.name + ".weight", {conv.outChannels, conv.inChannels / conv.groups, conv.kernel, conv.kernel}});
     for (const char* suffix : {".weight", ".bias", ".running_mean", ".running_var"})
-        out.push_back({name + suffix, {channels}});
-    out.push_back({name + ".num_batches_tracked", {}});
-}
-
-int expansion(BlockKind block)
-{
-    return block == BlockKind::Bottleneck ? 4 : 1;
+        out.push_back({conv.batchNorm + suffix, {conv.outChannels}});
+    out.push_back({conv.batchNorm + ".num_batches_tracked", {}, DType::Int64});
 }
 
 } // namespace
 
-ShapeList expectedShapes(const ResNetSpec& spec)
+NetworkLayout networkLayout(const ResNetSpec& spec)
 {
-    ShapeList out;
-    addConv(out, "conv1", 64, 3, 7);
-    addBatchNorm(out, "bn1", 64);
+    NetworkLayout layout;
+    layout.block = spec.block;
+    layout.numClasses = spec.numClasses;
+    layout.stem = {"conv1", "bn1", 3, 64, 7, 2, 3, 1};
+    const std::int64_t expansion = spec.block == BlockKind::Bottleneck ? 4 : 1;
     std::int64_t inplanes = 64;
-    const int exp = expansion(spec.block);
     for (int stage = 0; stage < 4; ++stage) {
         const std::int64_t planes = 64LL << stage;
         const std::int64_t width = planes * spec.widthPerGroup / 64 * spec.groups;
         for (int b = 0; b < spec.layers[stage]; ++b) {
-            const std::string prefix = "layer" + std::to_string(stage + 1) + "." + std::to_string(b);
+            BlockLayers block;
+            block.name = "layer" + std::to_string(stage + 1) + "." + std::to_string(b);
+            block.stage = stage;
+            const std::string& p = block.name;
+            const std::int64_t stride = stage > 0 && b == 0 ? 2 : 1;
             if (spec.block == BlockKind::Basic) {
-                addConv(out, prefix + ".conv1", planes, inplanes, 3);
-                addBatchNorm(out, prefix + ".bn1", planes);
-                addConv(out, prefix + ".conv2", planes, planes, 3);
-                addBatchNorm(out, prefix + ".bn2", planes);
+                block.conv1 = convLayer(p + ".conv1", p + ".bn1", inplanes, planes, 3, stride);
+                block.conv2 = convLayer(p + ".conv2", p + ".bn2", planes, planes, 3);
             } else {
-                addConv(out, prefix + ".conv1", width, inplanes, 1);
-                addBatchNorm(out, prefix + ".bn1", width);
-                addConv(out, prefix + ".conv2", width, width / spec.groups, 3);
-                addBatchNorm(out, prefix + ".bn2", width);
-                addConv(out, prefix + ".conv3", planes * exp, width, 1);
-                addBatchNorm(out, prefix + ".bn3", planes * exp);
+                block.conv1 = convLayer(p + ".conv1", p + ".bn1", inplanes, width, 1);
+                block.conv2 = convLayer(p + ".conv2", p + ".bn2", width, width, 3, stride, spec.groups);
+                block.conv3 = convLayer(p + ".conv3", p + ".bn3", width, planes * expansion, 1);
             }
-            const bool stride = stage > 0 && b == 0;
-            if (b == 0 && (stride || inplanes != planes * exp)) {
-                addConv(out, prefix + ".downsample.0", planes * exp, inplanes, 1);
-                addBatchNorm(out, prefix + ".downsample.1", planes * exp);
-            }
-            inplanes = planes * exp;
+            if (stride != 1 || inplanes != planes * expansion)
+                block.downsample = convLayer(p + ".downsample.0", p + ".downsample.1", inplanes,
+                                             planes * expansion, 1, stride);
+            layout.blocks.push_back(std::move(block));
+            inplanes = planes * expansion;
         }
     }
-    out.push_back({"fc.weight", {spec.numClasses, 512LL * exp}});
-    out.push_back({"fc.bias", {spec.numClasses}});
+    layout.features = inplanes;
+    return layout;
+}
+
+ShapeList expectedShapes(const ResNetSpec& spec)
+{
+    const NetworkLayout layout = networkLayout(spec);
+    ShapeList out;
+    addConv(out, layout.stem);
+    for (const BlockLayers& block : layout.blocks) {
+        addConv(out, block.conv1);
+        addConv(out, block.conv2);
+        if (block.conv3)
+            addConv(out, *block.conv3);
+        if (block.downsample)
+            addConv(out, *block.downsample);
+    }
+    out.push_back({"fc.weight", {layout.numClasses, layout.features}});
+    out.push_back({"fc.bias", {layout.numClasses}});
     return out;
 }
 
 Result<ResNetSpec> detectArchitecture(const ShapeList& shapes)
 {
-    std::map<std::string, Shape> byKey(shapes.begin(), shapes.end());
+    std::map<std::string, Shape> byKey;
+    for (const auto& entry : shapes)
+        byKey.emplace(entry.key, entry.shape);
     const auto shapeOf = [&](const std::string& key) -> const Shape* {
         auto it = byKey.find(key);
         return it == byKey.end() ? nullptr : &it->second;
@@ -121,7 +137,7 @@ Result<ResNetSpec> detectArchitecture(const ShapeList& shapes)
     for (int stage = 0; stage < 4; ++stage) {
         const std::string prefix = "layer" + std::to_string(stage + 1) + ".";
         int blocks = 0;
-        for (const auto& [key, shape] : shapes) {
+        for (const auto& [key, shape, dtype] : shapes) {
             if (key.compare(0, prefix.size(), prefix) != 0)
                 continue;
             const auto dot = key.find('.', prefix.size());
@@ -162,7 +178,7 @@ Result<ResNetSpec> detectArchitecture(const ShapeList& shapes)
 std::int64_t parameterCount(const ResNetSpec& spec)
 {
     std::int64_t total = 0;
-    for (const auto& [key, shape] : expectedShapes(spec)) {
+    for (const auto& [key, shape, dtype] : expectedShapes(spec)) {
         const auto dot = key.rfind('.');
         const std::string leaf = key.substr(dot + 1);
         if (leaf != "weight" && leaf != "bias")
@@ -197,42 +213,59 @@ Result<ResNetSpec> resolveArchitecture(const ShapeList& checkpoint, const std::s
     return spec;
 }
 
-namespace {
-
 bool isOptionalKey(const std::string& key)
 {
     static const std::string suffix = "num_batches_tracked";
     return key.size() >= suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-} // namespace
-
 LoadReport matchStateDict(const ShapeList& model, const ShapeList& checkpoint)
 {
-    std::map<std::string, const Shape*> targets;
-    for (const auto& [key, shape] : model)
-        targets.emplace(key, &shape);
+    std::map<std::string, const KeyShape*> targets;
+    for (const KeyShape& entry : model)
+        targets.emplace(entry.key, &entry);
     LoadReport report;
-    std::set<std::string> loadable;
+    std::map<std::string, const KeyShape*> loadable;
     std::set<std::string> mismatched;
-    for (const auto& [key, shape] : checkpoint) {
-        auto it = targets.find(key);
+    for (const KeyShape& entry : checkpoint) {
+        auto it = targets.find(entry.key);
         if (it == targets.end()) {
-            report.unexpected.push_back(key);
-        } else if (*it->second != shape) {
-            report.mismatched.push_back({key, *it->second, shape});
-            mismatched.insert(key);
+            report.unexpected.push_back(entry.key);
+        } else if (it->second->shape != entry.shape) {
+            report.mismatched.push_back({entry.key, it->second->shape, entry.shape});
+            mismatched.insert(entry.key);
         } else {
-            loadable.insert(key);
+            loadable.emplace(entry.key, &entry);
         }
     }
-    for (const auto& [key, shape] : model) {
-        if (loadable.count(key))
-            report.matched.push_back(key);
-        else if (!isOptionalKey(key) && !mismatched.count(key))
-            report.missing.push_back(key);
+    for (const KeyShape& entry : model) {
+        const auto found = loadable.find(entry.key);
+        if (found != loadable.end()) {
+            report.matched.push_back(entry.key);
+            if (found->second->dtype != entry.dtype)
+                report.converted.push_back(entry.key);
+        } else if (!isOptionalKey(entry.key) && !mismatched.count(entry.key)) {
+            report.missing.push_back(entry.key);
+        }
     }
     return report;
+}
+
+std::string describeConversion(const ShapeList& checkpoint, const LoadReport& report)
+{
+    if (report.converted.empty())
+        return {};
+    const std::set<std::string> keys(report.converted.begin(), report.converted.end());
+    std::set<std::string> from;
+    for (const KeyShape& entry : checkpoint) {
+        if (keys.count(entry.key))
+            from.insert(dtypeName(entry.dtype));
+    }
+    std::string types;
+    for (const auto& type : from)
+        types += (types.empty() ? "" : "/") + type;
+    return "converted " + std::to_string(report.converted.size()) + " tensors from " + types
+        + " to float32 (the model's dtype)";
 }
 
 } // namespace lens

@@ -1,8 +1,8 @@
 #pragma once
 
-// torchvision's ResNet family as LibTorch modules, with state-dict names identical to torchvision's
-// (conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, fc, ...), so torchvision checkpoints load as-is.
-// Includes LibTorch: keep this header out of widely included headers.
+// torchvision's ResNet family as LibTorch modules, registered from networkLayout() with state-dict names
+// identical to torchvision's (conv1, bn1, layer1.0.conv1, layer1.0.downsample.0, fc, ...), so torchvision
+// checkpoints load as-is. Includes LibTorch: keep this header out of widely included headers.
 
 #include "model/Architecture.h"
 
@@ -22,14 +22,13 @@ public:
     /// [N, 3, H, W] normalised images -> [N, numClasses] logits.
     torch::Tensor forward(const torch::Tensor& x);
 
-    /// The [N, C, h, w] output of layer4 and the logits, for class activation maps.
+    /// The [N, C, h, w] output of layer4 (after its last ReLU, before pooling) and the logits, for class
+    /// activation maps.
     std::pair<torch::Tensor, torch::Tensor> forwardWithFeatures(const torch::Tensor& x);
 
     const ResNetSpec& spec() const { return m_spec; }
-    torch::nn::Linear& fc() { return m_fc; }
 
 private:
-    torch::nn::Sequential makeStage(int stage, std::int64_t& inplanes);
     torch::Tensor features(const torch::Tensor& x);
 
     ResNetSpec m_spec;

@@ -11,9 +11,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (!container)
         return 0;
     for (const auto& [key, storage] : container->storages) {
-        const auto elementSize = lens::storageElementSize(storage.dtype);
-        if (!elementSize || storage.numel < 0 || storage.dataOffset > size
-            || static_cast<std::uint64_t>(storage.numel) * *elementSize > size - storage.dataOffset)
+        const std::size_t elementSize = lens::dtypeInfo(storage.dtype).size;
+        if (storage.numel < 0 || storage.dataOffset > size
+            || static_cast<std::uint64_t>(storage.numel) * elementSize > size - storage.dataOffset)
             std::abort();
     }
     return 0;

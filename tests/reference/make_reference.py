@@ -217,7 +217,7 @@ def arch_shapes():
             "num_classes": num_classes,
             "params": sum(p.numel() for p in model.parameters()),
             "num_entries": len(sd),
-            "state_dict": [[k, list(v.shape)] for k, v in sd.items()],
+            "state_dict": [[k, list(v.shape), str(v.dtype).replace("torch.", "")] for k, v in sd.items()],
         }
     return out
 
