@@ -1,16 +1,24 @@
 // resnet-lens-cli batch: one row per file, errors where they belong, the same answers as classify,
 // nothing lost or duplicated across kill -9 and --resume, and shards that partition the folder; and
-// runBatch's per-row callback, which reports the rows exactly as they are written.
+// runBatch's per-row callback, which reports the rows exactly as they are written. Hostile folders and
+// outputs, built at test time: formula class names and file names, names that are not UTF-8, outputs that
+// are devices, FIFOs or folders, two runs on one output, a resume with another configuration, a copy cut
+// short by a crash, damaged rows, overlapping folders, link loops and unreadable folders.
 
 #include "TestSupport.h"
 #include "batch/BatchRunner.h"
 #include "batch/FileList.h"
 #include "inference/Classifier.h"
 
+#include <QDirIterator>
 #include <QProcess>
 #include <QSet>
 #include <QTemporaryDir>
 #include <csignal>
+#include <functional>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace {
 
@@ -52,6 +60,95 @@ QStringList makeFolder(const QString& dir, int copies, bool withBad)
         files << notes.fileName();
     }
     return files;
+}
+
+// Bytes in and out of files whose names need not be UTF-8.
+void writeBytes(const std::string& path, const QByteArray& content)
+{
+    FILE* f = std::fopen(path.c_str(), "wb");
+    QVERIFY2(f, path.c_str());
+    std::fwrite(content.data(), 1, content.size(), f);
+    std::fclose(f);
+}
+
+QByteArray readBytes(const std::string& path)
+{
+    QFile file(QFile::decodeName(QByteArray::fromStdString(path)));
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+QByteArray photo(const QString& name)
+{
+    QFile file(lens::test::photoFile(name));
+    return file.open(QIODevice::ReadOnly) ? file.readAll() : QByteArray();
+}
+
+struct RunOptions {
+    QString workingDirectory;
+    /// Run without the capabilities that let root read any folder, so that permissions apply.
+    bool honourPermissions = false;
+    /// Called in the child before it runs the CLI (resource limits).
+    std::function<void()> child;
+    int timeoutMs = 600000;
+};
+
+// runCli with a working directory, limits, and a timeout that fails the test instead of waiting on a hang.
+Run runCliWith(const QStringList& arguments, const RunOptions& with)
+{
+    QProcess process;
+    QString program = qEnvironmentVariable("LENS_CLI");
+    QStringList words = arguments;
+    if (with.honourPermissions && ::geteuid() == 0) {
+        words.prepend(program);
+        words.prepend("--bounding-set=-dac_override,-dac_read_search");
+        program = "setpriv";
+    }
+    if (!with.workingDirectory.isEmpty())
+        process.setWorkingDirectory(with.workingDirectory);
+    if (with.child)
+        process.setChildProcessModifier(with.child);
+    process.start(program, words);
+    Run run;
+    if (!process.waitForFinished(with.timeoutMs)) {
+        process.kill();
+        process.waitForFinished();
+        run.err = "did not finish in time";
+        return run;
+    }
+    run.exitCode = process.exitStatus() == QProcess::NormalExit ? process.exitCode() : -1;
+    run.out = process.readAllStandardOutput();
+    run.err = process.readAllStandardError();
+    return run;
+}
+
+// A checkpoint of the reference 10-class resnet18 whose "classes" are the given names, written by torch.
+QString checkpointWithClasses(const QString& dir, const QStringList& classes)
+{
+    const QString path = QDir(dir).filePath("classes.pth");
+    QProcess python;
+    python.start(
+        qEnvironmentVariable("LENS_PYTHON"),
+        {"-c",
+         "import json, sys, torch\n"
+         "torch.save({'model': torch.load(sys.argv[1]), 'classes': json.loads(sys.argv[3])}, sys.argv[2])",
+         lens::test::referenceFile("resnet18_10cls.pth"), path,
+         QJsonDocument(QJsonArray::fromStringList(classes)).toJson(QJsonDocument::Compact)});
+    if (!python.waitForFinished(120000) || python.exitCode() != 0)
+        qFatal("writing %s failed: %s", qPrintable(path), python.readAllStandardError().constData());
+    return path;
+}
+
+QSet<QString> pathSet(const QJsonObject& output, const char* key = "path")
+{
+    QSet<QString> paths;
+    for (const auto& row : output["rows"].toArray())
+        paths << row.toObject()[key].toString();
+    return paths;
+}
+
+QString hex(const std::string& bytes)
+{
+    return QString::fromLatin1(QByteArray::fromStdString(bytes).toHex());
 }
 
 } // namespace
@@ -135,9 +232,9 @@ private Q_SLOTS:
         classifierOptions.weights = weights().toStdString();
         auto classifier = lens::Classifier::create(classifierOptions);
         QVERIFY2(classifier.ok(), classifier.message().c_str());
-        std::set<std::string> done;
+        lens::PriorRows prior;
         auto writer
-            = lens::BatchWriter::open(out.toStdString(), {"resnet18", "w", "v1", "cpu", 3}, false, done);
+            = lens::BatchWriter::open(out.toStdString(), {"resnet18", "w", "v1", "cpu", 3}, false, prior);
         QVERIFY2(writer.ok(), writer.message().c_str());
 
         std::vector<lens::BatchRow> rows;
@@ -145,7 +242,7 @@ private Q_SLOTS:
         options.topk = 3;
         options.batchSize = 3;
         options.onRow = [&](const lens::BatchRow& row) { rows.push_back(row); };
-        auto result = lens::runBatch(**classifier, *listed, *writer, options);
+        auto result = lens::runBatch(**classifier, listed->files, *writer, options);
         QVERIFY2(result.ok(), result.message().c_str());
         QCOMPARE(rows.size(), std::size_t(files.size()));
         QCOMPARE(result->done, rows.size());
@@ -306,6 +403,430 @@ private Q_SLOTS:
             ++placed;
         }
         QCOMPARE(placed, 4);
+    }
+
+    // Class names from a checkpoint and file names that a spreadsheet would run as formulas.
+    void formulaCellsAreNeutralised()
+    {
+        QTemporaryDir dir;
+        const QStringList classes = {"=HYPERLINK(\"http://evil.example/\",\"click\")",
+                                     "+1+1",
+                                     "-2+3",
+                                     "@SUM(A1)",
+                                     "\t=1",
+                                     "\r=2",
+                                     "'quoted",
+                                     "a,b",
+                                     "C:\\users\\u00e9",
+                                     "plain"};
+        const QString checkpoint = checkpointWithClasses(dir.path(), classes);
+        const QString work = dir.filePath("work");
+        const QString folder = "=SUM(1+1)"; // relative: every path cell begins with it
+        QDir(work).mkpath(folder);
+        QSet<QString> files;
+        for (const auto& [name, source] : {std::pair {"=HYPERLINK(1).jpg", "grace_hopper.jpg"},
+                                           {"+cmd.png", "chelsea.png"},
+                                           {"-x.jpg", "rocket.jpg"},
+                                           {"@y.jpg", "coffee_gray.jpg"}}) {
+            QVERIFY(QFile::copy(lens::test::photoFile(source), QDir(work).filePath(folder + "/" + name)));
+            files << folder + "/" + name;
+        }
+        writeBytes(QDir(work).filePath(folder + "/=bad.jpg").toStdString(), "not an image");
+        files << folder + "/=bad.jpg";
+
+        RunOptions in;
+        in.workingDirectory = work;
+        const QStringList arguments
+            = {"batch", folder, "-o", "out.csv", "--weights", checkpoint, "--topk", "10", "--quiet"};
+        QCOMPARE(runCliWith(arguments, in).exitCode, 3);
+        const QString out = QDir(work).filePath("out.csv");
+        const QJsonObject result = readOutput(out);
+        QVERIFY2(!result.contains("unreadable"), qPrintable(result["unreadable"].toString()));
+        QVERIFY(result["malformed"].toArray().isEmpty());
+        QCOMPARE(pathSet(result), files);
+        for (const auto& value : result["rows"].toArray()) {
+            const QJsonObject row = value.toObject();
+            // What a spreadsheet sees: no cell it runs as a formula.
+            for (const auto& cell : row["cells"].toArray()) {
+                const QString text = cell.toString();
+                QVERIFY2(text.isEmpty() || !QString("=+-@\t\r").contains(text.front()), qPrintable(text));
+            }
+            // What a script gets back with the README's recipe: the checkpoint's own names.
+            const QJsonArray top = row["top"].toArray();
+            const QJsonArray labels = row["labels"].toArray();
+            QCOMPARE(labels.size(), top.size());
+            for (int k = 0; k < top.size(); ++k)
+                QCOMPARE(labels[k].toString(), classes[top[k].toInt()]);
+            if (row["status"].toString() == "error")
+                QVERIFY(row["error"].toString().startsWith(folder + "/=bad.jpg"));
+        }
+        // --resume reads the neutralised paths back: nothing is labelled twice.
+        const Run resumed = runCliWith(arguments + QStringList {"--resume"}, in);
+        QCOMPARE(resumed.exitCode, 3);
+        QCOMPARE(readOutput(out)["rows"].toArray().size(), files.size());
+    }
+
+    void namesThatAreNotUtf8_data()
+    {
+        QTest::addColumn<QString>("output");
+        QTest::newRow("csv") << "out.csv";
+        QTest::newRow("jsonl") << "out.jsonl";
+    }
+
+    // Python's csv and json modules read the output, and the bytes of every name come back.
+    void namesThatAreNotUtf8()
+    {
+        QFETCH(QString, output);
+        QTemporaryDir dir;
+        const std::string folder = dir.filePath("photos").toStdString();
+        QDir().mkpath(QString::fromStdString(folder));
+        const std::string good = folder + "/bad\xffname.png";
+        const std::string bad = folder + "/\xfe\xfd not an image \\u0041.jpg";
+        const std::string plain = folder + "/plain.jpg";
+        writeBytes(good, photo("chelsea.png"));
+        writeBytes(bad, "not an image");
+        writeBytes(plain, photo("rocket.jpg"));
+        const QString out = dir.filePath(output);
+        const QStringList arguments
+            = {"batch", QString::fromStdString(folder), "-o", out, "--weights", weights(), "--quiet"};
+        QCOMPARE(runCli(arguments).exitCode, 3);
+
+        const QJsonObject result = readOutput(out);
+        QVERIFY2(!result.contains("unreadable"), qPrintable(result["unreadable"].toString()));
+        QVERIFY(result["malformed"].toArray().isEmpty());
+        QCOMPARE(pathSet(result, "path_hex"), (QSet<QString> {hex(good), hex(bad), hex(plain)}));
+        for (const auto& value : result["rows"].toArray()) {
+            const QJsonObject row = value.toObject();
+            if (row["path_hex"].toString() == hex(bad)) {
+                QCOMPARE(row["status"].toString(), QString("error"));
+                QVERIFY2(row["error_hex"].toString().startsWith(hex(bad)),
+                         qPrintable(row["error"].toString()));
+            } else {
+                QCOMPARE(row["status"].toString(), QString("ok"));
+            }
+        }
+        // --resume matches the rows to the files on disk, byte for byte.
+        const Run resumed = runCli(arguments + QStringList {"--resume"});
+        QCOMPARE(resumed.exitCode, 3);
+        QCOMPARE(readOutput(out)["rows"].toArray().size(), 3);
+    }
+
+    void outputsThatAreNotRegularFiles_data()
+    {
+        QTest::addColumn<QString>("kind");
+        QTest::addColumn<bool>("resume");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("link to /dev/full, resume") << "link to /dev/full" << true << "is a device";
+        QTest::newRow("link to /dev/full") << "link to /dev/full" << false << "is a device";
+        QTest::newRow("FIFO") << "FIFO" << false << "is a FIFO";
+        QTest::newRow("FIFO, resume") << "FIFO" << true << "is a FIFO";
+        QTest::newRow("link to a FIFO, resume") << "link to a FIFO" << true << "is a FIFO";
+        QTest::newRow("folder") << "folder" << false << "is a folder";
+        QTest::newRow("folder, resume") << "folder" << true << "is a folder";
+        QTest::newRow("folder without extension") << "folder without extension" << false << "is a folder";
+        QTest::newRow("sort into a file") << "sort into a file" << false << "is not a folder";
+        QTest::newRow("sort into /dev/null") << "sort into /dev/null" << false << "is not a folder";
+    }
+
+    // Refused at once with what the path is; never a hang, never endless reading or writing.
+    void outputsThatAreNotRegularFiles()
+    {
+        QFETCH(QString, kind);
+        QFETCH(bool, resume);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        QString out = dir.filePath("out.csv");
+        const QString fifo = dir.filePath("fifo");
+        QCOMPARE(::mkfifo(fifo.toLocal8Bit().constData(), 0644), 0);
+        QStringList extra;
+        if (kind == "link to /dev/full") {
+            QVERIFY(QFile::link("/dev/full", out));
+        } else if (kind == "FIFO") {
+            QVERIFY(QFile::rename(fifo, out));
+        } else if (kind == "link to a FIFO") {
+            QVERIFY(QFile::link(fifo, out));
+        } else if (kind == "folder") {
+            QVERIFY(QDir().mkpath(out));
+        } else if (kind == "folder without extension") {
+            out = dir.filePath("results");
+            QVERIFY(QDir().mkpath(out));
+        } else if (kind == "sort into a file") {
+            writeBytes(dir.filePath("sorted").toStdString(), "x");
+            extra = {"--sort-into", dir.filePath("sorted")};
+        } else {
+            QVERIFY(QFile::link("/dev/null", dir.filePath("sorted")));
+            extra = {"--sort-into", dir.filePath("sorted")};
+        }
+        if (resume)
+            extra << "--resume";
+        RunOptions quick;
+        quick.timeoutMs = 15000;
+        const Run run = runCliWith(
+            QStringList {"batch", lens::test::dataDir(), "-o", out, "--weights", weights(), "--quiet"}
+                + extra,
+            quick);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(expected.toUtf8()), run.err.constData());
+        QVERIFY2(!run.err.contains("pass --resume"), run.err.constData());
+    }
+
+    // A retried job-array task while the first still runs: the second fails at once, naming the first.
+    void overlappingRunsAreLockedOut()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        const QStringList files = makeFolder(folder, 50, false);
+        const QString out = dir.filePath("out.csv");
+        const QStringList arguments = {"batch",   folder,         "-o", out,       "--weights",
+                                       weights(), "--batch-size", "2",  "--quiet", "--resume"};
+        QProcess first;
+        first.start(qEnvironmentVariable("LENS_CLI"), arguments);
+        QVERIFY(first.waitForStarted());
+        QTRY_VERIFY_WITH_TIMEOUT(readBytes(out.toStdString()).count('\n') >= 6, 120000);
+        const Run second = runCli(arguments);
+        QVERIFY(first.state() == QProcess::Running); // the test itself is valid only while the first runs
+        QCOMPARE(second.exitCode, 2);
+        QVERIFY2(second.err.contains(QString("pid %1 on").arg(first.processId()).toUtf8()),
+                 second.err.constData());
+        QVERIFY2(second.err.contains("out.csv.lock"), second.err.constData());
+        QVERIFY(first.waitForFinished(600000));
+        QCOMPARE(first.exitCode(), 0);
+        QVERIFY(!QFileInfo::exists(out + ".lock"));
+
+        const QJsonObject result = readOutput(out);
+        QVERIFY2(!result.contains("unreadable"), qPrintable(result["unreadable"].toString()));
+        QVERIFY(result["malformed"].toArray().isEmpty());
+        const QStringList paths = rowPaths(result);
+        QCOMPARE(paths.size(), files.size());
+        QCOMPARE(QSet<QString>(paths.begin(), paths.end()), QSet<QString>(files.begin(), files.end()));
+    }
+
+    void resumeRefusesAnotherConfiguration_data()
+    {
+        QTest::addColumn<QString>("output");
+        QTest::addColumn<QStringList>("change");
+        QTest::addColumn<QString>("expected");
+        for (const QString output : {"out.csv", "out.jsonl"}) {
+            QTest::addRow("%s topk", qPrintable(output))
+                << output << QStringList {"--topk", "3"}
+                << output + " was written with topk=5, this run has topk=3: use --topk 5, or another output";
+            QTest::addRow("%s preset", qPrintable(output))
+                << output << QStringList {"--preset", "v2"}
+                << "preset=v1, this run has preset=v2: use --preset v1";
+        }
+        QTest::newRow("csv weights") << "out.csv" << QStringList {"--weights", "10cls"} << "use --weights ";
+    }
+
+    void resumeRefusesAnotherConfiguration()
+    {
+        QFETCH(QString, output);
+        QFETCH(QStringList, change);
+        QFETCH(QString, expected);
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        makeFolder(folder, 1, false);
+        const QString out = dir.filePath(output);
+        QCOMPARE(runCli({"batch", folder, "-o", out, "--weights", weights(), "--quiet"}).exitCode, 0);
+        QVERIFY(QFile::copy(lens::test::photoFile("astronaut.png"), QDir(folder).filePath("new.png")));
+        const QByteArray before = readBytes(out.toStdString());
+        QStringList arguments = {"batch", folder, "-o", out, "--weights", weights(), "--quiet", "--resume"};
+        if (change.front() == "--weights")
+            arguments[5] = lens::test::referenceFile("resnet18_10cls.pth");
+        else
+            arguments += change;
+        const Run run = runCli(arguments);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(expected.toUtf8()), run.err.constData());
+        QCOMPARE(readBytes(out.toStdString()), before);
+    }
+
+    // kill -9 (here: the file size limit) in the middle of a --sort-mode copy; --resume finishes the copy.
+    void copyCutShortIsFinishedOnResume()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        const QByteArray large
+            = photo("grace_hopper.jpg") + QByteArray(3 << 20, '\0'); // decoders stop at EOI
+        writeBytes(QDir(folder).filePath("large.jpg").toStdString(), large);
+        QVERIFY(QFile::copy(lens::test::photoFile("chelsea.png"), QDir(folder).filePath("small.png")));
+        const QString out = dir.filePath("out.csv");
+        const QString sorted = dir.filePath("sorted");
+        const QStringList arguments = {"batch",       folder, "-o",          out,    "--weights", weights(),
+                                       "--sort-into", sorted, "--sort-mode", "copy", "--quiet"};
+        RunOptions limited;
+        limited.child = [] {
+            const struct rlimit size {
+                1 << 20, 1 << 20
+            }, core {0, 0};
+            ::setrlimit(RLIMIT_FSIZE, &size); // writing beyond 1 MiB kills the process (SIGXFSZ)
+            ::setrlimit(RLIMIT_CORE, &core);
+        };
+        QCOMPARE(runCliWith(arguments, limited).exitCode, -1); // killed mid-copy
+        QCOMPARE(readOutput(out)["rows"].toArray().size(), 2); // both rows were written before the copies
+
+        const Run resumed = runCli(arguments + QStringList {"--resume"});
+        QCOMPARE(resumed.exitCode, 0);
+        QStringList placed;
+        for (QDirIterator it(sorted, QDir::Files | QDir::Hidden | QDir::System, QDirIterator::Subdirectories);
+             it.hasNext();) {
+            const QString path = it.next();
+            placed << QFileInfo(path).fileName();
+            const QString name = QFileInfo(path).fileName();
+            if (name == "large.jpg")
+                QVERIFY(readBytes(path.toStdString()) == large);
+            else if (name == "small.png")
+                QVERIFY(readBytes(path.toStdString()) == photo("chelsea.png"));
+        }
+        placed.sort();
+        QCOMPARE(placed, (QStringList {"large.jpg", "small.png"})); // no leftovers, no large_1.jpg
+    }
+
+    void damagedRowsAreSetAside_data()
+    {
+        QTest::addColumn<QString>("output");
+        QTest::newRow("csv: a quote that is never closed") << "out.csv";
+        QTest::newRow("jsonl: a bad \\u escape") << "out.jsonl";
+    }
+
+    void damagedRowsAreSetAside()
+    {
+        QFETCH(QString, output);
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        const QStringList files = makeFolder(folder, 2, false);
+        const QString out = dir.filePath(output);
+        const QStringList arguments = {"batch", folder, "-o", out, "--weights", weights()};
+        QCOMPARE(runCli(arguments + QStringList {"--quiet"}).exitCode, 0);
+
+        QList<QByteArray> lines = readBytes(out.toStdString()).split('\n');
+        const int damagedLine = 4; // 1-based
+        QByteArray& line = lines[damagedLine - 1];
+        const QByteArray damagedText
+            = output.endsWith(".csv") ? "\"" + line : line.replace("\"path\": \"", "\"path\": \"\\uZZZZ");
+        line = damagedText;
+        writeBytes(out.toStdString(), lines.join('\n'));
+
+        const Run resumed = runCli(arguments + QStringList {"--resume"});
+        QCOMPARE(resumed.exitCode, 0);
+        QVERIFY2(resumed.err.contains(QString("%1 line %2").arg(out).arg(damagedLine).toUtf8()),
+                 resumed.err.constData());
+        QVERIFY2(resumed.err.contains((out + ".damaged").toUtf8()), resumed.err.constData());
+        QVERIFY2(resumed.err.contains("1 files in"),
+                 resumed.err.constData()); // the damaged row's file, again
+        const QByteArray damaged = readBytes((out + ".damaged").toStdString());
+        QVERIFY2(damaged.contains(QString("# line %1 of").arg(damagedLine).toUtf8()), damaged.constData());
+        QVERIFY(damaged.contains(damagedText));
+
+        const QJsonObject result = readOutput(out);
+        QVERIFY2(!result.contains("unreadable"), qPrintable(result["unreadable"].toString()));
+        QVERIFY(result["malformed"].toArray().isEmpty());
+        const QStringList paths = rowPaths(result);
+        QCOMPARE(paths.size(), files.size()); // exactly once each
+        QCOMPARE(QSet<QString>(paths.begin(), paths.end()), QSet<QString>(files.begin(), files.end()));
+    }
+
+    void overlappingFoldersGiveOneRowPerFile_data()
+    {
+        QTest::addColumn<QStringList>("roots"); // relative to the test folder
+        QTest::addColumn<bool>("recursive");
+        QTest::newRow("A A/") << QStringList {"A", "A/"} << false;
+        QTest::newRow("A A/sub --recursive") << QStringList {"A", "A/sub"} << true;
+        QTest::newRow("A and a link to A") << QStringList {"A", "link"} << true;
+    }
+
+    void overlappingFoldersGiveOneRowPerFile()
+    {
+        QFETCH(QStringList, roots);
+        QFETCH(bool, recursive);
+        QTemporaryDir dir;
+        QDir(dir.path()).mkpath("A/sub");
+        QStringList files = makeFolder(dir.filePath("A"), 1, false);
+        if (recursive)
+            files += makeFolder(dir.filePath("A/sub"), 1, false);
+        QVERIFY(QFile::link("A", dir.filePath("link")));
+        QStringList arguments = {"batch"};
+        for (const auto& root : roots)
+            arguments << dir.filePath(root);
+        arguments += {"-o", dir.filePath("out.jsonl"), "--weights", weights(), "--quiet"};
+        if (recursive)
+            arguments << "--recursive";
+        QCOMPARE(runCli(arguments).exitCode, 0);
+        const QStringList paths = rowPaths(readOutput(dir.filePath("out.jsonl")));
+        QCOMPARE(paths.size(), files.size());
+        QCOMPARE(QSet<QString>(paths.begin(), paths.end()), QSet<QString>(files.begin(), files.end()));
+    }
+
+    void unreadableEntriesAreSkipped_data()
+    {
+        QTest::addColumn<QString>("entry");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("warning"); // on stderr; empty: none
+        QTest::newRow("hidden link loop") << "hidden link loop" << 0 << "";
+        QTest::newRow("link loop") << "link loop" << 3 << "loop: cannot follow this link";
+        QTest::newRow("unreadable folder") << "unreadable folder" << 3 << "locked: cannot read this folder";
+        QTest::newRow("unreadable hidden folder") << "unreadable hidden folder" << 0 << "";
+    }
+
+    // Skipped with a warning like any unreadable entry, never the end of a --recursive run.
+    void unreadableEntriesAreSkipped()
+    {
+        QFETCH(QString, entry);
+        QFETCH(int, exitCode);
+        QFETCH(QString, warning);
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir(folder).mkpath("sub");
+        const QStringList files = makeFolder(folder, 1, false) + makeFolder(folder + "/sub", 1, false);
+        QString locked;
+        if (entry == "hidden link loop") {
+            QVERIFY(QFile::link(".loop", folder + "/.loop"));
+        } else if (entry == "link loop") {
+            QVERIFY(QFile::link("loop", folder + "/sub/loop"));
+        } else {
+            locked = folder + (entry == "unreadable folder" ? "/locked" : "/.locked");
+            QDir().mkpath(locked);
+            writeBytes((locked + "/hidden.jpg").toStdString(), photo("rocket.jpg"));
+            QVERIFY(::chmod(locked.toLocal8Bit().constData(), 0) == 0);
+        }
+        RunOptions permissions;
+        permissions.honourPermissions = true;
+        const Run run = runCliWith(
+            {"batch", folder, "--recursive", "-o", dir.filePath("out.csv"), "--weights", weights()},
+            permissions);
+        if (!locked.isEmpty())
+            ::chmod(locked.toLocal8Bit().constData(), 0755);
+        QCOMPARE(run.exitCode, exitCode);
+        if (warning.isEmpty()) {
+            QVERIFY2(!run.err.contains("warning:"), run.err.constData());
+        } else {
+            QVERIFY2(run.err.contains(("warning: " + folder).toUtf8()) && run.err.contains(warning.toUtf8()),
+                     run.err.constData());
+            QVERIFY2(run.err.contains("1 unreadable entries skipped"), run.err.constData()); // the summary
+        }
+        const QStringList paths = rowPaths(readOutput(dir.filePath("out.csv")));
+        QCOMPARE(QSet<QString>(paths.begin(), paths.end()), QSet<QString>(files.begin(), files.end()));
+    }
+
+    // The exit status describes the whole output: error rows from an earlier run still count.
+    void exitStatusCoversTheWholeOutput()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QDir().mkpath(folder);
+        makeFolder(folder, 1, true);
+        const QString out = dir.filePath("out.csv");
+        const QStringList arguments = {"batch", folder, "--recursive", "-o", out, "--weights", weights()};
+        QCOMPARE(runCli(arguments + QStringList {"--quiet"}).exitCode, 3);
+        const Run again = runCli(arguments + QStringList {"--resume"});
+        QCOMPARE(again.exitCode, 3);
+        QVERIFY2(again.err.contains("the output holds 4 error rows from before"), again.err.constData());
+        QVERIFY(QFile::copy(lens::test::photoFile("astronaut.png"), QDir(folder).filePath("new.png")));
+        QCOMPARE(runCli(arguments + QStringList {"--resume", "--quiet"}).exitCode, 3);
+        QCOMPARE(rowPaths(readOutput(out)).size(), 9);
     }
 
     void usage_data()

@@ -5,7 +5,6 @@
 #include "inference/Classifier.h"
 
 #include <QElapsedTimer>
-#include <set>
 
 namespace lens {
 
@@ -54,17 +53,20 @@ void BatchWorker::run(const BatchRequest& request)
     };
 
     const std::string output = request.output.toStdString();
-    if (auto format = BatchWriter::formatFor(output); !format)
-        return fail(format.message());
+    // Core's first step, as for the CLI: check the output and lock it before anything slow.
+    auto lock = BatchOutputLock::acquire(output, request.resume);
+    if (!lock)
+        return fail(lock.message());
     std::vector<std::string> roots;
     for (const QString& root : request.roots)
         roots.push_back(root.toStdString());
     FileListOptions listing;
     listing.recursive = request.recursive;
-    listing.exclude = {output};
-    auto files = listFiles(roots, listing);
-    if (!files)
-        return fail(files.message());
+    listing.exclude = batchOutputFiles(output);
+    auto listed = listFiles(roots, listing);
+    if (!listed)
+        return fail(listed.message());
+    const std::vector<std::string>* files = &listed->files;
 
     ClassifierOptions classifierOptions;
     classifierOptions.weights = request.weights.toStdString();
@@ -77,13 +79,13 @@ void BatchWorker::run(const BatchRequest& request)
 
     const RunInfo run {(*classifier)->architecture().name, classifierOptions.weights,
                        request.presetName.toStdString(), (*classifier)->deviceName(), request.topk};
-    std::set<std::string> done;
-    auto writer = BatchWriter::open(output, run, request.resume, done);
+    PriorRows prior;
+    auto writer = BatchWriter::open(std::move(*lock), run, prior);
     if (!writer)
         return fail(writer.message());
     std::vector<std::string> todo;
     for (const auto& file : *files) {
-        if (!done.count(file))
+        if (!prior.done.count(file))
             todo.push_back(file);
     }
     summary.status.total = static_cast<int>(todo.size());

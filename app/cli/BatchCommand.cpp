@@ -6,9 +6,11 @@
 #include "cli/WeightsOption.h"
 #include "inference/Classifier.h"
 #include "inference/RuntimeCheck.h"
+#include "io/Text.h"
 
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <unistd.h>
 
@@ -89,7 +91,7 @@ int batchCommand(const std::vector<std::string>& words)
     }
     FileListOptions listing;
     listing.recursive = args.flag("--recursive");
-    listing.exclude = {output};
+    listing.exclude = batchOutputFiles(output);
     if (auto shard = args.value("--shard")) {
         auto parsed = parseShard(*shard);
         if (!parsed) {
@@ -98,9 +100,40 @@ int batchCommand(const std::vector<std::string>& words)
         }
         std::tie(listing.shardIndex, listing.shardCount) = *parsed;
     }
-    if (auto format = BatchWriter::formatFor(output); !format) {
-        printError(format.message());
+    std::error_code folderError;
+    if (auto format = BatchWriter::formatFor(output);
+        !format && !std::filesystem::is_directory(output, folderError)) {
+        printError(terminalSafe(format.message()));
         return Usage;
+    }
+    SortOptions sorting;
+    const std::string sortFolder = args.value("--sort-into", "");
+    const std::string sortMode = args.value("--sort-mode", "link");
+    if (sortMode != "link" && sortMode != "copy") {
+        printError("--sort-mode must be link or copy, got '" + sortMode + "'");
+        return Usage;
+    }
+    sorting.mode = args.flag("--dry-run") ? SortOptions::Mode::DryRun
+        : sortMode == "copy"              ? SortOptions::Mode::Copy
+                                          : SortOptions::Mode::Link;
+    const bool quiet = args.flag("--quiet");
+    const auto warn = [&](const std::string& warning) {
+        if (!quiet)
+            printError("warning: " + terminalSafe(warning));
+    };
+
+    // Before anything slow: a second run on the same output, or an output that cannot be one, fails at once.
+    const bool resume = args.flag("--resume");
+    auto lock = BatchOutputLock::acquire(output, resume);
+    if (!lock) {
+        printError(terminalSafe(lock.message()));
+        return Failure;
+    }
+    if (!sortFolder.empty()) {
+        if (auto usable = checkSortFolder(sortFolder); !usable) {
+            printError(terminalSafe(usable.message()));
+            return Failure;
+        }
     }
 
     bool usageError = false;
@@ -113,11 +146,14 @@ int batchCommand(const std::vector<std::string>& words)
     if (args.flag("--fast-decode"))
         options.decode.reduceToShortSide = fastDecodeShortSide(options.preprocess);
 
-    auto files = listFiles(args.positionals(), listing);
-    if (!files) {
-        printError(files.message());
+    auto listed = listFiles(args.positionals(), listing);
+    if (!listed) {
+        printError(terminalSafe(listed.message()));
         return Failure;
     }
+    const std::vector<std::string>& files = listed->files;
+    for (const auto& warning : listed->warnings)
+        warn(warning);
 
     ClassifierOptions classifierOptions;
     classifierOptions.weights = weights->path;
@@ -131,44 +167,46 @@ int batchCommand(const std::vector<std::string>& words)
 
     RunInfo run {(*classifier)->architecture().name, weights->path, weights->presetName,
                  (*classifier)->deviceName(), options.topk};
-    std::set<std::string> done;
-    auto writer = BatchWriter::open(output, run, args.flag("--resume"), done);
+    PriorRows prior;
+    auto writer = BatchWriter::open(std::move(*lock), run, prior);
     if (!writer) {
-        printError(writer.message());
+        printError(terminalSafe(writer.message()));
         return Failure;
     }
+    for (const auto& note : prior.notes)
+        warn(note);
     std::vector<std::string> todo;
-    for (const auto& file : *files) {
-        if (!done.count(file))
+    for (const auto& file : files) {
+        if (!prior.done.count(file))
             todo.push_back(file);
     }
 
-    SortOptions sorting;
-    const std::string sortFolder = args.value("--sort-into", "");
-    const std::string sortMode = args.value("--sort-mode", "link");
-    if (sortMode != "link" && sortMode != "copy") {
-        printError("--sort-mode must be link or copy, got '" + sortMode + "'");
-        return Usage;
-    }
-    sorting.mode = args.flag("--dry-run") ? SortOptions::Mode::DryRun
-        : sortMode == "copy"              ? SortOptions::Mode::Copy
-                                          : SortOptions::Mode::Link;
     int sortFailures = 0;
+    const auto place = [&](const std::string& path, const std::string& label) {
+        auto placed = sortInto(sortFolder, path, label, sorting);
+        if (!placed) {
+            printError(terminalSafe(placed.message()));
+            ++sortFailures;
+        } else if (sorting.mode == SortOptions::Mode::DryRun && placed->changed) {
+            std::cout << "would " << sortMode << " " << terminalSafe(path) << " -> "
+                      << terminalSafe(placed->path) << "\n";
+        }
+    };
     if (!sortFolder.empty()) {
+        if (sorting.mode != SortOptions::Mode::DryRun)
+            removeLeftoverCopies(sortFolder);
+        // Files labelled before: finish what an interrupted run left undone (placing is idempotent).
+        for (const auto& file : files) {
+            const auto row = prior.done.find(file);
+            if (row != prior.done.end() && !row->second.empty())
+                place(file, row->second);
+        }
         options.onRow = [&](const BatchRow& row) {
-            if (!row.error.empty() || row.top.empty())
-                return;
-            auto placed = sortInto(sortFolder, row.path, row.top.front().label, sorting);
-            if (!placed) {
-                printError(placed.message());
-                ++sortFailures;
-            } else if (sorting.mode == SortOptions::Mode::DryRun) {
-                std::cout << "would " << sortMode << " " << row.path << " -> " << *placed << "\n";
-            }
+            if (row.error.empty() && !row.top.empty())
+                place(row.path, row.top.front().label);
         };
     }
 
-    const bool quiet = args.flag("--quiet");
     if (!quiet) {
         for (const auto& warning : runtimeWarnings())
             printError("warning: " + warning);
@@ -180,19 +218,26 @@ int batchCommand(const std::vector<std::string>& words)
     auto result = runBatch(**classifier, todo, *writer, options, progress);
     line.finish();
     if (!result) {
-        printError(result.message());
+        printError(terminalSafe(result.message()));
         return Failure;
     }
     if (!quiet) {
         const double rate = result->seconds > 0 ? result->done / result->seconds : 0;
-        const std::string skipped = files->size() > todo.size()
-            ? ", " + std::to_string(files->size() - todo.size()) + " done before"
-            : std::string();
+        std::string before;
+        if (files.size() > todo.size())
+            before += ", " + std::to_string(files.size() - todo.size()) + " done before";
+        if (prior.errorRows > 0)
+            before += " (the output holds " + std::to_string(prior.errorRows) + " error rows from before)";
+        if (!listed->warnings.empty())
+            before += ", " + std::to_string(listed->warnings.size()) + " unreadable entries skipped";
         std::fprintf(stderr, "resnet-lens-cli: %zu files in %s (%.1f img/s): %zu ok, %zu errors%s -> %s\n",
                      result->done, clock(result->seconds).c_str(), rate, result->done - result->failed,
-                     result->failed, skipped.c_str(), output.c_str());
+                     result->failed, before.c_str(), terminalSafe(output).c_str());
     }
-    return result->failed == 0 && sortFailures == 0 ? Success : Partial;
+    // The status describes the whole output, rows from earlier runs included, and what was left out.
+    const bool complete
+        = result->failed == 0 && prior.errorRows == 0 && sortFailures == 0 && listed->warnings.empty();
+    return complete ? Success : Partial;
 }
 
 } // namespace lens::cli

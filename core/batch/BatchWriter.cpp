@@ -1,14 +1,22 @@
 #include "batch/BatchWriter.h"
 
+#include "batch/CsvCell.h"
+#include "batch/OutputScan.h"
 #include "io/Json.h"
 #include "io/ResultFormat.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utility>
+
+namespace fs = std::filesystem;
 
 namespace lens {
 
@@ -25,77 +33,133 @@ bool endsWith(const std::string& text, const std::string& suffix)
         && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// Parses one CSV record starting at `pos`; returns false when the data ends before the record does.
-// On success `pos` is just past the record's line break and `first` holds its first field.
-bool nextCsvRecord(const std::string& data, std::size_t& pos, std::string& first)
-{
-    first.clear();
-    bool inQuotes = false, firstField = true;
-    for (std::size_t i = pos; i < data.size(); ++i) {
-        const char c = data[i];
-        if (inQuotes) {
-            if (c == '"' && i + 1 < data.size() && data[i + 1] == '"') {
-                if (firstField)
-                    first += '"';
-                ++i;
-            } else if (c == '"') {
-                inQuotes = false;
-            } else if (firstField) {
-                first += c;
-            }
-        } else if (c == '"') {
-            inQuotes = true;
-        } else if (c == ',') {
-            firstField = false;
-        } else if (c == '\n') {
-            pos = i + 1;
-            return true;
-        } else if (firstField && c != '\r') {
-            first += c;
-        }
+// A file descriptor closed when it goes out of scope.
+class Fd {
+public:
+    explicit Fd(int fd = -1)
+        : m_fd(fd)
+    { }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    ~Fd()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
     }
-    return false;
+    int get() const { return m_fd; }
+    int release() { return std::exchange(m_fd, -1); }
+    void reset(int fd)
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+        m_fd = fd;
+    }
+
+private:
+    int m_fd;
+};
+
+Result<void> writeAll(int fd, const char* data, std::size_t size, const std::string& name)
+{
+    for (std::size_t done = 0; done < size;) {
+        const ssize_t n = ::write(fd, data + done, size - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return Error {name + ": write failed (" + systemError() + ")"};
+        done += static_cast<std::size_t>(n);
+    }
+    return {};
 }
 
-// The value of the leading "path" member of one of our JSON lines.
-bool jsonPath(const std::string& line, std::string& path)
+// Copies [offset, offset + length) of in to the end of out, through a fixed buffer.
+Result<void> copyRange(int in, std::uint64_t offset, std::uint64_t length, int out, const std::string& inName,
+                       const std::string& outName)
 {
-    const std::string prefix = "{\"path\": \"";
-    if (line.compare(0, prefix.size(), prefix) != 0)
-        return false;
-    path.clear();
-    for (std::size_t i = prefix.size(); i < line.size(); ++i) {
-        char c = line[i];
-        if (c == '"')
-            return true;
-        if (c == '\\' && i + 1 < line.size()) {
-            c = line[++i];
-            switch (c) {
-            case 'n':
-                c = '\n';
-                break;
-            case 'r':
-                c = '\r';
-                break;
-            case 't':
-                c = '\t';
-                break;
-            case 'u':
-                if (i + 4 >= line.size())
-                    return false;
-                c = static_cast<char>(std::stoi(line.substr(i + 1, 4), nullptr, 16));
-                i += 4;
-                break;
-            default:
-                break; // \" and \\ stand for themselves
-            }
-        }
-        path += c;
+    std::vector<char> buffer(1 << 20);
+    while (length > 0) {
+        const std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(length, buffer.size()));
+        const ssize_t n = ::pread(in, buffer.data(), want, static_cast<off_t>(offset));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return Error {inName + ": cannot read it to resume (" + (n < 0 ? systemError() : "it shrank")
+                          + ")"};
+        if (auto written = writeAll(out, buffer.data(), static_cast<std::size_t>(n), outName); !written)
+            return written;
+        offset += static_cast<std::uint64_t>(n);
+        length -= static_cast<std::uint64_t>(n);
     }
-    return false;
+    return {};
 }
 
-std::string headerFor(BatchWriter::Format format, const RunInfo& run)
+void syncFolderOf(const std::string& path)
+{
+    const std::string folder = fs::path(path).parent_path().string();
+    const int fd = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0) {
+        ::fsync(fd);
+        ::close(fd);
+    }
+}
+
+// Sets the dropped ranges aside into OUT.damaged, then replaces the output by a copy without them (written
+// beside it and renamed over it, so a crash leaves either the old file or the new one).
+Result<void> removeDropped(int in, const OutputScan& scan, const BatchOutputLock& lock, PriorRows& prior)
+{
+    const std::string& name = lock.output();
+    const std::string damagedPath = batchDamagedPath(lock.realPath());
+    {
+        Fd damaged(::open(damagedPath.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0644));
+        if (damaged.get() < 0)
+            return Error {damagedPath + ": cannot write the damaged rows there (" + systemError() + ")"};
+        for (const auto& range : scan.dropped) {
+            const std::string intro
+                = "# line " + std::to_string(range.line) + " of " + name + ": " + range.reason + "\n";
+            if (auto written = writeAll(damaged.get(), intro.data(), intro.size(), damagedPath); !written)
+                return written;
+            if (auto copied = copyRange(in, range.offset, range.length, damaged.get(), name, damagedPath);
+                !copied)
+                return copied;
+        }
+        if (::fsync(damaged.get()) != 0)
+            return Error {damagedPath + ": cannot flush to disk (" + systemError() + ")"};
+    }
+
+    const fs::path real(lock.realPath());
+    const std::string temporary
+        = (real.parent_path() / ("." + real.filename().string() + ".rewrite")).string();
+    Fd out(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644));
+    if (out.get() < 0)
+        return Error {temporary + ": cannot write the repaired output (" + systemError() + ")"};
+    struct stat info { };
+    if (::fstat(in, &info) == 0)
+        ::fchmod(out.get(), info.st_mode & 07777);
+    std::uint64_t position = 0;
+    for (const auto& range : scan.dropped) {
+        if (auto copied = copyRange(in, position, range.offset - position, out.get(), name, temporary);
+            !copied)
+            return copied;
+        position = range.offset + range.length;
+    }
+    if (auto copied = copyRange(in, position, scan.keepEnd - position, out.get(), name, temporary); !copied)
+        return copied;
+    if (::fsync(out.get()) != 0)
+        return Error {temporary + ": cannot flush to disk (" + systemError() + ")"};
+    if (::rename(temporary.c_str(), lock.realPath().c_str()) != 0)
+        return Error {name + ": cannot replace it by the repaired output (" + systemError() + ")"};
+    syncFolderOf(lock.realPath());
+
+    for (const auto& range : scan.dropped)
+        prior.notes.push_back(name + " line " + std::to_string(range.line) + ": " + range.reason
+                              + "; set aside in " + damagedPath + ", its file is labelled again");
+    prior.setAside = scan.dropped.size();
+    return {};
+}
+
+} // namespace
+
+std::string batchHeader(BatchWriter::Format format, const RunInfo& run)
 {
     if (format == BatchWriter::Format::JsonLines) {
         JsonWriter json;
@@ -105,28 +169,15 @@ std::string headerFor(BatchWriter::Format format, const RunInfo& run)
         json.endObject().endObject();
         return json.str() + "\n";
     }
-    std::string header = "# resnet-lens batch: model=" + run.model + " weights=" + run.weights
-        + " preset=" + run.preset + " device=" + run.device + " topk=" + std::to_string(run.topk) + "\n";
+    std::string header = "# resnet-lens batch: model=" + csvCommentValue(run.model)
+        + " weights=" + csvCommentValue(run.weights) + " preset=" + csvCommentValue(run.preset)
+        + " device=" + csvCommentValue(run.device) + " topk=" + std::to_string(run.topk) + "\n";
     header += "path,status,error";
     for (int k = 1; k <= run.topk; ++k) {
         const std::string n = "top" + std::to_string(k);
         header += "," + n + "_index," + n + "_label," + n + "_prob";
     }
     return header + "\n";
-}
-
-} // namespace
-
-std::string csvField(const std::string& text)
-{
-    const bool quote = text.find_first_of(",\"\r\n") != std::string::npos
-        || (!text.empty() && (text.front() == ' ' || text.back() == ' '));
-    if (!quote)
-        return text;
-    std::string out = "\"";
-    for (char c : text)
-        out += c == '"' ? std::string("\"\"") : std::string(1, c);
-    return out + "\"";
 }
 
 Result<BatchWriter::Format> BatchWriter::formatFor(const std::string& path)
@@ -138,15 +189,15 @@ Result<BatchWriter::Format> BatchWriter::formatFor(const std::string& path)
     return Error {path + ": unknown output format; name the file .csv or .jsonl"};
 }
 
-BatchWriter::BatchWriter(std::string path, Format format, int fd, int topk)
-    : m_path(std::move(path))
+BatchWriter::BatchWriter(BatchOutputLock lock, Format format, int fd, int topk)
+    : m_lock(std::move(lock))
     , m_format(format)
     , m_fd(fd)
     , m_topk(topk)
 { }
 
 BatchWriter::BatchWriter(BatchWriter&& other) noexcept
-    : m_path(std::move(other.m_path))
+    : m_lock(std::move(other.m_lock))
     , m_format(other.m_format)
     , m_fd(other.m_fd)
     , m_topk(other.m_topk)
@@ -160,62 +211,69 @@ BatchWriter::~BatchWriter()
         ::fsync(m_fd);
         ::close(m_fd);
     }
+    // m_lock is released after this body: the output is complete on disk before another run may take it.
 }
 
 Result<BatchWriter> BatchWriter::open(const std::string& path, const RunInfo& run, bool resume,
-                                      std::set<std::string>& alreadyDone)
+                                      PriorRows& prior)
 {
-    auto format = formatFor(path);
+    auto lock = BatchOutputLock::acquire(path, resume);
+    if (!lock)
+        return lock.error();
+    return open(std::move(*lock), run, prior);
+}
+
+Result<BatchWriter> BatchWriter::open(BatchOutputLock lock, const RunInfo& run, PriorRows& prior)
+{
+    auto format = formatFor(lock.output());
     if (!format)
         return format.error();
+    const std::string name = lock.output();
+    const std::string real = lock.realPath();
 
-    std::string existing;
+    // O_NONBLOCK: a FIFO put in place since the lock's check must not block the open; fstat then refuses it.
+    Fd fd(::open(real.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC | O_NONBLOCK, 0644));
+    if (fd.get() < 0)
+        return Error {name + ": cannot write (" + systemError() + ")"};
     struct stat info { };
-    const bool exists = ::stat(path.c_str(), &info) == 0;
-    if (exists && !resume)
-        return Error {path
+    if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode))
+        return Error {name + ": is not a regular file; batch writes its output to a regular file only"};
+    if (info.st_size > 0 && !lock.resume())
+        return Error {name
                       + ": already exists; pass --resume to continue that run, or choose another output"};
-    if (exists) {
-        FILE* in = std::fopen(path.c_str(), "rb");
-        if (!in)
-            return Error {path + ": cannot read it to resume (" + systemError() + ")"};
-        char buffer[1 << 16];
-        for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, in)) > 0;)
-            existing.append(buffer, n);
-        std::fclose(in);
-    }
 
-    // Keep only complete rows; count the header lines.
-    std::size_t keep = 0;
-    int lines = 0;
-    const int headerLines = *format == Format::Csv ? 2 : 1;
-    if (*format == Format::Csv) {
-        std::string first;
-        for (std::size_t pos = 0; nextCsvRecord(existing, pos, first); keep = pos) {
-            if (++lines > headerLines)
-                alreadyDone.insert(first);
-        }
-    } else {
-        for (std::size_t pos = 0, end; (end = existing.find('\n', pos)) != std::string::npos; pos = keep) {
-            keep = end + 1;
-            std::string rowPath;
-            if (++lines > headerLines && jsonPath(existing.substr(pos, end - pos), rowPath))
-                alreadyDone.insert(rowPath);
+    bool writeHeader = info.st_size == 0;
+    if (info.st_size > 0) {
+        auto scan = scanBatchOutput(fd.get(), name, *format, run);
+        if (!scan)
+            return scan.error();
+        if (scan->startOver) {
+            if (::ftruncate(fd.get(), 0) != 0)
+                return Error {name + ": cannot prepare the file (" + systemError() + ")"};
+            writeHeader = true;
+        } else {
+            if (!scan->dropped.empty()) {
+                if (auto removed = removeDropped(fd.get(), *scan, lock, prior); !removed)
+                    return removed.error();
+                // The repaired file replaced the one open here.
+                fd.reset(::open(real.c_str(), O_RDWR | O_APPEND | O_CLOEXEC | O_NONBLOCK));
+                if (fd.get() < 0)
+                    return Error {name + ": cannot write (" + systemError() + ")"};
+            } else if (scan->keepEnd < scan->size
+                       && ::ftruncate(fd.get(), static_cast<off_t>(scan->keepEnd)) != 0) {
+                return Error {name + ": cannot cut the half-written last row (" + systemError() + ")"};
+            }
+            if (scan->keepEnd < scan->size)
+                prior.notes.push_back(name + ": cut a half-written last row; its file is labelled again");
+            prior.done = std::move(scan->rows.done);
+            prior.errorRows = scan->rows.errorRows;
         }
     }
-    if (lines < headerLines) {
-        keep = 0; // the header itself was cut short: start over
-        alreadyDone.clear();
-    }
-
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return Error {path + ": cannot write (" + systemError() + ")"};
-    BatchWriter writer(path, *format, fd, run.topk);
-    if (::ftruncate(fd, static_cast<off_t>(keep)) != 0 || ::lseek(fd, 0, SEEK_END) < 0)
-        return Error {path + ": cannot prepare the file (" + systemError() + ")"};
-    if (keep == 0) {
-        if (auto written = writer.append(headerFor(*format, run)); !written)
+    if (::lseek(fd.get(), 0, SEEK_END) < 0)
+        return Error {name + ": cannot prepare the file (" + systemError() + ")"};
+    BatchWriter writer(std::move(lock), *format, fd.release(), run.topk);
+    if (writeHeader) {
+        if (auto written = writer.append(batchHeader(*format, run)); !written)
             return written.error();
     }
     return writer;
@@ -224,16 +282,7 @@ Result<BatchWriter> BatchWriter::open(const std::string& path, const RunInfo& ru
 Result<void> BatchWriter::append(const std::string& row)
 {
     // One write per row: a kill between rows never leaves a partial row, and a resume cuts one cut mid-write.
-    std::size_t done = 0;
-    while (done < row.size()) {
-        const ssize_t n = ::write(m_fd, row.data() + done, row.size() - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return Error {m_path + ": write failed (" + systemError() + ")"};
-        done += static_cast<std::size_t>(n);
-    }
-    return {};
+    return writeAll(m_fd, row.data(), row.size(), path());
 }
 
 Result<void> BatchWriter::writeResult(const std::string& path, const Classification& result)
@@ -244,9 +293,14 @@ Result<void> BatchWriter::writeResult(const std::string& path, const Classificat
     for (int k = 0; k < m_topk; ++k) {
         if (k < static_cast<int>(result.top.size())) {
             const auto& score = result.top[k];
+            // to_chars: "%.6g" without the C locale's decimal comma (a Qt application sets the locale).
             char probability[32];
-            std::snprintf(probability, sizeof probability, "%.6g", static_cast<double>(score.probability));
-            row += "," + std::to_string(score.index) + "," + csvField(score.label) + "," + probability;
+            const auto end
+                = std::to_chars(probability, probability + sizeof probability,
+                                static_cast<double>(score.probability), std::chars_format::general, 6)
+                      .ptr;
+            row += "," + std::to_string(score.index) + "," + csvField(score.label) + ","
+                + std::string(probability, end);
         } else {
             row += ",,,";
         }
@@ -267,7 +321,7 @@ Result<void> BatchWriter::writeError(const std::string& path, const std::string&
 Result<void> BatchWriter::sync()
 {
     if (::fsync(m_fd) != 0)
-        return Error {m_path + ": cannot flush to disk (" + systemError() + ")"};
+        return Error {path() + ": cannot flush to disk (" + systemError() + ")"};
     return {};
 }
 

@@ -2,22 +2,32 @@
 
 // Batch results on disk, one row per image, appended and handed to the operating system as each finishes,
 // so that a run killed at any moment (kill -9 included) loses at most rows that were never written.
-// A resumed run first cuts a half-written last row, then reports which paths are already done.
 //
 // Formats (chosen by the file extension):
 // - CSV (.csv): a first line "# resnet-lens batch: model=... weights=... preset=... device=... topk=K",
 //   a header row "path,status,error,top1_index,top1_label,top1_prob,...,topK_prob", then one row per image.
-//   Read it with pandas.read_csv(path, skiprows=1), or csv.reader after skipping the first line.
+//   Text cells (path, error, labels) are written as CsvCell.h says: reversible for bytes that are not UTF-8,
+//   neutralised against spreadsheet formulas. Read it with pandas.read_csv(path, skiprows=1), or
+//   csv.reader after skipping the first line.
 // - JSON Lines (.jsonl): a first line {"run": {"model": ..., ...}}, then one object per image, the same as
-//   `classify --json` prints plus "status": "ok" | "error".
+//   `classify --json` prints plus "status": "ok" | "error"; bytes that are not UTF-8 as \udcXX.
+//
+// Opening takes the output's lock (OutputLock.h) and keeps it until the writer is destroyed. A resumed run
+// reads the existing output (OutputScan.h): it refuses a header that another configuration wrote, cuts a
+// half-written last row, sets damaged and duplicate rows aside into OUT.damaged (with their line numbers)
+// and removes them from the output, and reports which paths are already done.
 //
 // Threading: one thread writes at a time.
 
 #include "Result.h"
+#include "batch/CsvCell.h"
+#include "batch/OutputLock.h"
 #include "inference/Classifier.h"
 
-#include <set>
+#include <cstddef>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace lens {
 
@@ -30,6 +40,18 @@ struct RunInfo {
     int topk = 5;
 };
 
+/// What a resumed run found in its output.
+struct PriorRows {
+    /// Every path that has a row (as the bytes of the file name) and its top-1 label ("" for error rows).
+    std::map<std::string, std::string> done;
+    /// Error rows among them: a run's exit status reflects the whole output.
+    std::size_t errorRows = 0;
+    /// Lines set aside into OUT.damaged (their files are labelled again).
+    std::size_t setAside = 0;
+    /// What was repaired, one sentence each, for the user.
+    std::vector<std::string> notes;
+};
+
 class BatchWriter {
 public:
     enum class Format { Csv, JsonLines };
@@ -37,10 +59,11 @@ public:
     /// Picks the format from the extension (.csv, .jsonl / .json); the error names the file.
     static Result<Format> formatFor(const std::string& path);
 
-    /// Creates the output (refusing to overwrite an existing file unless resuming). With resume, an
-    /// existing file is kept: a half-written last row is cut, and alreadyDone receives every path it holds.
+    /// Opens the locked output: creates it, or (resume) continues it as the header comment says.
+    static Result<BatchWriter> open(BatchOutputLock lock, const RunInfo& run, PriorRows& prior);
+    /// Takes the lock and opens: for callers with no work between the two.
     static Result<BatchWriter> open(const std::string& path, const RunInfo& run, bool resume,
-                                    std::set<std::string>& alreadyDone);
+                                    PriorRows& prior);
 
     BatchWriter(BatchWriter&& other) noexcept;
     BatchWriter& operator=(BatchWriter&&) = delete;
@@ -51,19 +74,20 @@ public:
     /// Flushes to stable storage (fsync).
     Result<void> sync();
 
-    const std::string& path() const { return m_path; }
+    /// The output as the user named it.
+    const std::string& path() const { return m_lock.output(); }
 
 private:
-    BatchWriter(std::string path, Format format, int fd, int topk);
+    BatchWriter(BatchOutputLock lock, Format format, int fd, int topk);
     Result<void> append(const std::string& row);
 
-    std::string m_path;
+    BatchOutputLock m_lock;
     Format m_format;
     int m_fd = -1;
     int m_topk = 5;
 };
 
-/// CSV field quoting (RFC 4180): quoted when it holds a comma, quote, CR/LF or leading/trailing space.
-std::string csvField(const std::string& text);
+/// The header lines a run writes at the top of a new output (each ending in a line feed).
+std::string batchHeader(BatchWriter::Format format, const RunInfo& run);
 
 } // namespace lens

@@ -1,12 +1,20 @@
 #pragma once
 
 // Which files a batch run covers: every regular file under the given folders (hidden ones excepted), in a
-// deterministic sorted order, optionally one shard of them. Non-image files are included on purpose: each
-// gets an error row, so a run accounts for every file it was given.
+// deterministic sorted order, each file once, optionally one shard of them. Non-image files are included on
+// purpose: each gets an error row, so a run accounts for every file it was given.
+//
+// Folders may overlap (batch A A/sub --recursive, a symbolic link to A): a file is listed once, under the
+// first spelling met, compared by its canonical path. The walk never follows a symbolic link to a folder
+// and never enters a folder twice, so a link loop cannot make it endless. A folder that cannot be read is
+// skipped with a warning, never the end of the run. Hidden entries are not looked at at all.
+//
+// Threading: reentrant.
 
 #include "Result.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace lens {
@@ -22,9 +30,14 @@ struct FileListOptions {
     std::vector<std::string> exclude;
 };
 
+struct FileListing {
+    std::vector<std::string> files;
+    /// Folders or entries skipped because they could not be read, one sentence each.
+    std::vector<std::string> warnings;
+};
+
 /// Lists the files of roots (folders, or single files). Errors name a root that does not exist.
-Result<std::vector<std::string>> listFiles(const std::vector<std::string>& roots,
-                                           const FileListOptions& options);
+Result<FileListing> listFiles(const std::vector<std::string>& roots, const FileListOptions& options);
 
 /// The shard (0..count-1) a path belongs to: a stable 64-bit FNV-1a hash of the path, modulo count.
 int shardOf(const std::string& path, int count);

@@ -23,15 +23,20 @@ core=$root/core
 
 # target name -> its sources (torch-free by design)
 declare -A sources=(
-    [fuzz_safetensors]="$core/checkpoint/SafeTensors.cpp $core/io/JsonReader.cpp $core/io/Text.cpp"
-    [fuzz_legacy]="$core/checkpoint/LegacyFormat.cpp $core/checkpoint/Pickle.cpp $core/io/Text.cpp"
-    [fuzz_pickle]="$core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp $core/io/Text.cpp"
-    [fuzz_zip]="$core/checkpoint/ZipArchive.cpp $core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp $core/io/Text.cpp"
+    [fuzz_safetensors]="$core/checkpoint/SafeTensors.cpp $core/io/JsonReader.cpp $core/io/Text.cpp $core/tensor/DType.cpp"
+    [fuzz_legacy]="$core/checkpoint/LegacyFormat.cpp $core/checkpoint/Pickle.cpp $core/io/Text.cpp $core/tensor/DType.cpp"
+    [fuzz_pickle]="$core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp $core/io/Text.cpp $core/tensor/DType.cpp"
+    [fuzz_zip]="$core/checkpoint/ZipArchive.cpp $core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp
+        $core/io/Text.cpp $core/tensor/DType.cpp"
+    [fuzz_batch_output]="$core/batch/BatchWriter.cpp $core/batch/CsvCell.cpp $core/batch/JsonLine.cpp
+        $core/batch/OutputLock.cpp $core/batch/OutputScan.cpp $core/io/Json.cpp $core/io/JsonReader.cpp
+        $core/io/ResultFormat.cpp $core/io/Text.cpp"
 )
-declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip)
+declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip
+                   [fuzz_batch_output]=batch_output)
 
 status=0
-for target in fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy; do
+for target in fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy fuzz_batch_output; do
     echo "== $target: building"
     # shellcheck disable=SC2086
     "$cxx" "${flags[@]}" "$here/$target.cpp" ${sources[$target]} -o "$out/$target"
