@@ -47,11 +47,14 @@ private Q_SLOTS:
     void cli()
     {
         QFETCH(QJsonObject, spec);
-        QStringList arguments;
-        for (const auto& word : spec["args"].toArray())
-            arguments << (word.toString() == "PHOTO" ? lens::test::photoFile(hostile()["photo"].toString())
-                                                     : word.toString());
         QTemporaryDir dir;
+        QStringList arguments;
+        for (const auto& value : spec["args"].toArray()) {
+            const QString word = value.toString();
+            arguments << (word == "PHOTO"        ? lens::test::photoFile(hostile()["photo"].toString())
+                              : word == "OUTPUT" ? dir.filePath("out.csv")
+                                                 : word);
+        }
         const double maxSeconds = spec["max_seconds"].toDouble();
         const auto run = lens::test::runCliMeasured(arguments, dir.path(), 3 * maxSeconds);
         const QByteArray both = run.out + run.err;
@@ -79,6 +82,8 @@ private Q_SLOTS:
             QVERIFY2(QString::fromUtf8(run.out).toUtf8() == run.out, "the JSON is not valid UTF-8");
         }
         QVERIFY2(!QFileInfo::exists(lens::test::referenceFile("hostile/pwned")), "a pickle executed code");
+        qInfo("%s: exit %d, %.0f MB, %.2f s", qPrintable(spec["name"].toString()), run.exitCode,
+              run.peakRssMb, run.seconds);
     }
 };
 

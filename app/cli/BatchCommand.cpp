@@ -22,11 +22,13 @@ const char* kBatchUsage
     = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--arch A] [--preset v1|v2]\n"
       "       [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--device D]\n"
       "       [--fast-decode] [--quiet] [--sort-into DIR [--sort-mode link|copy] [--dry-run]]\n"
+      "       [--ignore-unsafe-objects]\n"
       "Labels every file in the folders, one row per file (an error row for files that are not readable\n"
       "images). Rows are appended as they finish; --resume continues a run that was interrupted.\n"
       "--fast-decode decodes large JPEGs at a reduced scale (faster, no longer bit-exact with torchvision).\n"
       "--sort-into DIR links (or copies) each image labelled in this run into DIR/<top-1 label>/;\n"
-      "--dry-run prints what it would do instead.";
+      "--dry-run prints what it would do instead. A checkpoint whose pickle would run code when loaded in\n"
+      "Python is refused; --ignore-unsafe-objects uses its tensors anyway (nothing in it is run either way).";
 
 std::string clock(double seconds)
 {
@@ -72,7 +74,8 @@ int batchCommand(const std::vector<std::string>& words)
 {
     Args args({"-o", "--output", "--weights", "--arch", "--preset", "--batch-size", "--topk", "--threads",
                "--shard", "--device", "--sort-into", "--sort-mode"},
-              {"--recursive", "--resume", "--quiet", "--fast-decode", "--dry-run", "--help"});
+              {"--recursive", "--resume", "--quiet", "--fast-decode", "--dry-run", "--ignore-unsafe-objects",
+               "--help"});
     if (auto exit = parseCommandLine(args, words, kBatchUsage))
         return *exit;
     const std::string output = args.value("-o", args.value("--output", ""));
@@ -159,9 +162,10 @@ int batchCommand(const std::vector<std::string>& words)
     classifierOptions.weights = weights->path;
     classifierOptions.arch = args.value("--arch", "");
     classifierOptions.device = args.value("--device", "cpu");
+    classifierOptions.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
     auto classifier = Classifier::create(classifierOptions);
     if (!classifier) {
-        printError(classifier.message());
+        printError(checkpointError(classifier.error()));
         return Failure;
     }
 

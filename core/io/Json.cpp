@@ -2,6 +2,7 @@
 
 #include "io/Text.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -122,9 +123,10 @@ JsonWriter& JsonWriter::value(double number)
         m_out += "null"; // JSON has no NaN or infinity
         return *this;
     }
+    // %.9g, but independent of the locale (an application may use a decimal comma).
     char buffer[32];
-    std::snprintf(buffer, sizeof buffer, "%.9g", number);
-    m_out += buffer;
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, number, std::chars_format::general, 9).ptr;
+    m_out.append(buffer, end);
     return *this;
 }
 

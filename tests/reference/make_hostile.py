@@ -399,6 +399,14 @@ def main():
         case(f"inspect --json lists the danger of {d['file']}", ["inspect", "--json", p(d["file"])], 2,
              stdout_says=[d["callable"]], json_output=True)
 
+    folder = p("one_photo")
+    os.makedirs(folder, exist_ok=True)
+    __import__("PIL.Image").Image.new("RGB", (64, 48), (200, 30, 40)).save(os.path.join(folder, "red.png"))
+    case("batch refuses a dangerous file", ["batch", folder, "-o", "OUTPUT", "--weights", p("eval.pth")], 2,
+         says=["builtins.eval", "nothing was run", "--ignore-unsafe-objects"])
+    case("batch --ignore-unsafe-objects labels with a dangerous file's tensors",
+         ["batch", folder, "-o", "OUTPUT", "--weights", p("eval.pth"), "--ignore-unsafe-objects"], 0)
+
     # Opting in: the tensors of a dangerous file are used.
     case("--ignore-unsafe-objects loads a dangerous file's tensors",
          ["classify", "--ignore-unsafe-objects", "--weights", p("system_extra_key.pth"), "PHOTO"], 0,
