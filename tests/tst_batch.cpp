@@ -7,6 +7,7 @@
 
 #include "TestSupport.h"
 #include "batch/BatchRunner.h"
+#include "batch/BatchWriter.h"
 #include "batch/FileList.h"
 #include "inference/Classifier.h"
 
@@ -237,12 +238,20 @@ private Q_SLOTS:
             = lens::BatchWriter::open(out.toStdString(), {"resnet18", "w", "v1", "cpu", 3}, false, prior);
         QVERIFY2(writer.ok(), writer.message().c_str());
 
-        std::vector<lens::BatchRow> rows;
+        // A sink after the writer sees exactly the rows the output got.
+        struct Collect : lens::RowSink {
+            std::vector<lens::BatchRow> rows;
+            lens::Result<void> write(const lens::BatchRow& row) override
+            {
+                rows.push_back(row);
+                return {};
+            }
+        } collect;
+        const std::vector<lens::BatchRow>& rows = collect.rows;
         lens::BatchOptions options;
         options.topk = 3;
         options.batchSize = 3;
-        options.onRow = [&](const lens::BatchRow& row) { rows.push_back(row); };
-        auto result = lens::runBatch(**classifier, listed->files, *writer, options);
+        auto result = lens::runBatch(**classifier, listed->files, {&*writer, &collect}, options);
         QVERIFY2(result.ok(), result.message().c_str());
         QCOMPARE(rows.size(), std::size_t(files.size()));
         QCOMPARE(result->done, rows.size());
@@ -651,11 +660,13 @@ private Q_SLOTS:
         const QByteArray large
             = photo("grace_hopper.jpg") + QByteArray(3 << 20, '\0'); // decoders stop at EOI
         writeBytes(QDir(folder).filePath("large.jpg").toStdString(), large);
-        QVERIFY(QFile::copy(lens::test::photoFile("chelsea.png"), QDir(folder).filePath("small.png")));
+        // One decode thread labels the files in list order: a_small.png (copied whole) before large.jpg.
+        QVERIFY(QFile::copy(lens::test::photoFile("chelsea.png"), QDir(folder).filePath("a_small.png")));
         const QString out = dir.filePath("out.csv");
         const QString sorted = dir.filePath("sorted");
-        const QStringList arguments = {"batch",       folder, "-o",          out,    "--weights", weights(),
-                                       "--sort-into", sorted, "--sort-mode", "copy", "--quiet"};
+        const QStringList arguments
+            = {"batch", folder,        "-o",   out,       "--weights", weights(), "--sort-into",
+               sorted,  "--sort-mode", "copy", "--quiet", "--threads", "1"};
         RunOptions limited;
         limited.child = [] {
             const struct rlimit size {
@@ -677,11 +688,11 @@ private Q_SLOTS:
             const QString name = QFileInfo(path).fileName();
             if (name == "large.jpg")
                 QVERIFY(readBytes(path.toStdString()) == large);
-            else if (name == "small.png")
+            else if (name == "a_small.png")
                 QVERIFY(readBytes(path.toStdString()) == photo("chelsea.png"));
         }
         placed.sort();
-        QCOMPARE(placed, (QStringList {"large.jpg", "small.png"})); // no leftovers, no large_1.jpg
+        QCOMPARE(placed, (QStringList {"a_small.png", "large.jpg"})); // no leftovers, no large_1.jpg
     }
 
     void damagedRowsAreSetAside_data()

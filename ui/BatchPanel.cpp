@@ -2,6 +2,8 @@
 
 #include "BatchResultModel.h"
 #include "MessageBanner.h"
+#include "batch/BatchWriter.h"
+#include "io/Text.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -27,20 +29,12 @@ namespace {
 
 QString clock(double seconds)
 {
-    const long s = long(seconds + 0.5);
-    if (s >= 3600)
-        return QStringLiteral("%1:%2:%3")
-            .arg(s / 3600)
-            .arg(s / 60 % 60, 2, 10, QLatin1Char('0'))
-            .arg(s % 60, 2, 10, QLatin1Char('0'));
-    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QString::fromStdString(formatDuration(seconds));
 }
 
 bool knownOutputFormat(const QString& path)
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    return suffix == QLatin1String("csv") || suffix == QLatin1String("jsonl")
-        || suffix == QLatin1String("json");
+    return BatchWriter::formatFor(path.toStdString()).ok(); // the rule the run itself applies
 }
 
 } // namespace

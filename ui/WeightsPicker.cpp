@@ -3,6 +3,7 @@
 #include "DownloadWorker.h"
 #include "MessageBanner.h"
 #include "WeightsCatalogModel.h"
+#include "io/Text.h"
 #include "weights/HubCache.h"
 
 #include <QDialogButtonBox>
@@ -28,8 +29,7 @@ QString megabytes(qint64 bytes)
 
 QString clock(double seconds)
 {
-    const long s = long(seconds + 0.5);
-    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QString::fromStdString(formatDuration(seconds));
 }
 
 } // namespace

@@ -115,7 +115,7 @@ int classifyCommand(const std::vector<std::string>& words)
             continue;
         }
         if (asJson)
-            std::cout << classificationJson(path, results->front()) << std::endl;
+            std::cout << classificationJson(path, results->front().top) << std::endl;
         else
             printHuman(path, results->front());
     }

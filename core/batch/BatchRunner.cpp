@@ -106,7 +106,7 @@ private:
 } // namespace
 
 Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<std::string>& files,
-                               BatchWriter& writer, const BatchOptions& options,
+                               const std::vector<RowSink*>& sinks, const BatchOptions& options,
                                const BatchProgressCallback& progress, const std::atomic<bool>* cancel)
 {
     const int batchSize = std::max(1, options.batchSize);
@@ -128,11 +128,16 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         workers.emplace_back([&] {
             for (std::size_t i; !cancelled() && !stop && (i = next.fetch_add(1)) < files.size();) {
                 Item item {files[i], {}, {}};
-                auto image = decodeImage(files[i], options.decode);
-                if (image)
-                    item.chw = modelInput(*image, options.preprocess);
-                else
-                    item.error = image.message();
+                try {
+                    auto image = decodeImage(files[i], options.decode);
+                    if (image)
+                        item.chw = modelInput(*image, options.preprocess);
+                    else
+                        item.error = image.message();
+                } catch (const std::exception& e) { // no exception may end a decode thread
+                    item.chw.clear();
+                    item.error = files[i] + ": cannot be prepared for the model (" + e.what() + ")";
+                }
                 queue.push(std::move(item));
             }
             queue.producerDone();
@@ -152,14 +157,13 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         if (progress)
             progress(state);
     };
-    const auto write = [&](Result<void> written, BatchRow row) {
-        if (!written) {
-            if (!fatal)
+    const auto write = [&](const BatchRow& row) {
+        for (RowSink* sink : sinks) {
+            if (fatal)
+                return;
+            if (auto written = sink->write(row); !written)
                 fatal = written.error();
-            return;
         }
-        if (options.onRow)
-            options.onRow(row);
     };
     const auto flush = [&] {
         if (batch.empty())
@@ -170,11 +174,13 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         auto results = classifier.classify(input.data(), static_cast<int>(batch.size()), size, options.topk);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (results) {
-                write(writer.writeResult(batch[i].path, (*results)[i]),
-                      {batch[i].path, {}, (*results)[i].top});
+                Classification& result = (*results)[i];
+                write({batch[i].path,
+                       {},
+                       std::move(result.top),
+                       options.keepLogits ? std::move(result.logits) : std::vector<float> {}});
             } else {
-                const std::string message = batch[i].path + ": " + results.message();
-                write(writer.writeError(batch[i].path, message), {batch[i].path, message, {}});
+                write({batch[i].path, batch[i].path + ": " + results.message(), {}, {}});
                 ++state.failed;
             }
             ++state.done;
@@ -191,7 +197,7 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         if (!item)
             break;
         if (!item->error.empty()) {
-            write(writer.writeError(item->path, item->error), {item->path, item->error, {}});
+            write({item->path, item->error, {}, {}});
             ++state.failed;
             ++state.done;
             report();
@@ -208,9 +214,11 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
     queue.abandon();
     for (auto& worker : workers)
         worker.join();
-    if (!fatal) {
-        if (auto synced = writer.sync(); !synced)
-            fatal = synced.error();
+    for (RowSink* sink : sinks) {
+        if (fatal)
+            break;
+        if (auto finished = sink->finish(); !finished)
+            fatal = finished.error();
     }
     if (fatal)
         return *fatal;

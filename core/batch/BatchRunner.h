@@ -8,10 +8,9 @@
 // buffers reuse the last one's pages; the memory is handed back at the end.
 //
 // Threading: runBatch() blocks its caller, which must own the Classifier (one thread at a time); progress
-// and onRow are called on that thread. cancel may be set from any thread.
+// and the sinks are called on that thread. cancel may be set from any thread.
 
 #include "Result.h"
-#include "batch/BatchWriter.h"
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
 #include "preprocess/Preprocess.h"
@@ -29,9 +28,18 @@ struct BatchRow {
     std::string path;
     std::string error; ///< empty when the file was classified
     std::vector<ClassScore> top; ///< best first; empty on error
+    std::vector<float> logits; ///< every class, when BatchOptions::keepLogits; empty on error
 };
 
-using BatchRowCallback = std::function<void(const BatchRow&)>;
+/// Receives every row in turn: the output's writer first, then whatever else a run feeds (sorting into
+/// folders, an evaluation, maps saved as images). An error stops the run; rows already written stay.
+class RowSink {
+public:
+    virtual ~RowSink() = default;
+    virtual Result<void> write(const BatchRow& row) = 0;
+    /// After the last row of a run that was not stopped by an error (also after a cancel).
+    virtual Result<void> finish() { return {}; }
+};
 
 struct BatchOptions {
     /// Images per forward pass.
@@ -44,9 +52,8 @@ struct BatchOptions {
     PreprocessOptions preprocess;
     /// How files are decoded (e.g. DecodeOptions::reduceToShortSide for the fast JPEG mode).
     DecodeOptions decode;
-    /// Called after each row has been written (not for rows whose write failed); may be empty. A GUI
-    /// uses it to show results while the run goes on.
-    BatchRowCallback onRow;
+    /// Fill BatchRow::logits (for sinks that need every class, such as an evaluation).
+    bool keepLogits = false;
 };
 
 struct BatchProgress {
@@ -58,10 +65,11 @@ struct BatchProgress {
 
 using BatchProgressCallback = std::function<void(const BatchProgress&)>;
 
-/// Classifies files and writes one row for each through writer. Returns the final counts; an error only
-/// when the run cannot go on (the output cannot be written). A cancelled run returns what it did.
+/// Classifies files and hands one row for each to every sink in order (the output's writer first). Returns
+/// the final counts; an error only when the run cannot go on (a sink cannot be written). A cancelled run
+/// returns what it did.
 Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<std::string>& files,
-                               BatchWriter& writer, const BatchOptions& options,
+                               const std::vector<RowSink*>& sinks, const BatchOptions& options,
                                const BatchProgressCallback& progress = {},
                                const std::atomic<bool>* cancel = nullptr);
 

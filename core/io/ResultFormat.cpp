@@ -4,14 +4,14 @@
 
 namespace lens {
 
-std::string classificationJson(const std::string& path, const Classification& result, bool withStatus)
+std::string classificationJson(const std::string& path, const std::vector<ClassScore>& top, bool withStatus)
 {
     JsonWriter json;
     json.beginObject().key("path").value(path);
     if (withStatus)
         json.key("status").value("ok");
     json.key("top").beginArray();
-    for (const auto& score : result.top) {
+    for (const auto& score : top) {
         json.beginObject()
             .key("rank")
             .value(score.rank)

@@ -11,7 +11,7 @@
 namespace lens {
 
 /// One JSON object, no trailing newline. withStatus adds "status": "ok".
-std::string classificationJson(const std::string& path, const Classification& result,
+std::string classificationJson(const std::string& path, const std::vector<ClassScore>& top,
                                bool withStatus = false);
 
 /// One JSON object for a file that could not be classified. withStatus adds "status": "error".
