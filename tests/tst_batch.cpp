@@ -6,10 +6,10 @@
 // short by a crash, damaged rows, overlapping folders, link loops and unreadable folders.
 
 #include "TestSupport.h"
-#include "batch/BatchRunner.h"
 #include "batch/BatchWriter.h"
 #include "batch/FileList.h"
 #include "inference/Classifier.h"
+#include "jobs/BatchRunner.h"
 
 #include <QDirIterator>
 #include <QProcess>

@@ -1,6 +1,6 @@
 #include "BatchWorker.h"
 
-#include "batch/BatchJob.h"
+#include "jobs/BatchJob.h"
 
 #include <QElapsedTimer>
 

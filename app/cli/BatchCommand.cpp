@@ -1,4 +1,3 @@
-#include "batch/BatchJob.h"
 #include "batch/SortInto.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
@@ -6,6 +5,7 @@
 #include "inference/Classifier.h"
 #include "inference/RuntimeCheck.h"
 #include "io/Text.h"
+#include "jobs/BatchJob.h"
 
 #include <chrono>
 #include <cstdio>

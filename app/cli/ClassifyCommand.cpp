@@ -4,9 +4,9 @@
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
 #include "inference/RuntimeCheck.h"
-#include "io/ResultFormat.h"
 #include "io/Text.h"
 #include "labels/Labels.h"
+#include "model/ResultFormat.h"
 #include "preprocess/Preprocess.h"
 
 #include <cstdio>

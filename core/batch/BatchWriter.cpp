@@ -3,7 +3,7 @@
 #include "batch/CsvCell.h"
 #include "batch/OutputScan.h"
 #include "io/Json.h"
-#include "io/ResultFormat.h"
+#include "model/ResultFormat.h"
 
 #include <algorithm>
 #include <cerrno>

@@ -20,10 +20,10 @@
 // Threading: one thread writes at a time.
 
 #include "Result.h"
-#include "batch/BatchRunner.h"
 #include "batch/CsvCell.h"
 #include "batch/OutputLock.h"
-#include "inference/Classifier.h"
+#include "batch/RowSink.h"
+#include "model/Classification.h"
 
 #include <cstddef>
 #include <map>

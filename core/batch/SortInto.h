@@ -11,7 +11,7 @@
 // Threading: reentrant; several processes may sort into one folder.
 
 #include "Result.h"
-#include "batch/BatchRunner.h"
+#include "batch/RowSink.h"
 
 #include <cstddef>
 #include <functional>

@@ -30,7 +30,7 @@ declare -A sources=(
         $core/io/Text.cpp $core/tensor/DType.cpp"
     [fuzz_batch_output]="$core/batch/BatchWriter.cpp $core/batch/CsvCell.cpp $core/batch/JsonLine.cpp
         $core/batch/OutputLock.cpp $core/batch/OutputScan.cpp $core/io/Json.cpp $core/io/JsonReader.cpp
-        $core/io/ResultFormat.cpp $core/io/Text.cpp"
+        $core/model/Classification.cpp $core/model/ResultFormat.cpp $core/io/Text.cpp"
 )
 declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip
                    [fuzz_batch_output]=batch_output)

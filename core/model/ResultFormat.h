@@ -4,7 +4,7 @@
 // always agree: {"path": ..., "top": [{"rank", "index", "label", "probability", "logit"}, ...]} or
 // {"path": ..., "error": ...}. Batch rows add "status": "ok" | "error".
 
-#include "inference/Classifier.h"
+#include "model/Classification.h"
 
 #include <string>
 

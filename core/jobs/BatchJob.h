@@ -11,10 +11,10 @@
 // the progress callback and warnings are called on that thread. cancel may be set from any thread.
 
 #include "Result.h"
-#include "batch/BatchRunner.h"
 #include "batch/BatchWriter.h"
 #include "batch/FileList.h"
 #include "inference/Classifier.h"
+#include "jobs/BatchRunner.h"
 
 #include <atomic>
 #include <memory>

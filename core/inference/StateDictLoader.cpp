@@ -1,4 +1,4 @@
-#include "model/StateDictLoader.h"
+#include "inference/StateDictLoader.h"
 
 #include "checkpoint/Checkpoint.h"
 #include "inference/TorchTensor.h"

@@ -1,4 +1,4 @@
-#include "model/ResNet.h"
+#include "inference/ResNet.h"
 
 #include <torch/nn/functional/activation.h>
 #include <torch/nn/functional/pooling.h>

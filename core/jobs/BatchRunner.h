@@ -11,6 +11,7 @@
 // and the sinks are called on that thread. cancel may be set from any thread.
 
 #include "Result.h"
+#include "batch/RowSink.h"
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
 #include "preprocess/Preprocess.h"
@@ -22,24 +23,6 @@
 #include <vector>
 
 namespace lens {
-
-/// One file's row, as it was just written to the output.
-struct BatchRow {
-    std::string path;
-    std::string error; ///< empty when the file was classified
-    std::vector<ClassScore> top; ///< best first; empty on error
-    std::vector<float> logits; ///< every class, when BatchOptions::keepLogits; empty on error
-};
-
-/// Receives every row in turn: the output's writer first, then whatever else a run feeds (sorting into
-/// folders, an evaluation, maps saved as images). An error stops the run; rows already written stay.
-class RowSink {
-public:
-    virtual ~RowSink() = default;
-    virtual Result<void> write(const BatchRow& row) = 0;
-    /// After the last row of a run that was not stopped by an error (also after a cancel).
-    virtual Result<void> finish() { return {}; }
-};
 
 struct BatchOptions {
     /// Images per forward pass.

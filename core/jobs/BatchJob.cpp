@@ -1,4 +1,4 @@
-#include "batch/BatchJob.h"
+#include "jobs/BatchJob.h"
 
 #include "batch/OutputLock.h"
 

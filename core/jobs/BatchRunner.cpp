@@ -1,4 +1,4 @@
-#include "batch/BatchRunner.h"
+#include "jobs/BatchRunner.h"
 
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"

@@ -1,4 +1,4 @@
-#include "io/ResultFormat.h"
+#include "model/ResultFormat.h"
 
 #include "io/Json.h"
 
