@@ -1,0 +1,501 @@
+"""Image files for the decoder tests, in every variant of the hand-written formats (BMP/DIB, GIF, TGA,
+ICO/CUR, PPM/PGM/PBM/PAM, PCX/DCX, SGI, XBM, MSP, IM, DDS, ICNS, SPIDER, SUN, ...).
+
+write(out_dir) builds, byte by byte with struct and zlib, the variants Pillow cannot write itself (RLE
+bitmaps, bitfields, OS/2 headers, odd palettes, GIF frames off the screen, 16-bit PGM, ...) together with
+files Pillow must refuse; write_saved(out_dir) has Pillow save every variant it can write for these formats.
+Both return the names of the files they wrote. The caller records Pillow 9.4's own decoding of each file
+(`Image.open(p).convert("RGB")`, or the error it raises) as the reference, so nothing here states what a
+file should decode to.
+
+Every file is small and deterministic (a fixed linear congruential generator, no randomness).
+"""
+
+import io
+import os
+import struct
+import zlib
+
+
+class Noise:
+    """Deterministic bytes (a 32-bit LCG), the same on every run and every Python version."""
+
+    def __init__(self, seed):
+        self.state = seed & 0xFFFFFFFF
+
+    def byte(self):
+        self.state = (self.state * 1103515245 + 12345) & 0xFFFFFFFF
+        return (self.state >> 16) & 0xFF
+
+    def bytes(self, count):
+        return bytes(self.byte() for _ in range(count))
+
+
+def _u16(v):
+    return struct.pack("<H", v & 0xFFFF)
+
+
+def _u32(v):
+    return struct.pack("<I", v & 0xFFFFFFFF)
+
+
+class _Writer:
+    def __init__(self, out_dir):
+        self.out_dir = out_dir
+        self.names = []
+
+    def put(self, name, data):
+        with open(os.path.join(self.out_dir, name), "wb") as f:
+            f.write(data)
+        self.names.append(name)
+
+
+# --------------------------------------------------------------------------------------------------------
+# BMP / DIB
+
+
+def _bmp_rows(width, height, bits, noise):
+    """Packed rows (each padded to 4 bytes) of noise pixels."""
+    stride = ((width * bits + 31) >> 3) & ~3
+    return b"".join(noise.bytes(stride) for _ in range(height))
+
+
+def _info_header(width, height, bits, compression=0, colors=0, size=40, masks=None, image_size=0):
+    header = struct.pack(
+        "<IiiHHIIiiII", size, width, height, 1, bits, compression, image_size, 2835, 2835, colors, colors
+    )
+    if size > 40:
+        extra = b""
+        if masks is not None:
+            extra = b"".join(_u32(m) for m in masks)
+        header += (extra + b"\0" * (size - 40))[: size - 40]
+    return header
+
+
+def _bmp(info, palette=b"", pixels=b"", extra=b"", offset=None):
+    """A BMP file: file header + info header + extra (masks) + palette + pixels."""
+    body = info + extra + palette
+    if offset is None:
+        offset = 14 + len(body)
+    data = body + pixels
+    return b"BM" + _u32(14 + len(data)) + _u32(0) + _u32(offset) + data
+
+
+def _bgrx_palette(colors, noise):
+    return b"".join(noise.bytes(3) + b"\0" for _ in range(colors))
+
+
+def _gray_palette(count, step=4):
+    return b"".join(bytes((i & 255,) * 3) + b"\0" * (step - 3) for i in range(count))
+
+
+def _rle8_sample(width, height, delta_row=None):
+    """RLE8 stream using encoded runs, absolute runs (odd and even), end-of-line and end-of-bitmap, and a
+    delta (2 right, 1 up) in place of row delta_row."""
+    out = bytearray()
+    for y in range(height):
+        if y == delta_row:
+            out += bytes((0, 2, 2, 1))
+            out += bytes((0, 0))
+            continue
+        out += bytes((3, 7 + y))  # encoded run of 3
+        out += bytes((0, 3, 1, 2, 3, 0))  # absolute run of 3 (odd: padded)
+        out += bytes((0, 4, 4, 5, 6, 7))  # absolute run of 4
+        out += bytes((width, 9))  # run past the end of the row: clipped
+        out += bytes((0, 0))  # end of line
+    out += bytes((0, 1))
+    return bytes(out)
+
+
+def _rle4_sample(width, height):
+    out = bytearray()
+    for y in range(height):
+        out += bytes((5, 0x12 + y))  # encoded run of 5 nibbles
+        out += bytes((0, 3, 0x34, 0x50))  # absolute run of 3 nibbles
+        out += bytes((0, 4, 0x67, 0x89))  # absolute run of 4 nibbles
+        out += bytes((0, 0))
+    out += bytes((0, 1))
+    return bytes(out)
+
+
+def _write_bmp(w):
+    n = Noise(1)
+    # Palette depths, full and short palettes.
+    for bits, colors in ((1, 0), (4, 0), (8, 0), (4, 5), (8, 20), (1, 1)):
+        count = colors or (1 << bits)
+        info = _info_header(13, 7, bits, colors=colors)
+        w.put(f"bmp_pal{bits}_colors{colors}.bmp", _bmp(info, _bgrx_palette(count, n), _bmp_rows(13, 7, bits, n)))
+    # Gray palettes: Pillow reads them as mode L or 1, whatever the depth.
+    w.put("bmp_gray8_ramp.bmp", _bmp(_info_header(9, 5, 8), _gray_palette(256), _bmp_rows(9, 5, 8, n)))
+    w.put("bmp_gray8_ramp16.bmp", _bmp(_info_header(9, 5, 8, colors=16), _gray_palette(16), _bmp_rows(9, 5, 8, n)))
+    w.put("bmp_gray1_bw.bmp", _bmp(_info_header(21, 5, 1), _gray_palette(1) + b"\xff\xff\xff\0", _bmp_rows(21, 5, 1, n)))
+    w.put("bmp_gray1_wb.bmp", _bmp(_info_header(21, 5, 1), b"\xff\xff\xff\0" + _gray_palette(1), _bmp_rows(21, 5, 1, n)))
+    w.put("bmp_gray4_ramp16_w3.bmp", _bmp(_info_header(3, 4, 4), _gray_palette(16), _bmp_rows(3, 4, 4, n)))
+    w.put("bmp_gray4_ramp16_w9.bmp", _bmp(_info_header(9, 4, 4), _gray_palette(16), _bmp_rows(9, 4, 4, n)))
+    w.put("bmp_gray8_bw2.bmp", _bmp(_info_header(17, 3, 8, colors=2), _gray_palette(1) + b"\xff\xff\xff\0", _bmp_rows(17, 3, 8, n)))
+    w.put("bmp_gray1_ramp256.bmp", _bmp(_info_header(2, 3, 1, colors=256), _gray_palette(256), _bmp_rows(2, 3, 1, n)))
+    w.put("bmp_gray8_ramp300.bmp", _bmp(_info_header(4, 3, 8, colors=300), _gray_palette(300), _bmp_rows(4, 3, 8, n)))
+    w.put("bmp_pal8_colors300.bmp", _bmp(_info_header(4, 3, 8, colors=300), _bgrx_palette(300, n), _bmp_rows(4, 3, 8, n)))
+    w.put("bmp_pal8_colors70000.bmp", _bmp(_info_header(4, 3, 8, colors=70000), _bgrx_palette(4, n), _bmp_rows(4, 3, 8, n)))
+    # A palette cut short by the end of the file.
+    pal_short = _bmp(_info_header(4, 2, 8), _bgrx_palette(256, n), b"", offset=14 + 40 + 1024)[: 14 + 40 + 37]
+    w.put("bmp_pal8_palette_truncated.bmp", pal_short)
+    # bfOffBits pointing at the palette (Pillow skips 4 * colours), and bfOffBits 0.
+    w.put("bmp_pal8_offset_at_palette.bmp",
+          _bmp(_info_header(6, 4, 8, colors=10), _bgrx_palette(10, n), _bmp_rows(6, 4, 8, n), offset=14 + 40))
+    w.put("bmp_pal4_offset_zero.bmp", _bmp(_info_header(6, 4, 4), _bgrx_palette(16, n), _bmp_rows(6, 4, 4, n), offset=0))
+    w.put("bmp_rgb24_offset_gap.bmp",
+          _bmp(_info_header(5, 3, 24), b"", b"\x55" * 10 + _bmp_rows(5, 3, 24, n), offset=14 + 40 + 10))
+    # 16-bit: BI_RGB is 5-5-5; bitfields 5-6-5 and 5-5-5 (masks after a 40-byte header, or inside a v4/v5).
+    for width in (1, 2, 7):
+        w.put(f"bmp_rgb16_555_w{width}.bmp", _bmp(_info_header(width, 5, 16), b"", _bmp_rows(width, 5, 16, n)))
+    w.put("bmp_bitfields16_565.bmp",
+          _bmp(_info_header(7, 5, 16, compression=3), b"", _bmp_rows(7, 5, 16, n), extra=_u32(0xF800) + _u32(0x7E0) + _u32(0x1F)))
+    w.put("bmp_bitfields16_555.bmp",
+          _bmp(_info_header(7, 5, 16, compression=3), b"", _bmp_rows(7, 5, 16, n), extra=_u32(0x7C00) + _u32(0x3E0) + _u32(0x1F)))
+    w.put("bmp_bitfields16_565_v5.bmp",
+          _bmp(_info_header(7, 5, 16, compression=3, size=124, masks=(0xF800, 0x7E0, 0x1F, 0)), b"", _bmp_rows(7, 5, 16, n)))
+    w.put("bmp_bitfields16_444_refused.bmp",
+          _bmp(_info_header(7, 5, 16, compression=3), b"", _bmp_rows(7, 5, 16, n), extra=_u32(0xF00) + _u32(0xF0) + _u32(0xF)))
+    # 24-bit with every row padding, bottom-up and top-down.
+    for width in (1, 2, 3, 4, 5):
+        w.put(f"bmp_rgb24_w{width}.bmp", _bmp(_info_header(width, 3, 24), b"", _bmp_rows(width, 3, 24, n)))
+    w.put("bmp_rgb24_topdown.bmp", _bmp(_info_header(5, -4, 24), b"", _bmp_rows(5, 4, 24, n)))
+    w.put("bmp_pal8_topdown.bmp", _bmp(_info_header(5, -4, 8), _bgrx_palette(256, n), _bmp_rows(5, 4, 8, n)))
+    w.put("bmp_bitfields24.bmp",
+          _bmp(_info_header(5, 3, 24, compression=3), b"", _bmp_rows(5, 3, 24, n), extra=_u32(0xFF0000) + _u32(0xFF00) + _u32(0xFF)))
+    # 32-bit: BI_RGB ignores the fourth byte; bitfields layouts with and without alpha.
+    w.put("bmp_rgb32_bi_rgb.bmp", _bmp(_info_header(6, 4, 32), b"", _bmp_rows(6, 4, 32, n)))
+    w.put("bmp_bitfields32_bgrx.bmp",
+          _bmp(_info_header(6, 4, 32, compression=3), b"", _bmp_rows(6, 4, 32, n), extra=_u32(0xFF0000) + _u32(0xFF00) + _u32(0xFF)))
+    w.put("bmp_bitfields32_xbgr.bmp",
+          _bmp(_info_header(6, 4, 32, compression=3), b"", _bmp_rows(6, 4, 32, n), extra=_u32(0xFF000000) + _u32(0xFF0000) + _u32(0xFF00)))
+    for label, masks in (
+        ("bgra", (0xFF0000, 0xFF00, 0xFF, 0xFF000000)),
+        ("rgba", (0xFF, 0xFF00, 0xFF0000, 0xFF000000)),
+        ("abgr", (0xFF000000, 0xFF0000, 0xFF00, 0xFF)),
+        ("zero", (0, 0, 0, 0)),
+        ("bgrx", (0xFF0000, 0xFF00, 0xFF, 0)),
+        ("argb_refused", (0xFF00, 0xFF0000, 0xFF000000, 0xFF)),
+    ):
+        w.put(f"bmp_bitfields32_{label}_v4.bmp",
+              _bmp(_info_header(6, 4, 32, compression=3, size=108, masks=masks), b"", _bmp_rows(6, 4, 32, n)))
+    w.put("bmp_bitfields32_bgra_v5_topdown.bmp",
+          _bmp(_info_header(6, -4, 32, compression=3, size=124, masks=(0xFF0000, 0xFF00, 0xFF, 0xFF000000)), b"",
+               _bmp_rows(6, 4, 32, n)))
+    w.put("bmp_v5_rgb24.bmp", _bmp(_info_header(5, 3, 24, size=124), b"", _bmp_rows(5, 3, 24, n)))
+    w.put("bmp_v4_pal8.bmp", _bmp(_info_header(5, 3, 8, size=108), _bgrx_palette(256, n), _bmp_rows(5, 3, 8, n)))
+    w.put("bmp_os2v2_64.bmp", _bmp(_info_header(5, 3, 24, size=64), b"", _bmp_rows(5, 3, 24, n)))
+    # OS/2 1.x (BITMAPCOREHEADER): 16-bit sizes, 3-byte palette entries.
+    for bits in (1, 4, 8, 24):
+        core = struct.pack("<IHHHH", 12, 11, 6, 1, bits)
+        palette = b"".join(n.bytes(3) for _ in range(1 << bits)) if bits <= 8 else b""
+        w.put(f"bmp_os2_core{bits}.bmp", _bmp(core, palette, _bmp_rows(11, 6, bits, n)))
+    w.put("bmp_os2_core8_gray.bmp", _bmp(struct.pack("<IHHHH", 12, 4, 4, 1, 8), _gray_palette(256, step=3), _bmp_rows(4, 4, 8, n)))
+    # RLE.
+    pal = _bgrx_palette(256, n)
+    w.put("bmp_rle8.bmp", _bmp(_info_header(10, 4, 8, compression=1), pal, _rle8_sample(10, 4)))
+    w.put("bmp_rle8_topdown.bmp", _bmp(_info_header(10, -4, 8, compression=1), pal, _rle8_sample(10, 4)))
+    w.put("bmp_rle8_gray.bmp", _bmp(_info_header(10, 4, 8, compression=1), _gray_palette(256), _rle8_sample(10, 4)))
+    w.put("bmp_rle8_early_end.bmp", _bmp(_info_header(10, 6, 8, compression=1), pal, _rle8_sample(10, 4)))
+    w.put("bmp_rle8_truncated.bmp", _bmp(_info_header(10, 4, 8, compression=1), pal, _rle8_sample(10, 4)[:13]))
+    w.put("bmp_rle8_no_eol.bmp",
+          _bmp(_info_header(4, 3, 8, compression=1), pal, bytes((4, 1, 4, 2, 4, 3, 0, 1))))
+    w.put("bmp_rle8_absolute_long.bmp",
+          _bmp(_info_header(4, 3, 8, compression=1), pal, bytes((0, 12)) + bytes(range(12)) + bytes((0, 1))))
+    w.put("bmp_rle8_delta.bmp", _bmp(_info_header(10, 4, 8, compression=1), pal, _rle8_sample(10, 7, delta_row=1)))
+    w.put("bmp_rle8_delta_short.bmp", _bmp(_info_header(10, 4, 8, compression=1), pal, _rle8_sample(10, 4, delta_row=1)))
+    w.put("bmp_rle8_delta_at_end.bmp", _bmp(_info_header(10, 4, 8, compression=1), pal, _rle8_sample(10, 3) + bytes((0, 2, 1))))
+    w.put("bmp_rle8_delta_far.bmp",
+          _bmp(_info_header(4, 3, 8, compression=1), pal, bytes((2, 5, 0, 2, 1, 1, 2, 6, 0, 0, 0, 2, 0, 9, 0, 1))))
+    w.put("bmp_rle4.bmp", _bmp(_info_header(12, 3, 4, compression=2), _bgrx_palette(16, n), _rle4_sample(12, 3)))
+    w.put("bmp_rle4_odd_offset.bmp",
+          _bmp(_info_header(12, 3, 4, compression=2), _bgrx_palette(16, n), b"\0" + _rle4_sample(12, 3), offset=14 + 40 + 64 + 1))
+    w.put("bmp_rle8_24bit_refused.bmp", _bmp(_info_header(4, 2, 24, compression=1), b"", _rle8_sample(4, 2)))
+    w.put("bmp_rle8_bw_palette.bmp",
+          _bmp(_info_header(4, 2, 8, compression=1, colors=2), _gray_palette(1) + b"\xff\xff\xff\0", bytes((4, 1, 0, 0, 4, 0, 0, 1))))
+    # Files Pillow refuses or does not identify.
+    good = _bmp(_info_header(5, 4, 24), b"", _bmp_rows(5, 4, 24, n))
+    w.put("bmp_truncated_pixels.bmp", good[:-20])
+    w.put("bmp_truncated_last_padding.bmp", good[:-3])
+    w.put("bmp_truncated_header.bmp", good[:30])
+    w.put("bmp_truncated_file_header.bmp", good[:10])
+    w.put("bmp_depth2_refused.bmp", _bmp(_info_header(5, 4, 2), _bgrx_palette(4, n), _bmp_rows(5, 4, 2, n)))
+    w.put("bmp_jpeg_refused.bmp", _bmp(_info_header(5, 4, 24, compression=4), b"", b"\xff\xd8\xff" + b"\0" * 40))
+    w.put("bmp_header_size_50.bmp", _bmp(struct.pack("<I", 50) + b"\0" * 46, b"", b"\0" * 40))
+    w.put("bmp_zero_width.bmp", _bmp(_info_header(0, 4, 24), b"", b"\0" * 40))
+    w.put("bmp_bitfields_masks_missing.bmp", _bmp(_info_header(6, 4, 32, compression=3), b"", b"")[: 14 + 40 + 6])
+    w.put("bmp_huge.bmp", _bmp(_info_header(100000, 100000, 24), b"", b"\0" * 64))
+    w.put("bmp_huge_topdown.bmp", _bmp(_info_header(70000, -70000, 8), _gray_palette(256), b"\0" * 64))
+    # Bare DIBs (Pillow's DIB plugin).
+    w.put("dib_pal8.dib", _info_header(7, 3, 8) + _bgrx_palette(256, n) + _bmp_rows(7, 3, 8, n))
+    w.put("dib_rgb24.dib", _info_header(7, 3, 24) + _bmp_rows(7, 3, 24, n))
+    w.put("dib_bitfields16.dib", _info_header(7, 3, 16, compression=3) + _u32(0xF800) + _u32(0x7E0) + _u32(0x1F) + _bmp_rows(7, 3, 16, n))
+    w.put("dib_os2_core4.dib", struct.pack("<IHHHH", 12, 7, 3, 1, 4) + n.bytes(48) + _bmp_rows(7, 3, 4, n))
+
+
+def _save_bmp(w, Image):
+    base = _gradient(Image, 23, 9)
+    for mode in ("1", "L", "P", "RGB", "RGBA"):
+        im = base.convert(mode) if mode != "P" else base.convert("P", palette=Image.ADAPTIVE, colors=37)
+        for fmt, ext in (("BMP", "bmp"), ("DIB", "dib")):
+            buf = io.BytesIO()
+            im.save(buf, fmt)
+            w.put(f"saved_{ext}_{mode}.{ext}", buf.getvalue())
+
+
+def _gradient(Image, width, height):
+    """An RGBA image with every channel varying."""
+    im = Image.new("RGBA", (width, height))
+    im.putdata([((x * 255) // max(1, width - 1), (y * 255) // max(1, height - 1), (x * y * 7) & 255,
+                 (x * 37 + y * 11) & 255) for y in range(height) for x in range(width)])
+    return im
+
+
+# --------------------------------------------------------------------------------------------------------
+# GIF
+
+
+def _lzw(indices, min_bits, end=True, clear_every=None):
+    """GIF LZW: a clear code first, variable-width codes, then (unless end is False) the end code. With
+    clear_every, a clear code after that many codes (exercising resets)."""
+    clear = 1 << min_bits
+    codes = [clear]
+    table = {bytes((i,)): i for i in range(min(clear, 256))}
+    next_code = clear + 2
+    widths = []
+    size = min_bits + 1
+    widths.append(size)
+    prefix = b""
+    emitted = 0
+
+    def emit(code):
+        nonlocal size, emitted
+        codes.append(code)
+        widths.append(size)
+        emitted += 1
+
+    for value in indices:
+        candidate = prefix + bytes((value,))
+        if candidate in table:
+            prefix = candidate
+            continue
+        emit(table[prefix])
+        if next_code < 4096:
+            table[candidate] = next_code
+            next_code += 1
+            if next_code > (1 << size) and size < 12:
+                size += 1
+        prefix = bytes((value,))
+        if clear_every and emitted % clear_every == 0:
+            emit(clear)
+            table = {bytes((i,)): i for i in range(min(clear, 256))}
+            next_code = clear + 2
+            size = min_bits + 1
+    if prefix:
+        emit(table[prefix])
+    if end:
+        emit(clear + 1)
+    # Pack LSB first.
+    out = bytearray()
+    acc = 0
+    nbits = 0
+    for code, width in zip(codes, widths):
+        acc |= code << nbits
+        nbits += width
+        while nbits >= 8:
+            out.append(acc & 255)
+            acc >>= 8
+            nbits -= 8
+    if nbits:
+        out.append(acc & 255)
+    return bytes(out)
+
+
+def _sub_blocks(data, size=255):
+    out = bytearray()
+    for i in range(0, len(data), size):
+        chunk = data[i : i + size]
+        out += bytes((len(chunk),)) + chunk
+    return bytes(out) + b"\0"
+
+
+def _gif_palette(count, noise):
+    return noise.bytes(3 * count)
+
+
+def _gif(width, height, frame, global_palette=None, version=b"GIF89a", extensions=b"", trailer=b";",
+         background=0):
+    """frame: bytes of one image (descriptor onwards), or several frames joined."""
+    flags = 0
+    table = b""
+    if global_palette is not None:
+        entries = max(2, len(global_palette) // 3)
+        bits = max(1, (entries - 1).bit_length())
+        flags = 0x80 | (bits - 1)
+        table = global_palette + b"\0" * (3 * (1 << bits) - len(global_palette))
+    screen = version + struct.pack("<HHBBB", width, height, flags, background, 0)
+    return screen + table + extensions + frame + trailer
+
+
+def _gif_frame(x, y, width, height, indices, min_bits=8, local_palette=None, interlace=False, lzw=None,
+               local_bits=None):
+    flags = 0x40 if interlace else 0
+    table = b""
+    if local_palette is not None:
+        entries = max(2, len(local_palette) // 3)
+        bits = local_bits or max(1, (entries - 1).bit_length())
+        flags |= 0x80 | (bits - 1)
+        table = (local_palette + b"\0" * (3 * (1 << bits)))[: 3 * (1 << bits)]
+    if lzw is None:
+        rows = [indices[r * width : (r + 1) * width] for r in range(height)]
+        if interlace:
+            order = list(range(0, height, 8)) + list(range(4, height, 8)) + list(range(2, height, 4)) + list(
+                range(1, height, 2))
+            rows = [rows[r] for r in order]
+        lzw = _lzw(b"".join(rows), min_bits)
+    return b"," + struct.pack("<HHHHB", x, y, width, height, flags) + table + bytes((min_bits,)) + _sub_blocks(lzw)
+
+
+def _gce(transparency=None, disposal=0, delay=10):
+    flags = (disposal << 2) | (1 if transparency is not None else 0)
+    return b"!\xf9\x04" + struct.pack("<BHB", flags, delay, transparency or 0) + b"\0"
+
+
+def _write_gif(w):
+    n = Noise(2)
+    pal = _gif_palette(256, n)
+    px = n.bytes(12 * 9)
+    w.put("gif_basic.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal))
+    w.put("gif_87a.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal, version=b"GIF87a"))
+    w.put("gif_no_palette.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px)))
+    w.put("gif_identity_palette.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), bytes(i for i in range(256) for _ in range(3))))
+    w.put("gif_local_palette.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px, local_palette=_gif_palette(256, n)), pal))
+    w.put("gif_local_only.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px, local_palette=_gif_palette(256, n))))
+    w.put("gif_local_identity_with_global.gif",
+          _gif(12, 9, _gif_frame(0, 0, 12, 9, px, local_palette=bytes(i for i in range(256) for _ in range(3))), pal))
+    small = bytes(v & 3 for v in px)
+    w.put("gif_palette4_min2.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, small, min_bits=2), _gif_palette(4, n)))
+    w.put("gif_short_palette_big_indices.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), _gif_palette(2, n)))
+    w.put("gif_min_bits_2_indices_8bit.gif",
+          _gif(12, 9, _gif_frame(0, 0, 12, 9, px, min_bits=8, lzw=_lzw(small, 2)), pal))
+    for bits in (1, 3, 4, 7):
+        vals = bytes(v & ((1 << bits) - 1) for v in px)
+        w.put(f"gif_min_bits_{bits}.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, vals, min_bits=bits), pal))
+    for bits in (9, 12):
+        w.put(f"gif_min_bits_{bits}.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px, min_bits=bits), pal))
+    w.put("gif_min_bits_13.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px, min_bits=13, lzw=b"\0" * 20), pal))
+    w.put("gif_min_bits_0.gif", _gif(4, 2, _gif_frame(0, 0, 4, 2, bytes(8), min_bits=0, lzw=bytes((0b01000000, 0, 0))), pal))
+    w.put("gif_clear_codes.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px, lzw=_lzw(px, 8, clear_every=7)), pal))
+    big = bytes(((x * 7) ^ (y * 3)) & 255 for y in range(64) for x in range(80))
+    w.put("gif_table_full.gif", _gif(80, 64, _gif_frame(0, 0, 80, 64, big, lzw=_lzw(n.bytes(80 * 64), 8)), pal))
+    for height in (1, 2, 3, 5, 8, 9, 17):
+        vals = n.bytes(5 * height)
+        w.put(f"gif_interlaced_h{height}.gif", _gif(5, height, _gif_frame(0, 0, 5, height, vals, interlace=True), pal))
+    # Frames off the screen and smaller than it.
+    inner = n.bytes(4 * 3)
+    w.put("gif_frame_inside.gif", _gif(12, 9, _gif_frame(3, 2, 4, 3, inner), pal))
+    w.put("gif_frame_inside_transparent.gif", _gif(12, 9, _gif_frame(3, 2, 4, 3, inner), pal, extensions=_gce(transparency=77)))
+    w.put("gif_frame_inside_transparent_bg.gif",
+          _gif(12, 9, _gif_frame(3, 2, 4, 3, inner), pal, extensions=_gce(transparency=5), background=9))
+    w.put("gif_frame_inside_background.gif", _gif(12, 9, _gif_frame(3, 2, 4, 3, inner), pal, background=9))
+    w.put("gif_frame_overflow.gif", _gif(6, 5, _gif_frame(4, 3, 5, 4, n.bytes(20)), pal))
+    w.put("gif_frame_overflow_transparent.gif", _gif(6, 5, _gif_frame(4, 3, 5, 4, n.bytes(20)), pal, extensions=_gce(transparency=3)))
+    w.put("gif_screen_zero.gif", _gif(0, 0, _gif_frame(0, 0, 5, 4, n.bytes(20)), pal))
+    w.put("gif_frame_x0_width0.gif", _gif(6, 5, _gif_frame(0, 2, 0, 3, b"", lzw=_lzw(n.bytes(30), 8)), pal))
+    w.put("gif_frame_height0.gif", _gif(6, 5, _gif_frame(2, 2, 3, 0, b"", lzw=_lzw(b"\1", 8)), pal))
+    w.put("gif_frame_huge.gif", _gif(6, 5, _gif_frame(0, 0, 65535, 65535, b"", lzw=_lzw(b"\1", 8)), pal))
+    w.put("gif_screen_huge.gif", _gif(65535, 65535, _gif_frame(0, 0, 2, 2, b"\1\2\3\4"), pal))
+    # Transparency index shows its palette colour.
+    w.put("gif_transparent_index_used.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal, extensions=_gce(transparency=px[0])))
+    # Extensions Pillow reads or skips, and stray bytes between blocks.
+    comment = b"!\xfe" + _sub_blocks(b"made by hand for the decoder tests")
+    netscape = b"!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00"
+    plain = b"!\x01" + _sub_blocks(b"\x00" * 12 + b"text")
+    w.put("gif_extensions.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal, extensions=comment + netscape + plain + _gce(None, 2)))
+    w.put("gif_stray_bytes.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal, extensions=b"\x00\x07zz"))
+    w.put("gif_empty_gce.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal, extensions=b"!\xf9\x00"))
+    w.put("gif_short_gce.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal, extensions=b"!\xf9\x02\x01\x00\x00"))
+    w.put("gif_empty_app_ext.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal, extensions=b"!\xff\x00"))
+    w.put("gif_netscape_empty.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal, extensions=b"!\xff\x0bNETSCAPE2.0\x00"))
+    # Truncation and broken streams.
+    good = _gif(12, 9, _gif_frame(0, 0, 12, 9, px), pal)
+    w.put("gif_truncated_data.gif", good[: len(good) - 40])
+    w.put("gif_truncated_header.gif", good[:11])
+    w.put("gif_truncated_palette_entry.gif", _gif(4, 4, b"", bytes((0, 0, 0, 1, 1))[:5], trailer=b"")[:13 + 4])
+    w.put("gif_no_image.gif", _gif(12, 9, b"", pal))
+    w.put("gif_no_trailer.gif", good[:-1])
+    w.put("gif_early_end_code.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, b"", lzw=_lzw(px[:50], 8)), pal))
+    w.put("gif_early_end_then_frame.gif",
+          _gif(12, 9, _gif_frame(0, 0, 12, 9, b"", lzw=_lzw(px[:50], 8)) + _gif_frame(0, 0, 12, 9, px), pal))
+    w.put("gif_no_end_code.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, b"", lzw=_lzw(px, 8, end=False)), pal))
+    w.put("gif_extra_data.gif", _gif(12, 9, _gif_frame(0, 0, 12, 9, b"", lzw=_lzw(px + px, 8)), pal))
+    w.put("gif_bad_first_code.gif", _gif(4, 4, _gif_frame(0, 0, 4, 4, b"", min_bits=2, lzw=bytes((0b00111111, 0xFF))), pal))
+    w.put("gif_code_too_big.gif", _gif(4, 4, _gif_frame(0, 0, 4, 4, b"", min_bits=2, lzw=bytes((0b11000100, 0b1111))), pal))
+    # Two frames: only the first counts.
+    w.put("gif_two_frames.gif",
+          _gif(12, 9, _gif_frame(0, 0, 12, 9, px) + _gce(4, 1) + _gif_frame(2, 2, 4, 3, inner), pal))
+    # A big frame (more than one 64 KiB read) with an early end code in the middle of the data.
+    wide = n.bytes(300 * 300)
+    lzw_a = _lzw(wide[:1000], 8)
+    lzw_b = _lzw(wide, 8)
+    w.put("gif_large_early_end.gif", _gif(300, 300, _gif_frame(0, 0, 300, 300, b"", lzw=lzw_a + lzw_b), pal))
+
+
+def _save_gif(w, Image):
+    base = _gradient(Image, 31, 17)
+    rgb = base.convert("RGB")
+    p = rgb.convert("P", palette=Image.ADAPTIVE, colors=200)
+    small = rgb.convert("P", palette=Image.ADAPTIVE, colors=6)
+    variants = {
+        "P": (p, {}),
+        "P_interlace_off": (p, {"interlace": False}),
+        "P_optimize": (small, {"optimize": True}),
+        "P_no_optimize": (small, {"optimize": False}),
+        "P_transparency": (p, {"transparency": 3}),
+        "L": (base.convert("L"), {}),
+        "1": (base.convert("1"), {}),
+        "RGB": (rgb, {}),
+        "RGBA": (base, {}),
+        "comment": (p, {"comment": b"a comment", "loop": 0, "duration": 40}),
+        "87a": (p, {"version": "87a"}),
+    }
+    for label, (im, options) in variants.items():
+        buf = io.BytesIO()
+        im.save(buf, "GIF", **options)
+        w.put(f"saved_gif_{label}.gif", buf.getvalue())
+    frames = [rgb, rgb.rotate(90, expand=False), rgb.transpose(Image.Transpose.FLIP_LEFT_RIGHT)]
+    for label, options in (("animated", {}), ("animated_disposal2", {"disposal": 2, "transparency": 0}),
+                           ("animated_optimize", {"optimize": True})):
+        buf = io.BytesIO()
+        frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:], **options)
+        w.put(f"saved_gif_{label}.gif", buf.getvalue())
+    # A first frame smaller than the screen (Pillow crops animated frames to their changed box).
+    buf = io.BytesIO()
+    first = Image.new("P", (40, 30), 0)
+    first.putpalette(bytes(range(256)) * 3)
+    frames = [first, first.copy()]
+    frames[1].paste(7, (5, 5, 20, 20))
+    frames[0].save(buf, "GIF", save_all=True, append_images=frames[1:])
+    w.put("saved_gif_animated_palette.gif", buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------------------
+
+
+def write(out_dir):
+    """Writes the hand-made files into out_dir; returns their names."""
+    w = _Writer(out_dir)
+    _write_bmp(w)
+    _write_gif(w)
+    return w.names
+
+
+def write_saved(out_dir):
+    """Writes the files Pillow itself saves in these formats (every relevant option); returns their names."""
+    from PIL import Image
+
+    w = _Writer(out_dir)
+    _save_bmp(w, Image)
+    _save_gif(w, Image)
+    return w.names
