@@ -481,6 +481,250 @@ def _save_gif(w, Image):
 
 
 # --------------------------------------------------------------------------------------------------------
+# TGA
+
+
+def _tga(image_type, width, height, depth, pixels, flags=0, id_section=b"", cmap=None, cmap_start=0,
+         cmap_depth=24, cmap_count=None, footer=False):
+    cmap_type = 1 if cmap is not None else 0
+    count = cmap_count if cmap_count is not None else (len(cmap) // max(1, cmap_depth // 8) if cmap else 0)
+    header = struct.pack("<BBBHHBHHHHBB", len(id_section), cmap_type, image_type, cmap_start, count,
+                         cmap_depth if cmap is not None else 0, 0, 0, width, height, depth, flags)
+    data = header + id_section + (cmap or b"") + pixels
+    if footer:
+        data += b"\0" * 8 + b"TRUEVISION-XFILE.\0"
+    return data
+
+
+def _tga_rle(pixels, bpp, width, packets):
+    """RLE packets over `pixels` (bpp bytes each): packets is a list of ("run"|"raw", count)."""
+    out = bytearray()
+    i = 0
+    for kind, count in packets:
+        if kind == "run":
+            out += bytes((0x80 | (count - 1),)) + pixels[i * bpp : (i + 1) * bpp]
+        else:
+            out += bytes((count - 1,)) + pixels[i * bpp : (i + count) * bpp]
+        i += count
+    return bytes(out)
+
+
+def _row_packets(width, height, pattern):
+    """Packets that never cross a line: each row split as in pattern (counts summing to width)."""
+    packets = []
+    for _ in range(height):
+        packets += pattern
+    return packets
+
+
+def _write_tga(w):
+    n = Noise(3)
+    W, H = 7, 5
+    px8 = n.bytes(W * H)
+    cmap24 = n.bytes(3 * 256)
+    cmap16 = n.bytes(2 * 256)
+    # Colour-mapped.
+    w.put("tga_cmap8_map24.tga", _tga(1, W, H, 8, px8, cmap=cmap24))
+    w.put("tga_cmap8_map16.tga", _tga(1, W, H, 8, px8, cmap=cmap16, cmap_depth=16))
+    w.put("tga_cmap8_map32.tga", _tga(1, W, H, 8, px8, cmap=n.bytes(4 * 256), cmap_depth=32))
+    w.put("tga_cmap8_map15.tga", _tga(1, W, H, 8, px8, cmap=n.bytes(2 * 16), cmap_depth=15, cmap_count=16))
+    w.put("tga_cmap8_map24_start10.tga", _tga(1, W, H, 8, px8, cmap=n.bytes(3 * 20), cmap_start=10))
+    w.put("tga_cmap8_map24_start250.tga", _tga(1, W, H, 8, px8, cmap=n.bytes(3 * 20), cmap_start=250))
+    w.put("tga_cmap8_map24_short.tga", _tga(1, W, H, 8, px8, cmap=n.bytes(3 * 12)))
+    w.put("tga_cmap8_no_map.tga", _tga(1, W, H, 8, px8))
+    w.put("tga_cmap16_refused.tga", _tga(1, W, H, 16, n.bytes(2 * W * H), cmap=cmap24))
+    # Gray.
+    w.put("tga_gray8.tga", _tga(3, W, H, 8, px8))
+    w.put("tga_gray8_map24.tga", _tga(3, W, H, 8, px8, cmap=cmap24))
+    w.put("tga_gray16_la.tga", _tga(3, W, H, 16, n.bytes(2 * W * H), flags=8))
+    w.put("tga_gray16_la_map24.tga", _tga(3, W, H, 16, n.bytes(2 * W * H), cmap=cmap24))
+    w.put("tga_gray1.tga", _tga(3, 13, H, 1, n.bytes(2 * H)))
+    w.put("tga_gray1_map24.tga", _tga(3, 13, H, 1, n.bytes(2 * H), cmap=cmap24))
+    w.put("tga_gray24_refused.tga", _tga(3, W, H, 24, n.bytes(3 * W * H)))
+    # True colour; the top bit of 16-bit pixels and the alpha of 32-bit ones.
+    w.put("tga_rgb16.tga", _tga(2, W, H, 16, n.bytes(2 * W * H)))
+    w.put("tga_rgb16_alpha_bit.tga", _tga(2, W, H, 16, n.bytes(2 * W * H), flags=1))
+    w.put("tga_rgb24.tga", _tga(2, W, H, 24, n.bytes(3 * W * H)))
+    w.put("tga_rgb32.tga", _tga(2, W, H, 32, n.bytes(4 * W * H), flags=8))
+    w.put("tga_rgb32_no_alpha_bits.tga", _tga(2, W, H, 32, n.bytes(4 * W * H)))
+    w.put("tga_rgb24_map24.tga", _tga(2, W, H, 24, n.bytes(3 * W * H), cmap=cmap24))
+    w.put("tga_rgb8_refused.tga", _tga(2, W, H, 8, px8))
+    w.put("tga_rgb24_id_section.tga", _tga(2, W, H, 24, n.bytes(3 * W * H), id_section=b"made by hand"))
+    w.put("tga_rgb24_footer.tga", _tga(2, W, H, 24, n.bytes(3 * W * H), footer=True))
+    for flags, label in ((0x00, "bottom_left"), (0x10, "bottom_right"), (0x20, "top_left"), (0x30, "top_right")):
+        w.put(f"tga_rgb24_{label}.tga", _tga(2, W, H, 24, n.bytes(3 * W * H), flags=flags))
+        w.put(f"tga_cmap8_{label}.tga", _tga(1, W, H, 8, px8, cmap=cmap24, flags=flags))
+        w.put(f"tga_gray8_map_{label}.tga", _tga(3, W, H, 8, px8, cmap=cmap24, flags=flags))
+    # RLE.
+    pattern = [("run", 3), ("raw", 2), ("run", 2)]
+    rgb = n.bytes(3 * W * H)
+    w.put("tga_rle_rgb24.tga", _tga(10, W, H, 24, _tga_rle(rgb, 3, W, _row_packets(W, H, pattern))))
+    w.put("tga_rle_rgb24_top.tga", _tga(10, W, H, 24, _tga_rle(rgb, 3, W, _row_packets(W, H, pattern)), flags=0x20))
+    w.put("tga_rle_rgb24_top_right.tga", _tga(10, W, H, 24, _tga_rle(rgb, 3, W, _row_packets(W, H, pattern)), flags=0x30))
+    rgba = n.bytes(4 * W * H)
+    w.put("tga_rle_rgb32.tga", _tga(10, W, H, 32, _tga_rle(rgba, 4, W, _row_packets(W, H, pattern)), flags=8))
+    w.put("tga_rle_rgb16.tga", _tga(10, W, H, 16, _tga_rle(n.bytes(2 * W * H), 2, W, _row_packets(W, H, pattern))))
+    w.put("tga_rle_gray8.tga", _tga(11, W, H, 8, _tga_rle(px8, 1, W, _row_packets(W, H, pattern))))
+    w.put("tga_rle_gray16.tga", _tga(11, W, H, 16, _tga_rle(n.bytes(2 * W * H), 2, W, _row_packets(W, H, pattern))))
+    w.put("tga_rle_cmap8.tga", _tga(9, W, H, 8, _tga_rle(px8, 1, W, _row_packets(W, H, pattern)), cmap=cmap24))
+    w.put("tga_rle_gray1.tga", _tga(11, 8, 2, 1, bytes((0x81, 0xFF, 0x81, 0x0F)) * 4))
+    # Literal packets that cross lines are fine for Pillow; runs that cross lines are not.
+    w.put("tga_rle_literal_across_lines.tga", _tga(10, W, H, 24, _tga_rle(rgb, 3, W, [("raw", 10), ("raw", 25)])))
+    w.put("tga_rle_literal_many_lines.tga", _tga(10, 3, 6, 24, _tga_rle(rgb, 3, 3, [("raw", 17), ("raw", 1)])))
+    w.put("tga_rle_run_across_lines.tga", _tga(10, W, H, 24, _tga_rle(rgb, 3, W, [("run", 10), ("raw", 25)])))
+    w.put("tga_rle_truncated.tga", _tga(10, W, H, 24, _tga_rle(rgb, 3, W, _row_packets(W, H, pattern)))[:-5])
+    w.put("tga_rle_extra_data.tga", _tga(10, W, H, 24, _tga_rle(rgb, 3, W, _row_packets(W, H, pattern)) + b"\x85\1\2\3"))
+    # Refusals and files Pillow does not identify.
+    w.put("tga_truncated.tga", _tga(2, W, H, 24, n.bytes(3 * W * H - 4)))
+    w.put("tga_zero_width.tga", _tga(2, 0, H, 24, b""))
+    w.put("tga_depth15.tga", _tga(2, W, H, 15, n.bytes(2 * W * H)))
+    w.put("tga_type0.tga", _tga(0, W, H, 8, b""))
+    w.put("tga_cmap_type2.tga", _tga(1, W, H, 8, px8, cmap=cmap24)[:1] + b"\x02" + _tga(1, W, H, 8, px8, cmap=cmap24)[2:])
+    w.put("tga_short_header.tga", _tga(2, W, H, 24, b"")[:17])
+    w.put("tga_huge.tga", _tga(2, 65535, 65535, 24, b"\0" * 10))
+
+
+def _save_tga(w, Image):
+    base = _gradient(Image, 19, 11)
+    modes = {
+        "1": base.convert("1"),
+        "L": base.convert("L"),
+        "LA": base.convert("LA"),
+        "P": base.convert("RGB").convert("P", palette=Image.ADAPTIVE, colors=50),
+        "RGB": base.convert("RGB"),
+        "RGBA": base,
+    }
+    for mode, im in modes.items():
+        for rle in (False, True):
+            for orientation in (-1, 1):
+                buf = io.BytesIO()
+                im.save(buf, "TGA", rle=rle, orientation=orientation)
+                w.put(f"saved_tga_{mode}_rle{int(rle)}_o{orientation}.tga", buf.getvalue())
+    buf = io.BytesIO()
+    modes["RGB"].save(buf, "TGA", id_section=b"an id section", compression="tga_rle")
+    w.put("saved_tga_RGB_id_section.tga", buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------------------
+# ICO / CUR
+
+
+def _png_rgba(width, height, noise):
+    """A minimal 8-bit RGBA PNG made with zlib."""
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    raw = b"".join(b"\0" + noise.bytes(4 * width) for _ in range(height))
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
+
+
+def _icon_dib(width, height, bits, noise, palette_colors=None, mask=True, height_field=None, compression=0,
+              pixels=None):
+    """BITMAPINFOHEADER (height doubled) + palette + XOR pixels + AND mask."""
+    colors = palette_colors if palette_colors is not None else (1 << bits if bits <= 8 else 0)
+    info = _info_header(width, height * 2 if height_field is None else height_field, bits, compression=compression,
+                        colors=palette_colors or 0)
+    palette = _bgrx_palette(colors, noise) if bits <= 8 else b""
+    xor = pixels if pixels is not None else _bmp_rows(width, height, bits, noise)
+    and_mask = _bmp_rows(width, height, 1, noise) if mask else b""
+    return info + palette + xor + and_mask
+
+
+def _ico(entries, magic=b"\0\0\1\0", count=None):
+    """entries: list of (width byte, height byte, colours, bpp, payload); offsets computed."""
+    header = magic + _u16(len(entries) if count is None else count)
+    offset = 6 + 16 * len(entries)
+    directory = b""
+    body = b""
+    for width, height, colors, bpp, payload in entries:
+        directory += struct.pack("<BBBBHHII", width & 255, height & 255, colors, 0, 1, bpp, len(payload), offset)
+        body += payload
+        offset += len(payload)
+    return header + directory + body
+
+
+def _write_ico(w):
+    n = Noise(4)
+    for bits in (1, 4, 8, 24, 32):
+        for width, height in ((16, 16), (13, 7)):
+            dib = _icon_dib(width, height, bits, n)
+            w.put(f"ico_bmp{bits}_{width}x{height}.ico", _ico([(width, height, 0, bits, dib)]))
+    w.put("ico_bmp32_dir_bpp32_dib24.ico", _ico([(8, 8, 0, 32, _icon_dib(8, 8, 24, n) + n.bytes(64))]))
+    w.put("ico_bmp8_dir_bpp0.ico", _ico([(8, 8, 0, 0, _icon_dib(8, 8, 8, n))]))
+    w.put("ico_bmp8_gray_palette.ico", _ico([(4, 4, 0, 8, _info_header(4, 8, 8) + _gray_palette(256) + n.bytes(16) + n.bytes(16))]))
+    w.put("ico_bmp1_bw_palette.ico", _ico([(8, 8, 2, 1, _info_header(8, 16, 1) + _gray_palette(1) + b"\xff\xff\xff\0" + n.bytes(64))]))
+    w.put("ico_bmp4_short_palette.ico", _ico([(8, 8, 5, 4, _icon_dib(8, 8, 4, n, palette_colors=5))]))
+    w.put("ico_png.ico", _ico([(9, 6, 0, 32, _png_rgba(9, 6, n))]))
+    w.put("ico_png_and_bmp.ico", _ico([(16, 16, 0, 32, _icon_dib(16, 16, 32, n)), (32, 32, 0, 32, _png_rgba(32, 32, n))]))
+    w.put("ico_256_as_zero.ico", _ico([(0, 0, 0, 8, _icon_dib(256, 256, 8, n)), (32, 32, 0, 32, _icon_dib(32, 32, 32, n))]))
+    # Pillow's choice: the largest area, then the deepest, then the last in the file.
+    w.put("ico_pick_largest.ico",
+          _ico([(16, 16, 0, 32, _icon_dib(16, 16, 32, n)), (24, 24, 0, 8, _icon_dib(24, 24, 8, n)), (8, 8, 0, 24, _icon_dib(8, 8, 24, n))]))
+    w.put("ico_pick_deepest.ico",
+          _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n)), (16, 16, 0, 24, _icon_dib(16, 16, 24, n)), (16, 16, 0, 4, _icon_dib(16, 16, 4, n))]))
+    w.put("ico_pick_last_of_equal.ico",
+          _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n)), (16, 16, 0, 8, _icon_dib(16, 16, 8, n))]))
+    w.put("ico_pick_by_colour_count.ico",
+          _ico([(16, 16, 16, 0, _icon_dib(16, 16, 4, n)), (16, 16, 2, 0, _icon_dib(16, 16, 1, n)), (16, 16, 0, 0, _icon_dib(16, 16, 8, n))]))
+    w.put("ico_pick_colour_count_1.ico",
+          _ico([(16, 16, 1, 0, _icon_dib(16, 16, 8, n)), (16, 16, 200, 0, _icon_dib(16, 16, 8, n))]))
+    w.put("ico_dir_size_differs.ico", _ico([(32, 32, 0, 8, _icon_dib(16, 8, 8, n))]))
+    w.put("ico_odd_height_field.ico", _ico([(8, 8, 0, 24, _icon_dib(8, 8, 24, n, height_field=17) + n.bytes(64))]))
+    w.put("ico_topdown.ico", _ico([(8, 8, 0, 24, _icon_dib(8, 8, 24, n, height_field=-16))]))
+    w.put("ico_height1.ico", _ico([(8, 1, 0, 24, _icon_dib(8, 1, 24, n, height_field=1))]))
+    w.put("ico_bmp_rle8.ico", _ico([(10, 4, 0, 8, _icon_dib(10, 4, 8, n, compression=1, pixels=_rle8_sample(10, 4), mask=False))]))
+    # Refusals and unidentified files.
+    w.put("ico_mask_truncated.ico", _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n))])[:-30])
+    w.put("ico_pixels_truncated.ico", _ico([(16, 16, 0, 24, _icon_dib(16, 16, 24, n, mask=False)[:-100])]))
+    w.put("ico_bmp32_alpha_truncated.ico", _ico([(16, 16, 0, 32, _icon_dib(16, 16, 32, n, mask=False)[:-10])]))
+    w.put("ico_no_entries.ico", _ico([]))
+    w.put("ico_directory_truncated.ico", _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n))], count=3)[:40])
+    w.put("ico_offset_past_end.ico", _ico([(16, 16, 0, 8, b"")]) + b"")
+    w.put("ico_bad_header_size.ico", _ico([(16, 16, 0, 8, struct.pack("<I", 99) + b"\0" * 200)]))
+    w.put("ico_zero_width_dib.ico", _ico([(16, 16, 0, 8, _info_header(0, 32, 8) + b"\0" * 1100)]))
+    w.put("ico_huge_dib.ico", _ico([(16, 16, 0, 24, _info_header(60000, 60000, 24) + b"\0" * 100)]))
+    # Cursors.
+    w.put("cur_bmp32_at22.cur", _ico([(16, 16, 0, 32, _icon_dib(16, 16, 32, n))], magic=b"\0\0\2\0"))
+    w.put("cur_bmp8.cur", _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n))], magic=b"\0\0\2\0"))
+    w.put("cur_bmp1.cur", _ico([(32, 32, 2, 1, _icon_dib(32, 32, 1, n))], magic=b"\0\0\2\0"))
+    w.put("cur_bmp8_gray.cur", _ico([(4, 4, 0, 8, _info_header(4, 8, 8) + _gray_palette(256) + n.bytes(32))], magic=b"\0\0\2\0"))
+    w.put("cur_bmp32_second.cur",
+          _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n)), (32, 32, 0, 32, _icon_dib(32, 32, 32, n))], magic=b"\0\0\2\0"))
+    w.put("cur_pick_wider_only.cur",
+          _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n)), (32, 16, 0, 24, _icon_dib(32, 16, 24, n))], magic=b"\0\0\2\0"))
+    w.put("cur_pick_larger.cur",
+          _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n)), (24, 24, 0, 24, _icon_dib(24, 24, 24, n))], magic=b"\0\0\2\0"))
+    offset_zero = bytearray(_ico([(8, 8, 0, 24, _icon_dib(8, 8, 24, n))], magic=b"\0\0\2\0"))
+    offset_zero[6 + 12 : 6 + 16] = b"\0\0\0\0"
+    w.put("cur_offset_zero.cur", bytes(offset_zero))
+    w.put("cur_no_entries.cur", _ico([], magic=b"\0\0\2\0"))
+    w.put("cur_directory_truncated.cur", _ico([(16, 16, 0, 8, _icon_dib(16, 16, 8, n))], magic=b"\0\0\2\0", count=2)[:30])
+    w.put("cur_height1.cur", _ico([(8, 1, 0, 24, _icon_dib(8, 1, 24, n, height_field=1))], magic=b"\0\0\2\0"))
+    w.put("cur_png_refused.cur", _ico([(9, 6, 0, 32, _png_rgba(9, 6, n))], magic=b"\0\0\2\0"))
+    w.put("cur_truncated.cur", _ico([(16, 16, 0, 24, _icon_dib(16, 16, 24, n))], magic=b"\0\0\2\0")[:200])
+
+
+def _save_ico(w, Image):
+    base = _gradient(Image, 32, 32)
+    buf = io.BytesIO()
+    base.save(buf, "ICO")
+    w.put("saved_ico_default.ico", buf.getvalue())
+    buf = io.BytesIO()
+    base.save(buf, "ICO", sizes=[(16, 16), (32, 32)])
+    w.put("saved_ico_png_sizes.ico", buf.getvalue())
+    for mode in ("1", "L", "P", "RGB", "RGBA"):
+        im = base.convert(mode) if mode != "P" else base.convert("RGB").convert("P", palette=Image.ADAPTIVE, colors=40)
+        buf = io.BytesIO()
+        im.save(buf, "ICO", bitmap_format="bmp", sizes=[(16, 16), (32, 32)])
+        w.put(f"saved_ico_bmp_{mode}.ico", buf.getvalue())
+    buf = io.BytesIO()
+    base.save(buf, "ICO", bitmap_format="bmp", sizes=[(32, 32)], append_images=[base.convert("P")])
+    w.put("saved_ico_bmp_two_depths.ico", buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -488,6 +732,8 @@ def write(out_dir):
     w = _Writer(out_dir)
     _write_bmp(w)
     _write_gif(w)
+    _write_tga(w)
+    _write_ico(w)
     return w.names
 
 
@@ -498,4 +744,6 @@ def write_saved(out_dir):
     w = _Writer(out_dir)
     _save_bmp(w, Image)
     _save_gif(w, Image)
+    _save_tga(w, Image)
+    _save_ico(w, Image)
     return w.names

@@ -15,7 +15,9 @@ DibHeader notIdentified(const std::string& name, const char* format, const std::
 {
     DibHeader header;
     header.verdict = DibVerdict::NotIdentified;
-    header.error = fail(name, std::string("not a ") + format + " file Pillow can identify (" + why + ")");
+    const bool vowel = format[0] == 'I';
+    header.error = fail(
+        name, std::string(vowel ? "not an " : "not a ") + format + " file Pillow can identify (" + why + ")");
     return header;
 }
 
