@@ -725,6 +725,113 @@ def _save_ico(w, Image):
 
 
 # --------------------------------------------------------------------------------------------------------
+# PPM / PGM / PBM
+
+
+def _plain(values, per_line=7, sep=b" "):
+    lines = []
+    for i in range(0, len(values), per_line):
+        lines.append(sep.join(b"%d" % v for v in values[i : i + per_line]))
+    return b"\n".join(lines) + b"\n"
+
+
+def _be16(values):
+    return b"".join(struct.pack(">H", v) for v in values)
+
+
+def _write_ppm(w):
+    n = Noise(5)
+    W, H = 9, 5
+    # Binary, maxval 255 and others (rescaled, rounded half to even), 16-bit.
+    w.put("ppm_p5_255.pgm", b"P5\n%d %d\n255\n" % (W, H) + n.bytes(W * H))
+    w.put("ppm_p6_255.ppm", b"P6\n%d %d\n255\n" % (W, H) + n.bytes(3 * W * H))
+    for maxval in (1, 15, 100, 254, 256, 1000, 4095, 65534, 65535):
+        samples = [(b * 257 + a) % (maxval + 1) for a, b in zip(n.bytes(W * H), n.bytes(W * H))]
+        body = bytes(samples) if maxval < 256 else _be16(samples)
+        w.put(f"ppm_p5_max{maxval}.pgm", b"P5 %d %d %d\n" % (W, H, maxval) + body)
+        rgb = [(b * 257 + a) % (maxval + 1) for a, b in zip(n.bytes(3 * W * H), n.bytes(3 * W * H))]
+        body = bytes(rgb) if maxval < 256 else _be16(rgb)
+        w.put(f"ppm_p6_max{maxval}.ppm", b"P6 %d %d %d\n" % (W, H, maxval) + body)
+    w.put("ppm_p5_max100_over.pgm", b"P5 4 1 100\n" + bytes((0, 100, 101, 255)))
+    w.put("ppm_p5_max1000_over.pgm", b"P5 4 1 1000\n" + _be16((0, 1000, 1001, 65535)))
+    for width in (1, 7, 8, 9, 17):
+        w.put(f"ppm_p4_w{width}.pbm", b"P4\n%d 3\n" % width + n.bytes(3 * ((width + 7) // 8)))
+    # Plain formats.
+    bits = [v & 1 for v in n.bytes(W * H)]
+    w.put("ppm_p1.pbm", b"P1\n%d %d\n" % (W, H) + _plain(bits))
+    w.put("ppm_p1_packed.pbm", b"P1\n%d %d\n" % (W, H) + bytes(48 + b for b in bits) + b"\n")
+    w.put("ppm_p1_comments.pbm", b"P1\n# c\n%d %d\n" % (W, H) + bytes(48 + b for b in bits[:10]) + b"#x\n"
+          + bytes(48 + b for b in bits[10:]))
+    w.put("ppm_p1_bad_char.pbm", b"P1\n2 2\n0101 2\n")
+    w.put("ppm_p1_extra.pbm", b"P1\n2 2\n010111\n")
+    w.put("ppm_p1_short.pbm", b"P1\n2 2\n010\n")
+    gray = list(n.bytes(W * H))
+    w.put("ppm_p2_255.pgm", b"P2\n%d %d\n255\n" % (W, H) + _plain(gray))
+    w.put("ppm_p2_15.pgm", b"P2\n%d %d\n15\n" % (W, H) + _plain([v % 16 for v in gray]))
+    w.put("ppm_p2_1000.pgm", b"P2\n%d %d\n1000\n" % (W, H) + _plain([v * 3 for v in gray]))
+    w.put("ppm_p2_65535.pgm", b"P2\n%d %d\n65535\n" % (W, H) + _plain([v * 257 for v in gray]))
+    w.put("ppm_p2_no_final_newline.pgm", b"P2 3 2 255 1 2 3 4 5 6")
+    w.put("ppm_p2_short_last_token_repeated.pgm", b"P2 3 2 255 10 20 30 40")
+    w.put("ppm_p2_short_ends_with_space.pgm", b"P2 3 2 255 10 20 30 40 ")
+    w.put("ppm_p2_comment_inside_token.pgm", b"P2 3 1 255 1#c\n2 3 4")
+    w.put("ppm_p2_signs_underscores.pgm", b"P2 4 1 255 +7 1_0 -3 0_0_1\n")
+    w.put("ppm_p2_negative_16bit.pgm", b"P2 2 1 1000 5 -3\n")
+    w.put("ppm_p2_over_maxval.pgm", b"P2 2 1 100 5 101\n")
+    w.put("ppm_p2_not_a_number.pgm", b"P2 2 1 100 5 x\n")
+    w.put("ppm_p2_token_too_long.pgm", b"P2 2 1 100 5 00000000001\n")
+    w.put("ppm_p2_cr_comments.pgm", b"P2 3 1 255\r# comment\r7 8\r#x\n9\r")
+    rgb = list(n.bytes(3 * W * H))
+    w.put("ppm_p3_255.ppm", b"P3\n%d %d\n255\n" % (W, H) + _plain(rgb))
+    w.put("ppm_p3_100.ppm", b"P3\n%d %d\n100\n" % (W, H) + _plain([v % 101 for v in rgb]))
+    w.put("ppm_p3_1000.ppm", b"P3\n%d %d\n1000\n" % (W, H) + _plain([v * 3 for v in rgb], sep=b"\t"))
+    # More than one 1 MiB block: a token split across the boundary, and data short by a few values after
+    # it (Pillow then repeats the split token).
+    big_w, big_h = 300, 300
+    values = [(i * 7) % 256 for i in range(big_w * big_h * 3)]
+    body = _plain(values, per_line=50)
+    w.put("ppm_p3_two_blocks.ppm", b"P3\n%d %d\n255\n" % (big_w, big_h) + body)
+    header = b"P3\n%d %d\n255\n" % (big_w, big_h)
+    cut = 1024 * 1024 - len(header)
+    text = body[: cut - 1] + b"12" + body[cut + 1 :]
+    w.put("ppm_p3_two_blocks_short.ppm", header + text[: len(text) - 40])
+    # Header details.
+    w.put("ppm_header_comments.ppm", b"P6 # comment\n#another\n 3 #x\n 2\n#y\n255\n" + n.bytes(18))
+    w.put("ppm_header_comment_in_token.ppm", b"P6\n1#c\n2 1\n255\n" + n.bytes(36))
+    w.put("ppm_header_comment_after_maxval.pgm", b"P5\n2 2\n255#c\n" + n.bytes(4))
+    w.put("ppm_header_tabs.pgm", b"P5\t2\x0b2\x0c255\r" + n.bytes(4))
+    w.put("ppm_header_leading_zeros.pgm", b"P5 002 0002 0255\n" + n.bytes(4))
+    w.put("ppm_maxval_0.pgm", b"P5 2 2 0\n" + n.bytes(4))
+    w.put("ppm_maxval_65536.pgm", b"P5 2 2 65536\n" + n.bytes(8))
+    w.put("ppm_header_eof.pgm", b"P5 2 2")
+    w.put("ppm_header_token_long.pgm", b"P5 2 22222222222 255\n")
+    w.put("ppm_header_not_number.pgm", b"P5 2 x 255\n")
+    w.put("ppm_zero_width.pgm", b"P5 0 2 255\n")
+    w.put("ppm_negative_height.pgm", b"P5 2 -2 255\n" + n.bytes(4))
+    w.put("ppm_huge.pgm", b"P5 100000 100000 255\n" + n.bytes(40))
+    w.put("ppm_p7_pam.pam", b"P7\nWIDTH 2\nHEIGHT 2\nDEPTH 1\nMAXVAL 255\nTUPLTYPE GRAYSCALE\nENDHDR\n" + n.bytes(4))
+    w.put("ppm_p8.ppm", b"P8 2 2 255\n" + n.bytes(4))
+    w.put("ppm_magic_too_long.ppm", b"P61 2 2 255\n" + n.bytes(12))
+    w.put("ppm_truncated_p6.ppm", b"P6 4 4 255\n" + n.bytes(40))
+    w.put("ppm_truncated_p5_16.pgm", b"P5 4 4 1000\n" + n.bytes(20))
+    w.put("ppm_truncated_p4.pbm", b"P4 16 4\n" + n.bytes(7))
+    # Pillow's own extensions.
+    w.put("ppm_pyp.ppm", b"PyP 4 3 255\n" + n.bytes(12))
+    w.put("ppm_pyrgba.ppm", b"PyRGBA 4 3 255\n" + n.bytes(48))
+    w.put("ppm_pycmyk.ppm", b"PyCMYK 4 3 255\n" + n.bytes(48))
+    w.put("ppm_p0cmyk.ppm", b"P0CMYK 4 3 255\n" + n.bytes(48))
+    w.put("ppm_p0cmyk_max1000.ppm", b"P0CMYK 4 3 1000\n" + _be16([v * 3 for v in n.bytes(48)]))
+
+
+def _save_ppm(w, Image):
+    base = _gradient(Image, 21, 13)
+    for mode, ext in (("1", "pbm"), ("L", "pgm"), ("I", "pgm"), ("RGB", "ppm"), ("RGBA", "ppm")):
+        im = base.convert(mode) if mode != "I" else base.convert("L").point(lambda v: v * 200, "I")
+        buf = io.BytesIO()
+        im.save(buf, "PPM")
+        w.put(f"saved_ppm_{mode}.{ext}", buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -734,6 +841,7 @@ def write(out_dir):
     _write_gif(w)
     _write_tga(w)
     _write_ico(w)
+    _write_ppm(w)
     return w.names
 
 
@@ -746,4 +854,5 @@ def write_saved(out_dir):
     _save_gif(w, Image)
     _save_tga(w, Image)
     _save_ico(w, Image)
+    _save_ppm(w, Image)
     return w.names

@@ -24,6 +24,23 @@ std::string number(std::uint64_t value)
     return std::to_string(value);
 }
 
+std::string quoted(const std::string& bytes)
+{
+    static const char hex[] = "0123456789abcdef";
+    std::string out = "\"";
+    for (const char c : bytes) {
+        const unsigned char u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f && u != '\\' && u != '"') {
+            out += c;
+        } else {
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        }
+    }
+    return out + "\"";
+}
+
 std::optional<Error> checkPixelLimit(std::int64_t width, std::int64_t height, const std::string& name,
                                      const DecodeLimits& limits)
 {
@@ -124,6 +141,12 @@ PilMode rawModeTarget(RawMode raw)
         return PilMode::RGBA;
     case RawMode::CMYK:
         return PilMode::CMYK;
+    case RawMode::I16B:
+    case RawMode::I16:
+    case RawMode::I32:
+        return PilMode::I;
+    case RawMode::F32:
+        return PilMode::F;
     }
     return PilMode::L;
 }
@@ -158,6 +181,8 @@ int rawModeBits(RawMode raw)
     case RawMode::BGR16:
     case RawMode::RGB16:
     case RawMode::BGRA15:
+    case RawMode::I16B:
+    case RawMode::I16:
         return 16;
     case RawMode::RGB:
     case RawMode::RGBL:
@@ -174,6 +199,8 @@ int rawModeBits(RawMode raw)
     case RawMode::ABGR:
     case RawMode::ARGB:
     case RawMode::CMYK:
+    case RawMode::I32:
+    case RawMode::F32:
         return 32;
     }
     return 8;
@@ -385,6 +412,28 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             out[4 * i + 1] = in[4 * i + 2];
             out[4 * i + 2] = in[4 * i + 3];
             out[4 * i + 3] = in[4 * i];
+        }
+        return;
+    case RawMode::I16B:
+    case RawMode::I16:
+        for (int i = 0; i < pixels; ++i) {
+            const std::int32_t v
+                = raw == RawMode::I16B ? (in[2 * i] << 8) | in[2 * i + 1] : in[2 * i] | (in[2 * i + 1] << 8);
+            std::memcpy(out + 4 * i, &v, 4);
+        }
+        return;
+    case RawMode::I32:
+        for (int i = 0; i < pixels; ++i) {
+            const std::uint32_t v = std::uint32_t(in[4 * i]) | (std::uint32_t(in[4 * i + 1]) << 8)
+                | (std::uint32_t(in[4 * i + 2]) << 16) | (std::uint32_t(in[4 * i + 3]) << 24);
+            std::memcpy(out + 4 * i, &v, 4);
+        }
+        return;
+    case RawMode::F32:
+        for (int i = 0; i < pixels; ++i) {
+            const std::uint32_t v = std::uint32_t(in[4 * i]) | (std::uint32_t(in[4 * i + 1]) << 8)
+                | (std::uint32_t(in[4 * i + 2]) << 16) | (std::uint32_t(in[4 * i + 3]) << 24);
+            std::memcpy(out + 4 * i, &v, 4);
         }
         return;
     case RawMode::BGRA15:

@@ -114,6 +114,10 @@ enum class RawMode {
     ARGB, ///< "ARGB" into RGBA
     BGRA15, ///< "BGRA;15": 5-5-5-1 into RGBA
     CMYK, ///< "CMYK"
+    I16B, ///< "I;16B": big-endian 16-bit into mode I
+    I16, ///< "I;16": little-endian 16-bit into mode I
+    I32, ///< "I;32": little-endian 32-bit into mode I
+    F32, ///< "F;32F": little-endian float into mode F
 };
 
 /// The image mode a raw mode unpacks into, and its bits per pixel in the file.
@@ -150,5 +154,8 @@ void flipTopBottom(PilImage& image);
 
 /// Human-readable decimal, for messages.
 std::string number(std::uint64_t value);
+
+/// Bytes from the file quoted for a message: printable ASCII kept, anything else as \xNN.
+std::string quoted(const std::string& bytes);
 
 } // namespace lens::formats
