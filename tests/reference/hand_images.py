@@ -832,6 +832,260 @@ def _save_ppm(w, Image):
 
 
 # --------------------------------------------------------------------------------------------------------
+# PCX / DCX
+
+
+def _pcx_rle(line):
+    out = bytearray()
+    i = 0
+    while i < len(line):
+        j = i
+        while j < len(line) and j - i < 63 and line[j] == line[i]:
+            j += 1
+        count = j - i
+        if count > 1 or line[i] >= 0xC0:
+            out += bytes((0xC0 | count, line[i]))
+        else:
+            out.append(line[i])
+        i = j
+    return bytes(out)
+
+
+def _pcx(width, height, bits, planes, lines, version=5, stride=None, palette16=b"", x0=0, y0=0, tail=b""):
+    if stride is None:
+        stride = (width * bits + 7) // 8
+        stride += stride % 2
+    header = struct.pack("<BBBBHHHHHH", 10, version, 1, bits, x0, y0, x0 + width - 1, y0 + height - 1, 72, 72)
+    header += (palette16 + b"\0" * 48)[:48] + b"\0" + bytes((planes,)) + _u16(stride) + _u16(1)
+    header += b"\0" * (128 - len(header))
+    return header + b"".join(_pcx_rle(l) for l in lines) + tail
+
+
+def _pcx_lines(width, height, bits, planes, noise, stride=None):
+    if stride is None:
+        stride = (width * bits + 7) // 8
+        stride += stride % 2
+    return [noise.bytes(stride * planes) for _ in range(height)]
+
+
+def _write_pcx(w):
+    n = Noise(6)
+    pal16 = n.bytes(48)
+    for width in (5, 8, 13, 16):
+        w.put(f"pcx_1bit_w{width}.pcx", _pcx(width, 4, 1, 1, _pcx_lines(width, 4, 1, 1, n)))
+        w.put(f"pcx_2plane_w{width}.pcx", _pcx(width, 4, 1, 2, _pcx_lines(width, 4, 1, 2, n), palette16=pal16))
+        w.put(f"pcx_4plane_w{width}.pcx", _pcx(width, 4, 1, 4, _pcx_lines(width, 4, 1, 4, n), palette16=pal16))
+    for width in (5, 6, 31):
+        lines = _pcx_lines(width, 7, 8, 1, n)
+        w.put(f"pcx_8bit_palette_w{width}.pcx", _pcx(width, 7, 8, 1, lines, tail=b"\x0c" + n.bytes(768)))
+        w.put(f"pcx_8bit_gray_palette_w{width}.pcx",
+              _pcx(width, 7, 8, 1, lines, tail=b"\x0c" + bytes(i for i in range(256) for _ in range(3))))
+        w.put(f"pcx_8bit_no_marker_w{width}.pcx", _pcx(width, 7, 8, 1, lines, tail=b"\x0b" + n.bytes(768)))
+        w.put(f"pcx_rgb_w{width}.pcx", _pcx(width, 7, 8, 3, _pcx_lines(width, 7, 8, 3, n)))
+    lines = _pcx_lines(40, 30, 8, 1, n)
+    w.put("pcx_8bit_no_palette_big.pcx", _pcx(40, 30, 8, 1, lines))
+    w.put("pcx_8bit_small_file.pcx", _pcx(5, 3, 8, 1, _pcx_lines(5, 3, 8, 1, n)))
+    w.put("pcx_offset_box.pcx", _pcx(6, 4, 8, 3, _pcx_lines(6, 4, 8, 3, n), x0=100, y0=7))
+    w.put("pcx_stride_odd_header.pcx", _pcx(5, 4, 8, 3, _pcx_lines(5, 4, 8, 3, n, stride=5), stride=5))
+    w.put("pcx_stride_header_larger.pcx", _pcx(5, 4, 8, 3, _pcx_lines(5, 4, 8, 3, n, stride=6), stride=10))
+    w.put("pcx_version0_1bit.pcx", _pcx(16, 4, 1, 1, _pcx_lines(16, 4, 1, 1, n), version=0))
+    w.put("pcx_version2_4plane.pcx", _pcx(16, 4, 1, 4, _pcx_lines(16, 4, 1, 4, n), version=2, palette16=pal16))
+    w.put("pcx_version3_8bit_refused.pcx", _pcx(16, 4, 8, 1, _pcx_lines(16, 4, 8, 1, n), version=3, tail=b"\0" * 800))
+    w.put("pcx_8bit_4planes_refused.pcx", _pcx(16, 4, 8, 4, _pcx_lines(16, 4, 8, 4, n)))
+    w.put("pcx_2bit_refused.pcx", _pcx(16, 4, 2, 1, _pcx_lines(16, 4, 2, 1, n)))
+    # A run that crosses the end of a line, and truncated data.
+    run_across = _pcx(6, 3, 8, 3, [b"\xc8\x11" + b"\x01" * 10, b"\x02" * 18, b"\x03" * 18])
+    w.put("pcx_run_across_lines.pcx", run_across)
+    good = _pcx(8, 6, 8, 3, _pcx_lines(8, 6, 8, 3, n))
+    w.put("pcx_truncated.pcx", good[:-10])
+    w.put("pcx_header_truncated.pcx", good[:60])
+    w.put("pcx_empty_box.pcx", good[:8] + _u16(0) + good[10:])
+    w.put("pcx_huge.pcx", _pcx(65535, 65535, 8, 3, []))
+    # DCX: Pillow opens the first PCX of the directory; for 8-bit images it reads the pixels from byte 128
+    # of the DCX file itself.
+    first = _pcx(9, 5, 8, 3, _pcx_lines(9, 5, 8, 3, n))
+    second = _pcx(4, 4, 1, 1, _pcx_lines(4, 4, 1, 1, n))
+    directory_size = 4 + 4 * 3
+    dcx = struct.pack("<IIII", 0x3ADE68B1, directory_size, directory_size + len(first), 0) + first + second
+    w.put("dcx_two_images.dcx", dcx)
+    gray = _pcx(9, 5, 8, 1, _pcx_lines(9, 5, 8, 1, n), tail=b"\x0c" + n.bytes(768))
+    w.put("dcx_8bit.dcx", struct.pack("<III", 0x3ADE68B1, 12, 0) + gray)
+    w.put("dcx_no_images.dcx", struct.pack("<II", 0x3ADE68B1, 0))
+    w.put("dcx_directory_truncated.dcx", struct.pack("<II", 0x3ADE68B1, 12))
+    w.put("dcx_bad_offset.dcx", struct.pack("<III", 0x3ADE68B1, 5000, 0) + first)
+
+
+def _save_pcx(w, Image):
+    base = _gradient(Image, 27, 9)
+    for mode in ("1", "L", "P", "RGB"):
+        im = base.convert(mode) if mode != "P" else base.convert("RGB").convert("P", palette=Image.ADAPTIVE, colors=90)
+        buf = io.BytesIO()
+        im.save(buf, "PCX")
+        w.put(f"saved_pcx_{mode}.pcx", buf.getvalue())
+    small = Image.new("L", (3, 2), 9)
+    buf = io.BytesIO()
+    small.save(buf, "PCX")
+    w.put("saved_pcx_L_tiny.pcx", buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------------------
+# SGI
+
+
+def _sgi_header(width, height, channels, bpc=1, rle=False, dimension=None):
+    if dimension is None:
+        dimension = 3 if channels > 1 else 2
+    header = struct.pack(">HBBHHHH", 474, 1 if rle else 0, bpc, dimension, width, height, channels)
+    header += struct.pack(">ii", 0, 255 if bpc == 1 else 65535) + b"\0" * 4 + b"hand made".ljust(80, b"\0")
+    header += struct.pack(">i", 0)
+    return header + b"\0" * (512 - len(header))
+
+
+def _sgi_rle_row(values, bpc):
+    """Alternating literal and run packets for one channel row, terminated by a zero count."""
+    atoms = [values[i : i + bpc] for i in range(0, len(values), bpc)]
+    out = bytearray()
+    i = 0
+    toggle = True
+    while i < len(atoms):
+        count = min(len(atoms) - i, 3 if toggle else 2)
+        if toggle:
+            out += (b"\0" if bpc == 2 else b"") + bytes((0x80 | count,)) + b"".join(atoms[i : i + count])
+        else:
+            out += (b"\0" if bpc == 2 else b"") + bytes((count,)) + atoms[i]
+        i += count
+        toggle = not toggle
+    out += b"\0" * bpc
+    return bytes(out)
+
+
+def _sgi_rle(width, height, channels, bpc, noise, mutate=None):
+    rows = {}
+    for c in range(channels):
+        for y in range(height):
+            rows[(y, c)] = _sgi_rle_row(noise.bytes(width * bpc), bpc)
+    if mutate:
+        mutate(rows)
+    table_size = 2 * 4 * height * channels
+    offsets, lengths, body = [], [], b""
+    position = 512 + table_size
+    for c in range(channels):
+        for y in range(height):
+            row = rows[(y, c)]
+            offsets.append(position + len(body))
+            lengths.append(len(row))
+            body += row
+    tables = b"".join(struct.pack(">I", v) for v in offsets) + b"".join(struct.pack(">I", v) for v in lengths)
+    return _sgi_header(width, height, channels, bpc, rle=True) + tables + body
+
+
+def _write_sgi(w):
+    n = Noise(7)
+    for channels in (1, 3, 4):
+        for bpc in (1, 2):
+            w.put(f"sgi_raw_{channels}ch_{bpc}bpc.sgi", _sgi_header(7, 5, channels, bpc) + n.bytes(7 * 5 * channels * bpc))
+            w.put(f"sgi_rle_{channels}ch_{bpc}bpc.sgi", _sgi_rle(7, 5, channels, bpc, n))
+    w.put("sgi_raw_dimension1.bw", _sgi_header(9, 1, 1, 1, dimension=1) + n.bytes(9))
+    w.put("sgi_raw_truncated.rgb", (_sgi_header(7, 5, 3) + n.bytes(7 * 5 * 3))[:-5])
+    w.put("sgi_raw16_truncated.rgb", (_sgi_header(7, 5, 3, 2) + n.bytes(7 * 5 * 3 * 2))[:-5])
+    w.put("sgi_unsupported_layout.sgi", _sgi_header(7, 5, 2) + n.bytes(70))
+    w.put("sgi_bpc3.sgi", _sgi_header(7, 5, 1, 3) + n.bytes(105))
+    w.put("sgi_zero_width.sgi", _sgi_header(0, 5, 1) + n.bytes(10))
+    w.put("sgi_compression2.sgi", _sgi_header(7, 5, 1)[:2] + b"\x02" + _sgi_header(7, 5, 1)[3:] + n.bytes(35))
+    w.put("sgi_short_header.sgi", _sgi_header(7, 5, 1)[:11])
+    w.put("sgi_header_only.sgi", _sgi_header(2, 2, 1)[:100] + n.bytes(4))
+
+    def short_row(rows):
+        rows[(2, 0)] = bytes((0x82, 7, 9, 0))
+
+    w.put("sgi_rle_short_row_keeps_previous.sgi", _sgi_rle(7, 5, 1, 1, n, short_row))
+
+    def early_stop(rows):
+        rows[(3, 1)] = bytes((0x05,))
+
+    w.put("sgi_rle_early_stop.sgi", _sgi_rle(7, 5, 3, 1, n, early_stop))
+
+    def overrun(rows):
+        rows[(1, 0)] = bytes((0x7F, 9, 0))
+
+    w.put("sgi_rle_overrun.sgi", _sgi_rle(7, 5, 1, 1, n, overrun))
+
+    def empty_row(rows):
+        rows[(0, 0)] = b""
+
+    w.put("sgi_rle_empty_row.sgi", _sgi_rle(7, 5, 1, 1, n, empty_row))
+    data = bytearray(_sgi_rle(7, 5, 1, 1, n))
+    data[512:516] = struct.pack(">I", 100)
+    w.put("sgi_rle_offset_in_header.sgi", bytes(data))
+    w.put("sgi_rle_tables_truncated.sgi", _sgi_rle(7, 5, 3, 1, n)[:600])
+    # The last row's data ends exactly at the end of the file (Pillow's check is one byte short).
+    exact = _sgi_header(3, 1, 1, 1, rle=True) + struct.pack(">II", 520, 4) + bytes((0x83, 1, 2, 3))
+    w.put("sgi_rle_copy_to_last_byte.sgi", exact)
+    w.put("sgi_rle_copy_to_last_byte_padded.sgi", exact + b"\0")
+    exact16 = _sgi_header(2, 1, 1, 2, rle=True) + struct.pack(">II", 520, 4) + bytes((0, 2, 1, 2))
+    w.put("sgi_rle16_run_at_end.sgi", exact16)
+    w.put("sgi_rle16_run_at_end_padded.sgi", exact16 + b"\0\0")
+    w.put("sgi_huge.sgi", _sgi_header(65535, 65535, 3) + n.bytes(10))
+
+
+def _save_sgi(w, Image):
+    base = _gradient(Image, 17, 11)
+    for mode in ("L", "RGB", "RGBA"):
+        for bpc in (1, 2):
+            buf = io.BytesIO()
+            base.convert(mode).save(buf, "SGI", bpc=bpc)
+            w.put(f"saved_sgi_{mode}_bpc{bpc}.sgi", buf.getvalue())
+    buf = io.BytesIO()
+    base.convert("L").crop((0, 0, 17, 1)).save(buf, "SGI")
+    w.put("saved_sgi_L_one_row.sgi", buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------------------
+# XBM
+
+
+def _xbm_body(width, height, noise, per_line=12, fmt="0x%02x"):
+    count = ((width + 7) // 8) * height
+    values = [fmt % v for v in noise.bytes(count)]
+    lines = [", ".join(values[i : i + per_line]) for i in range(0, len(values), per_line)]
+    return (",\n   ".join(lines) + " };\n").encode("ascii")
+
+
+def _write_xbm(w):
+    n = Noise(8)
+    for width in (1, 8, 13, 16):
+        head = b"#define test_width %d\n#define test_height 5\nstatic char test_bits[] = {\n   " % width
+        w.put(f"xbm_w{width}.xbm", head + _xbm_body(width, 5, n))
+    w.put("xbm_hotspot.xbm", b"#define a_width 9\n#define a_height 4\n#define a_x_hot 2\n#define a_y_hot 3\n"
+          b"static unsigned char a_bits[] = {\n" + _xbm_body(9, 4, n))
+    w.put("xbm_leading_blanks_crlf.xbm", b"  \n#define b_width 10\r\n#define b_height 3\r\nstatic char b_bits[] = {\r\n"
+          + _xbm_body(10, 3, n).replace(b"\n", b"\r\n"))
+    w.put("xbm_two_widths_one_line.xbm", b"#define c_width 4\r#define c_width 12\n#define c_height 2\n"
+          b"static char c_bits[] = {" + _xbm_body(12, 2, n))
+    w.put("xbm_name_with_underscores.xbm", b"#define my_icon_width 8\n#define my_icon_height 2\n"
+          b"static char my_icon_bits[] = {0x01, 0x80};\n")
+    w.put("xbm_one_digit_hex.xbm", b"#define d_width 8\n#define d_height 3\nstatic char d_bits[] = {0x1, 0xf, 0xZZ};\n")
+    w.put("xbm_bits_twice.xbm", b"#define e_width 8\n#define e_height 2\nchar e_bits[] = {0x11, 0x22};\n"
+          b"/* e_bits[] again */ {0x33, 0x44};\n")
+    w.put("xbm_truncated.xbm", b"#define f_width 16\n#define f_height 4\nstatic char f_bits[] = {0x01, 0x02, 0x0")
+    w.put("xbm_no_bits.xbm", b"#define g_width 8\n#define g_height 2\nstatic char g_data = {0x01, 0x02};\n")
+    w.put("xbm_zero_height.xbm", b"#define h_width 8\n#define h_height 0\nstatic char h_bits[] = {0x01};\n")
+    w.put("xbm_header_past_512.xbm", b"#define i_width 8\n#define i_height 1\n" + b" " * 500 + b"char i_bits[] = {0x5};\n")
+    w.put("xbm_huge.xbm", b"#define j_width 99999999999\n#define j_height 99999\nstatic char j_bits[] = {0x1};\n")
+    w.put("xbm_x10_style.xbm", b"#define k_width 16\n#define k_height 2\nstatic short k_bits[] = {0x1234, 0x5678};\n")
+
+
+def _save_xbm(w, Image):
+    base = _gradient(Image, 21, 7).convert("1")
+    buf = io.BytesIO()
+    base.save(buf, "XBM")
+    w.put("saved_xbm.xbm", buf.getvalue())
+    buf = io.BytesIO()
+    base.save(buf, "XBM", hotspot=(3, 4))
+    w.put("saved_xbm_hotspot.xbm", buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -842,6 +1096,9 @@ def write(out_dir):
     _write_tga(w)
     _write_ico(w)
     _write_ppm(w)
+    _write_pcx(w)
+    _write_sgi(w)
+    _write_xbm(w)
     return w.names
 
 
@@ -855,4 +1112,7 @@ def write_saved(out_dir):
     _save_tga(w, Image)
     _save_ico(w, Image)
     _save_ppm(w, Image)
+    _save_pcx(w, Image)
+    _save_sgi(w, Image)
+    _save_xbm(w, Image)
     return w.names

@@ -128,6 +128,7 @@ PilMode rawModeTarget(RawMode raw)
     case RawMode::BGRX:
     case RawMode::XBGR:
     case RawMode::XRGB:
+    case RawMode::RGB16B:
         return PilMode::RGB;
     case RawMode::RGBXtoRGBX:
         return PilMode::RGBX;
@@ -138,6 +139,7 @@ PilMode rawModeTarget(RawMode raw)
     case RawMode::ABGR:
     case RawMode::ARGB:
     case RawMode::BGRA15:
+    case RawMode::RGBA16B:
         return PilMode::RGBA;
     case RawMode::CMYK:
         return PilMode::CMYK;
@@ -202,6 +204,10 @@ int rawModeBits(RawMode raw)
     case RawMode::I32:
     case RawMode::F32:
         return 32;
+    case RawMode::RGB16B:
+        return 48;
+    case RawMode::RGBA16B:
+        return 64;
     }
     return 8;
 }
@@ -413,6 +419,14 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             out[4 * i + 2] = in[4 * i + 3];
             out[4 * i + 3] = in[4 * i];
         }
+        return;
+    case RawMode::RGB16B:
+        for (int i = 0; i < 3 * pixels; ++i)
+            out[i] = in[2 * i];
+        return;
+    case RawMode::RGBA16B:
+        for (int i = 0; i < 4 * pixels; ++i)
+            out[i] = in[2 * i];
         return;
     case RawMode::I16B:
     case RawMode::I16:

@@ -114,6 +114,8 @@ enum class RawMode {
     ARGB, ///< "ARGB" into RGBA
     BGRA15, ///< "BGRA;15": 5-5-5-1 into RGBA
     CMYK, ///< "CMYK"
+    RGB16B, ///< "RGB;16B": big-endian 16-bit samples, high bytes taken
+    RGBA16B, ///< "RGBA;16B": big-endian 16-bit samples, high bytes taken
     I16B, ///< "I;16B": big-endian 16-bit into mode I
     I16, ///< "I;16": little-endian 16-bit into mode I
     I32, ///< "I;32": little-endian 32-bit into mode I
