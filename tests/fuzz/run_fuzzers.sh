@@ -1,18 +1,20 @@
 #!/usr/bin/env bash
 # Builds the LibTorch-free parsers with clang and libFuzzer + ASan + UBSan and runs each target for a
 # bounded time from its seed corpus. Fails on any crash, leak, timeout or sanitizer report.
-# Usage: run_fuzzers.sh [--cxx clang++-14] [--out DIR] [--seconds N per target]
+# Usage: run_fuzzers.sh [--cxx clang++-14] [--out DIR] [--seconds N per target] [--target NAME]...
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 cxx=clang++-14
 out=${TMPDIR:-/tmp}/lens-fuzz
 seconds=25
+only=()
 while (($#)); do
     case $1 in
         --cxx) cxx=$2; shift 2 ;;
         --out) out=$2; shift 2 ;;
         --seconds) seconds=$2; shift 2 ;;
+        --target) only+=("$2"); shift 2 ;;
         *) echo "unknown option $1" >&2; exit 1 ;;
     esac
 done
@@ -27,11 +29,20 @@ declare -A sources=(
     [fuzz_legacy]="$core/checkpoint/LegacyFormat.cpp $core/checkpoint/Pickle.cpp"
     [fuzz_pickle]="$core/checkpoint/Pickle.cpp"
     [fuzz_zip]="$core/checkpoint/ZipArchive.cpp $core/checkpoint/Pickle.cpp"
+    [fuzz_image]="$core/image/formats/FormatSupport.cpp $core/image/formats/Dib.cpp $core/image/formats/Bmp.cpp
+                  $core/image/formats/Gif.cpp $core/image/formats/Tga.cpp $core/image/formats/Ico.cpp
+                  $core/image/formats/Ppm.cpp $core/image/formats/Pcx.cpp $core/image/formats/Sgi.cpp
+                  $core/image/formats/Xbm.cpp"
 )
-declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip)
+declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip
+                   [fuzz_image]=image)
+targets=(fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy fuzz_image)
+if ((${#only[@]})); then
+    targets=("${only[@]}")
+fi
 
 status=0
-for target in fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy; do
+for target in "${targets[@]}"; do
     echo "== $target: building"
     # shellcheck disable=SC2086
     "$cxx" "${flags[@]}" "$here/$target.cpp" ${sources[$target]} -o "$out/$target"

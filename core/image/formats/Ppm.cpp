@@ -324,10 +324,13 @@ std::optional<Error> decodePlainValues(const ByteView& bytes, const PpmHeader& h
             if (!half)
                 break;
             // At the end of the file Pillow feeds its pending token again and again (it never clears it)
-            // until the image is full.
-            while (have != total)
-                if (std::optional<Error> error = store(*half))
-                    return error;
+            // until the image is full: the same value each time.
+            if (std::optional<Error> error = store(*half))
+                return error;
+            const std::size_t bytesPerValue = wide ? 4 : 1;
+            const std::uint8_t* value = image.data.data() + (have - 1) * bytesPerValue;
+            for (; have != total; ++have)
+                std::memcpy(image.data.data() + have * bytesPerValue, value, bytesPerValue);
             break;
         }
         block = blocks.ignoreComments(std::move(block));
