@@ -1086,6 +1086,125 @@ def _save_xbm(w, Image):
 
 
 # --------------------------------------------------------------------------------------------------------
+# MSP, SUN, SPIDER
+
+
+def _msp(magic, width, height, body, checksum_fix=True):
+    words = [struct.unpack("<H", magic[:2])[0], struct.unpack("<H", magic[2:4])[0], width, height, 1, 1, 1, 1,
+             width, height, 0, 0, 0, 0, 0, 0]
+    if checksum_fix:
+        c = 0
+        for v in words:
+            c ^= v
+        words[12] = c
+    return b"".join(_u16(v) for v in words) + body
+
+
+def _msp_rle_row(line):
+    out = bytearray()
+    i = 0
+    while i < len(line):
+        j = i
+        while j < len(line) and j - i < 255 and line[j] == line[i]:
+            j += 1
+        if j - i >= 3:
+            out += bytes((0, j - i, line[i]))
+            i = j
+        else:
+            k = min(len(line), i + 3)
+            out += bytes((k - i,)) + line[i:k]
+            i = k
+    return bytes(out)
+
+
+def _write_msp_sun_spider(w):
+    n = Noise(9)
+    for width in (8, 13):
+        w.put(f"msp_v1_w{width}.msp", _msp(b"DanM", width, 5, n.bytes(5 * ((width + 7) // 8))))
+        lines = [bytes((0xFF, 0xFF)) + n.bytes((width + 7) // 8 - 2) if (width + 7) // 8 > 2 else n.bytes((width + 7) // 8)
+                 for _ in range(5)]
+        rows = [_msp_rle_row(l) for l in lines]
+        rows[2] = b""  # an empty row is white
+        w.put(f"msp_v2_w{width}.msp", _msp(b"LinS", width, 5, b"".join(_u16(len(r)) for r in rows) + b"".join(rows)))
+    rows = [bytes((0, 3, 0xAA)), bytes((1, 0x0F)), bytes((0, 2, 0x11)), bytes((2, 1, 2)), bytes((0, 2, 0x33))]
+    w.put("msp_v2_rows_shift.msp", _msp(b"LinS", 16, 5, b"".join(_u16(len(r)) for r in rows) + b"".join(rows)))
+    rows = [bytes((5, 1, 2))] * 3
+    w.put("msp_v2_literal_short.msp", _msp(b"LinS", 16, 3, b"".join(_u16(len(r)) for r in rows) + b"".join(rows)))
+    w.put("msp_v2_run_cut.msp", _msp(b"LinS", 8, 1, _u16(2) + bytes((0, 3))))
+    w.put("msp_v2_rowmap_truncated.msp", _msp(b"LinS", 8, 10, _u16(2)))
+    w.put("msp_bad_checksum.msp", _msp(b"DanM", 8, 2, n.bytes(2), checksum_fix=False)[:24] + b"\1\0" + b"\0" * 6 + n.bytes(2))
+    w.put("msp_v1_truncated.msp", _msp(b"DanM", 16, 8, n.bytes(10)))
+    # Sun raster.
+    def sun(width, height, depth, body, kind=1, cmap=b"", cmap_type=None):
+        return struct.pack(">8I", 0x59A66A95, width, height, depth, len(body), kind,
+                           (1 if cmap else 0) if cmap_type is None else cmap_type, len(cmap)) + cmap + body
+    def stride(width, depth):
+        return ((width * depth + 15) // 16) * 2
+    for depth in (1, 4, 8, 24, 32):
+        for width in (5, 8):
+            w.put(f"sun_d{depth}_w{width}.ras", sun(width, 3, depth, n.bytes(3 * stride(width, depth))))
+    w.put("sun_d24_rgb_type3.ras", sun(5, 3, 24, n.bytes(3 * stride(5, 24)), kind=3))
+    w.put("sun_d32_rgb_type3.ras", sun(5, 3, 32, n.bytes(3 * stride(5, 32)), kind=3))
+    w.put("sun_d8_cmap.ras", sun(5, 3, 8, n.bytes(3 * stride(5, 8)), cmap=n.bytes(3 * 40)))
+    w.put("sun_d4_cmap.ras", sun(7, 3, 4, n.bytes(3 * stride(7, 4)), cmap=n.bytes(3 * 16)))
+    w.put("sun_d8_cmap_300.ras", sun(5, 3, 8, n.bytes(3 * stride(5, 8)), cmap=n.bytes(900)))
+    w.put("sun_d24_cmap_refused.ras", sun(5, 3, 24, n.bytes(3 * stride(5, 24)), cmap=n.bytes(30)))
+    w.put("sun_d8_cmap_type2.ras", sun(5, 3, 8, n.bytes(3 * stride(5, 8)), cmap=n.bytes(30), cmap_type=2))
+    w.put("sun_d8_cmap_too_long.ras", sun(5, 3, 8, n.bytes(3 * stride(5, 8)), cmap=n.bytes(1026)))
+    rle = bytes((0x80, 0x00, 7, 0x80, 4, 9, 1, 2, 0x80, 10, 5, 3)) + n.bytes(20)
+    w.put("sun_rle_d8.ras", sun(5, 4, 8, rle, kind=2))
+    w.put("sun_rle_d24.ras", sun(3, 2, 24, bytes((0x80, 20, 0x42)) + n.bytes(10), kind=2))
+    w.put("sun_rle_truncated.ras", sun(5, 4, 8, bytes((0x80, 4, 9, 1)), kind=2))
+    w.put("sun_d16_unsupported.ras", sun(5, 3, 16, n.bytes(30)))
+    w.put("sun_type6_unsupported.ras", sun(5, 3, 8, n.bytes(30), kind=6))
+    w.put("sun_truncated.ras", sun(5, 3, 24, n.bytes(20)))
+    w.put("sun_zero_height.ras", sun(5, 0, 8, b""))
+    # SPIDER.
+    def spider(width, height, values, big=True, labrec=None, iform=1.0, stack=0.0, image=0.0, extra=None):
+        lenbyt = width * 4
+        labrec = labrec if labrec is not None else (1024 // lenbyt + (1 if 1024 % lenbyt else 0))
+        labbyt = labrec * lenbyt
+        hdr = [0.0] * (labbyt // 4)
+        hdr[0] = 1.0
+        hdr[1] = float(height)
+        hdr[2] = float(height)
+        hdr[4] = iform
+        hdr[11] = float(width)
+        hdr[12] = float(labrec)
+        hdr[21] = float(labbyt)
+        hdr[22] = float(lenbyt)
+        hdr[23] = stack
+        hdr[25] = 1.0
+        hdr[26] = image
+        if extra:
+            for i, v in extra.items():
+                hdr[i] = v
+        fmt = ">%df" if big else "<%df"
+        return struct.pack(fmt % len(hdr), *hdr) + struct.pack(fmt % len(values), *values)
+    vals = [((i * 37) % 300) - 20.5 for i in range(6 * 4)]
+    w.put("spider_big.spider", spider(6, 4, vals))
+    w.put("spider_little.spider", spider(6, 4, vals, big=False))
+    w.put("spider_stack.spider", spider(6, 4, vals + vals, stack=2.0) [: 0] + spider(6, 4, [0.0] * (1032 // 4) + vals, stack=2.0))
+    w.put("spider_in_stack_refused.spider", spider(6, 4, vals, image=1.0))
+    w.put("spider_iform3.spider", spider(6, 4, vals, iform=3.0))
+    w.put("spider_nan_stack.spider", spider(6, 4, vals, stack=float("nan")))
+    w.put("spider_truncated.spider", spider(6, 4, vals)[:-8])
+    w.put("spider_header_short.spider", spider(6, 4, vals)[:100])
+
+
+def _save_msp_spider(w, Image):
+    base = _gradient(Image, 19, 7)
+    buf = io.BytesIO()
+    base.convert("1").save(buf, "MSP")
+    w.put("saved_msp.msp", buf.getvalue())
+    for mode in ("L", "F", "RGB"):
+        path = os.path.join(w.out_dir, f"saved_spider_{mode}.spider")
+        im = base.convert(mode) if mode != "F" else base.convert("L").point(lambda v: v * 1.7 - 40.25, "F")
+        im.save(path, "SPIDER")
+        w.names.append(os.path.basename(path))
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -1099,6 +1218,7 @@ def write(out_dir):
     _write_pcx(w)
     _write_sgi(w)
     _write_xbm(w)
+    _write_msp_sun_spider(w)
     return w.names
 
 
@@ -1115,4 +1235,5 @@ def write_saved(out_dir):
     _save_pcx(w, Image)
     _save_sgi(w, Image)
     _save_xbm(w, Image)
+    _save_msp_spider(w, Image)
     return w.names

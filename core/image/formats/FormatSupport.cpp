@@ -148,6 +148,7 @@ PilMode rawModeTarget(RawMode raw)
     case RawMode::I32:
         return PilMode::I;
     case RawMode::F32:
+    case RawMode::F32B:
         return PilMode::F;
     }
     return PilMode::L;
@@ -203,6 +204,7 @@ int rawModeBits(RawMode raw)
     case RawMode::CMYK:
     case RawMode::I32:
     case RawMode::F32:
+    case RawMode::F32B:
         return 32;
     case RawMode::RGB16B:
         return 48;
@@ -418,6 +420,13 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             out[4 * i + 1] = in[4 * i + 2];
             out[4 * i + 2] = in[4 * i + 3];
             out[4 * i + 3] = in[4 * i];
+        }
+        return;
+    case RawMode::F32B:
+        for (int i = 0; i < pixels; ++i) {
+            const std::uint32_t v = (std::uint32_t(in[4 * i]) << 24) | (std::uint32_t(in[4 * i + 1]) << 16)
+                | (std::uint32_t(in[4 * i + 2]) << 8) | std::uint32_t(in[4 * i + 3]);
+            std::memcpy(out + 4 * i, &v, 4);
         }
         return;
     case RawMode::RGB16B:

@@ -120,6 +120,7 @@ enum class RawMode {
     I16, ///< "I;16": little-endian 16-bit into mode I
     I32, ///< "I;32": little-endian 32-bit into mode I
     F32, ///< "F;32F": little-endian float into mode F
+    F32B, ///< "F;32BF": big-endian float into mode F
 };
 
 /// The image mode a raw mode unpacks into, and its bits per pixel in the file.
