@@ -1205,6 +1205,146 @@ def _save_msp_spider(w, Image):
 
 
 # --------------------------------------------------------------------------------------------------------
+# DDS, ICNS, XPM, and files Pillow identifies but cannot decode
+
+
+def _dds(width, height, pfflags, body, fourcc=b"\0\0\0\0", bitcount=0, masks=(0, 0, 0, 0), dx10=None,
+         header_size=124):
+    header = struct.pack("<4sIIIIIII", b"DDS ", header_size, 0x1007, height, width, 0, 0, 0) + b"\0" * 44
+    header += struct.pack("<II4sI4I", 32, pfflags, fourcc, bitcount, *masks) + struct.pack("<5I", 0x1000, 0, 0, 0, 0)
+    if dx10 is not None:
+        header += struct.pack("<5I", dx10, 3, 0, 1, 0)
+    return header + body
+
+
+def _write_dds_icns_xpm(w):
+    n = Noise(10)
+    W, H = 9, 6
+    w.put("dds_l.dds", _dds(W, H, 0x20000, n.bytes(W * H), bitcount=8, masks=(0xFF, 0, 0, 0)))
+    w.put("dds_la.dds", _dds(W, H, 0x20001, n.bytes(2 * W * H), bitcount=16, masks=(0xFF, 0, 0, 0xFF00)))
+    for label, masks, flags in (
+        ("bgr", (0xFF0000, 0xFF00, 0xFF, 0), 0x40),
+        ("rgb", (0xFF, 0xFF00, 0xFF0000, 0), 0x40),
+        ("bgra", (0xFF0000, 0xFF00, 0xFF, 0xFF000000), 0x41),
+        ("rgba", (0xFF, 0xFF00, 0xFF0000, 0xFF000000), 0x41),
+        ("argb", (0xFF00, 0xFF0000, 0xFF000000, 0xFF), 0x41),
+        ("abgr", (0xFF000000, 0xFF0000, 0xFF00, 0xFF), 0x41),
+        ("grb_refused", (0xFF00, 0xFF0000, 0xFF, 0), 0x40),
+        ("missing_mask", (0xFF0000, 0xFF00, 0xF0, 0), 0x40),
+    ):
+        bits = 32 if flags & 1 else 24
+        w.put(f"dds_{label}.dds", _dds(W, H, flags, n.bytes(W * H * bits // 8), bitcount=bits, masks=masks))
+    w.put("dds_rgb_bitcount32_no_alpha.dds", _dds(W, H, 0x40, n.bytes(W * H * 4), bitcount=32, masks=(0xFF0000, 0xFF00, 0xFF, 0)))
+    for fourcc, block in ((b"DXT1", 8), (b"DXT3", 16), (b"DXT5", 16), (b"ATI1", 8), (b"ATI2", 16), (b"BC5S", 16)):
+        for width, height in ((8, 8), (9, 6), (3, 2)):
+            blocks = ((width + 3) // 4) * ((height + 3) // 4)
+            w.put(f"dds_{fourcc.decode().lower()}_{width}x{height}.dds",
+                  _dds(width, height, 0x4, n.bytes(blocks * block), fourcc=fourcc))
+    # DXT1 blocks with c0 <= c1 (three colours and transparent black).
+    w.put("dds_dxt1_punchthrough.dds", _dds(4, 4, 0x4, b"\x00\x10\x00\xf0" + n.bytes(4), fourcc=b"DXT1"))
+    for dxgi, label in ((98, "bc7"), (99, "bc7_srgb"), (83, "bc5"), (84, "bc5s"), (28, "rgba"), (95, "bc6h")):
+        body = n.bytes(9 * 4 * 4 if dxgi != 28 else 9 * 6 * 4) if dxgi != 28 else n.bytes(W * H * 4)
+        w.put(f"dds_dx10_{label}.dds", _dds(W, H, 0x4, body, fourcc=b"DX10", dx10=dxgi))
+    bc7 = b"".join(bytes((1 << (i % 8),)) + n.bytes(15) for i in range(16)) + bytes(16)
+    w.put("dds_dx10_bc7_all_modes.dds", _dds(16, 4, 0x4, bc7[:16 * 4] + bc7[64:], fourcc=b"DX10", dx10=98)[:0]
+          + _dds(20, 4, 0x4, bc7, fourcc=b"DX10", dx10=98))
+    w.put("dds_dx10_unknown.dds", _dds(W, H, 0x4, n.bytes(200), fourcc=b"DX10", dx10=71))
+    w.put("dds_unknown_fourcc.dds", _dds(W, H, 0x4, n.bytes(200), fourcc=b"ABCD"))
+    w.put("dds_dxt1_truncated.dds", _dds(8, 8, 0x4, n.bytes(20), fourcc=b"DXT1"))
+    w.put("dds_raw_truncated.dds", _dds(W, H, 0x40, n.bytes(20), bitcount=24, masks=(0xFF0000, 0xFF00, 0xFF, 0)))
+    w.put("dds_header_size_100.dds", _dds(W, H, 0x40, n.bytes(200), header_size=100))
+    w.put("dds_header_truncated.dds", _dds(W, H, 0x40, b"")[:60])
+    w.put("dds_zero_width.dds", _dds(0, H, 0x40, n.bytes(20), bitcount=24, masks=(0xFF0000, 0xFF00, 0xFF, 0)))
+    # ICNS.
+    def icns(elements, total=None):
+        body = b"".join(code + struct.pack(">I", len(data) + 8) + data for code, data in elements)
+        return b"icns" + struct.pack(">I", total if total is not None else 8 + len(body)) + body
+
+    def packbits_channel(values):
+        out = bytearray()
+        i = 0
+        while i < len(values):
+            j = i
+            while j < len(values) and j - i < 130 and values[j] == values[i]:
+                j += 1
+            if j - i >= 3:
+                out += bytes((0x80 + j - i - 3, values[i]))
+                i = j
+            else:
+                k = min(len(values), i + 128)
+                out += bytes((k - i - 1,)) + bytes(values[i:k])
+                i = k
+        return bytes(out)
+
+    def rle_rgb(size):
+        return b"".join(packbits_channel([(v // 64) * 64 for v in n.bytes(size * size)]) for _ in range(3))
+
+    w.put("icns_is32_s8mk.icns", icns([(b"is32", rle_rgb(16)), (b"s8mk", n.bytes(256))]))
+    w.put("icns_is32_raw.icns", icns([(b"is32", n.bytes(16 * 16 * 3))]))
+    w.put("icns_il32_l8mk_is32.icns", icns([(b"is32", rle_rgb(16)), (b"il32", rle_rgb(32)), (b"l8mk", n.bytes(1024))]))
+    w.put("icns_it32_t8mk.icns", icns([(b"it32", b"\0\0\0\0" + rle_rgb(128)), (b"t8mk", n.bytes(128 * 128))]))
+    w.put("icns_it32_bad_signature.icns", icns([(b"it32", b"\1\0\0\0" + rle_rgb(128))]))
+    w.put("icns_ih32_no_mask.icns", icns([(b"ih32", rle_rgb(48))]))
+    w.put("icns_mask_only.icns", icns([(b"s8mk", n.bytes(256))]))
+    w.put("icns_png_icp4.icns", icns([(b"icp4", _png_rgba(16, 16, n)), (b"is32", rle_rgb(16))]))
+    w.put("icns_png_ic11_retina.icns", icns([(b"ic11", _png_rgba(32, 32, n)), (b"is32", rle_rgb(16))]))
+    w.put("icns_png_wrong_size.icns", icns([(b"icp4", _png_rgba(15, 16, n))]))
+    w.put("icns_png_broken_rgb_same_size.icns", icns([(b"icp5", _png_rgba(32, 32, n)), (b"il32", b"\x05\x01")]))
+    w.put("icns_jpeg2000.icns", icns([(b"ic08", b"\x00\x00\x00\x0cjP  \x0d\x0a\x87\x0a" + n.bytes(40))]))
+    w.put("icns_unknown_element_format.icns", icns([(b"ic08", n.bytes(40))]))
+    w.put("icns_rle_short.icns", icns([(b"is32", rle_rgb(16)[:100])]))
+    w.put("icns_rle_overshoot.icns", icns([(b"is32", bytes((0xFF, 1)) * 4 + rle_rgb(16))]))
+    w.put("icns_no_icons.icns", icns([(b"TOC ", n.bytes(8))]))
+    w.put("icns_directory_truncated.icns", icns([(b"is32", rle_rgb(16))], total=5000))
+    w.put("icns_zero_block.icns", b"icns" + struct.pack(">I", 24) + b"is32" + struct.pack(">I", 0) + n.bytes(8))
+    w.put("icns_small_blocks.icns", b"icns" + struct.pack(">I", 40) + b"abcd" + struct.pack(">I", 3) + n.bytes(40))
+    # XPM.
+    def xpm(width, height, colors, rows, extra_header=b""):
+        out = b"/* XPM */\nstatic char *test[] = {\n" + extra_header + b'"%d %d %d 1",\n' % (width, height, len(colors))
+        out += b"".join(b'"%s",\n' % c for c in colors)
+        out += b"".join(b'"%s",\n' % r for r in rows) + b"};\n"
+        return out
+    colors = [b". c #ff0000", b"# c #00FF00", b"a c None", b"b s sym c #0x12_34_56", b"c m white c #123"]
+    rows = [bytes(b".#abc"[(x + y) % 5] for x in range(7)) for y in range(4)]
+    w.put("xpm_basic.xpm", xpm(7, 4, colors, rows))
+    w.put("xpm_short_rows.xpm", xpm(7, 4, colors, [r[:3] for r in rows[:3]]))
+    w.put("xpm_crlf.xpm", xpm(7, 4, colors, rows).replace(b"\n", b"\r\n"))
+    w.put("xpm_comment_lines.xpm", xpm(7, 4, colors, rows, extra_header=b"/* columns rows colors chars */\n"))
+    w.put("xpm_color_name.xpm", xpm(2, 1, [b". c red"], [b".."]))
+    w.put("xpm_two_chars.xpm", b'/* XPM */\n"2 1 1 2",\n".. c #ffffff",\n"....",\n')
+    w.put("xpm_too_many_colors.xpm", b'/* XPM */\n"2 1 300 1",\n')
+    w.put("xpm_empty_number.xpm", b'/* XPM */\n" 1 1 1",\n". c #fff",\n".",\n')
+    w.put("xpm_no_color_key.xpm", xpm(2, 1, [b". s sym"], [b".."]))
+    w.put("xpm_key_without_value.xpm", xpm(2, 1, [b". c"], [b".."]))
+    w.put("xpm_bad_hex.xpm", xpm(2, 1, [b". c #zz"], [b".."]))
+    w.put("xpm_negative_hex.xpm", xpm(2, 1, [b". c #-10"], [b".."]))
+    w.put("xpm_no_values.xpm", b"/* XPM */\nstatic char *x[] = {\n};\n")
+    w.put("xpm_short_color_line.xpm", b'/* XPM */\n"2 1 1 1",\n"\n')
+    w.put("xpm_zero_width.xpm", xpm(0, 1, colors, rows))
+    # Files Pillow identifies but refuses to decode.
+    w.put("stub_bufr.bufr", b"BUFR" + n.bytes(40))
+    w.put("stub_grib.grib", b"GRIB" + b"\0\0\0\1" + n.bytes(40))
+    w.put("stub_hdf5.h5", b"\x89HDF\r\n\x1a\n" + n.bytes(40))
+    wmf = b"\xd7\xcd\xc6\x9a\x00\x00" + struct.pack("<hhhhH", 0, 0, 100, 50, 72) + b"\0" * 6 + b"\x01\x00\t\x00" + n.bytes(60)
+    w.put("stub_wmf.wmf", wmf)
+    emf = struct.pack("<IIiiiiiiii", 1, 88, 0, 0, 100, 50, 0, 0, 2000, 1000) + b" EMF" + n.bytes(60)
+    w.put("stub_emf.emf", emf)
+    w.put("stub_mpeg.mpg", b"\x00\x00\x01\xb3\x14\x00\xf0" + n.bytes(40))
+
+
+def _save_dds_icns(w, Image):
+    base = _gradient(Image, 13, 10)
+    for mode in ("L", "LA", "RGB", "RGBA"):
+        buf = io.BytesIO()
+        base.convert(mode).save(buf, "DDS")
+        w.put(f"saved_dds_{mode}.dds", buf.getvalue())
+    big = _gradient(Image, 64, 64)
+    buf = io.BytesIO()
+    big.save(buf, "ICNS")
+    w.put("saved_icns.icns", buf.getvalue())
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -1219,6 +1359,7 @@ def write(out_dir):
     _write_sgi(w)
     _write_xbm(w)
     _write_msp_sun_spider(w)
+    _write_dds_icns_xpm(w)
     return w.names
 
 
@@ -1236,4 +1377,5 @@ def write_saved(out_dir):
     _save_sgi(w, Image)
     _save_xbm(w, Image)
     _save_msp_spider(w, Image)
+    _save_dds_icns(w, Image)
     return w.names

@@ -1,0 +1,26 @@
+#pragma once
+
+// DirectDraw Surface textures as Pillow 9.4 reads them (DdsImagePlugin + BcnDecode.c): the first surface;
+// uncompressed luminance (L, LA), RGB(A) in the channel orders Pillow derives from the bit masks (its raw
+// mode ignores the bit count), DX10 R8G8B8A8, and block-compressed BC1 (DXT1), BC2 (DXT3), BC3 (DXT5), BC4
+// (ATI1, mode L), BC5 (ATI2/BC5S, mode RGB) and BC7 (mode RGBA), with Pillow's block decoding (including
+// its BC1 rounding and BC5S mapping). BC6H (HDR) textures are refused here although Pillow decodes them.
+//
+// Threading: plain functions; reentrant.
+
+#include "image/PilImage.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace lens {
+
+/// True when Pillow's DDS plugin takes the file ("DDS " and a header it can read).
+bool looksLikeDds(const std::uint8_t* data, std::size_t size);
+
+/// Decodes the file as Pillow's DDS plugin does. Errors name the file (`name`) and the problem.
+Result<PilImage> decodeDds(const std::uint8_t* data, std::size_t size, const std::string& name,
+                           const DecodeLimits& limits);
+
+} // namespace lens
