@@ -51,8 +51,13 @@ struct PilImage {
 
 /// Pillow's `convert("RGB")` of the image: RGB bytes, 3 per pixel, row-major. L and 1 are replicated; P/PA
 /// look up the palette (transparency ignored); LA/RGBA/RGBX/PA drop the extra channel; CMYK goes through
-/// Pillow's cmyk2rgb; I and I;16 saturate to 0..255 (no shift); F follows Pillow's own conversion.
+/// Pillow's cmyk2rgb; I and I;16 saturate to 0..255 (no shift); F, which Pillow converts through L, is
+/// clipped to 0..255 and truncated toward zero (NaN gives 0). Throws std::invalid_argument if data is
+/// shorter than the mode and size need.
 std::vector<std::uint8_t> toRgb(const PilImage& image);
+
+/// As toRgb, into out, which holds width * height * 3 bytes.
+void toRgb(const PilImage& image, std::uint8_t* out);
 
 /// Limits every decoder checks from the header, before any pixel buffer is allocated.
 struct DecodeLimits {
