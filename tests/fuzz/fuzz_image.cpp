@@ -1,4 +1,5 @@
-// libFuzzer target for the hand-written image decoders (BMP/DIB, GIF, TGA, ICO/CUR, PPM, PCX/DCX, SGI, XBM).
+// libFuzzer target for the hand-written image decoders (BMP/DIB, GIF, TGA, ICO/CUR, PPM, PCX/DCX, SGI, XBM,
+// MSP, Sun raster, SPIDER, DDS, ICNS, XPM).
 // Every input goes through every decoder, as a file of any format may reach any of them; each must stay
 // inside the file, inside the pixel limit, and return a consistent image or an error. Torch-free:
 //   clang++ -g -O1 -fsanitize=fuzzer,address,undefined -std=c++17 -Icore tests/fuzz/fuzz_image.cpp \
@@ -6,13 +7,20 @@
 //   ./fuzz_image -rss_limit_mb=2048 -max_len=65536 tests/fuzz/corpus/image
 
 #include "image/formats/Bmp.h"
+#include "image/formats/Dds.h"
 #include "image/formats/Gif.h"
+#include "image/formats/Icns.h"
 #include "image/formats/Ico.h"
+#include "image/formats/Msp.h"
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
 #include "image/formats/Sgi.h"
+#include "image/formats/Spider.h"
+#include "image/formats/Stubs.h"
+#include "image/formats/Sun.h"
 #include "image/formats/Tga.h"
 #include "image/formats/Xbm.h"
+#include "image/formats/Xpm.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -97,5 +105,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(lens::decodeDcx(data, size, name, limits), lens::looksLikeDcx(data, size), limits);
     check(lens::decodeSgi(data, size, name, limits), lens::looksLikeSgi(data, size), limits);
     check(lens::decodeXbm(data, size, name, limits), lens::looksLikeXbm(data, size), limits);
+    check(lens::decodeMsp(data, size, name, limits), lens::looksLikeMsp(data, size), limits);
+    check(lens::decodeSun(data, size, name, limits), lens::looksLikeSun(data, size), limits);
+    check(lens::decodeSpider(data, size, name, limits), lens::looksLikeSpider(data, size), limits);
+    check(lens::decodeDds(data, size, name, limits), lens::looksLikeDds(data, size), limits);
+    check(lens::decodeIcns(data, size, name, limits, fakePng), lens::looksLikeIcns(data, size), limits);
+    check(lens::decodeXpm(data, size, name, limits), lens::looksLikeXpm(data, size), limits);
+    (void)(lens::looksLikeBufr(data, size) + lens::looksLikeGrib(data, size) + lens::looksLikeHdf5(data, size)
+           + lens::looksLikeWmf(data, size) + lens::looksLikeMpeg(data, size));
     return 0;
 }

@@ -32,7 +32,9 @@ declare -A sources=(
     [fuzz_image]="$core/image/formats/FormatSupport.cpp $core/image/formats/Dib.cpp $core/image/formats/Bmp.cpp
                   $core/image/formats/Gif.cpp $core/image/formats/Tga.cpp $core/image/formats/Ico.cpp
                   $core/image/formats/Ppm.cpp $core/image/formats/Pcx.cpp $core/image/formats/Sgi.cpp
-                  $core/image/formats/Xbm.cpp"
+                  $core/image/formats/Xbm.cpp $core/image/formats/Msp.cpp $core/image/formats/Sun.cpp
+                  $core/image/formats/Spider.cpp $core/image/formats/Dds.cpp $core/image/formats/Icns.cpp
+                  $core/image/formats/Xpm.cpp $core/image/formats/Stubs.cpp"
 )
 declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip
                    [fuzz_image]=image)
