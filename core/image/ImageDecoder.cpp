@@ -7,13 +7,20 @@
 #include "image/TiffDecoder.h"
 #include "image/WebpDecoder.h"
 #include "image/formats/Bmp.h"
+#include "image/formats/Dds.h"
 #include "image/formats/Gif.h"
+#include "image/formats/Icns.h"
 #include "image/formats/Ico.h"
+#include "image/formats/Msp.h"
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
 #include "image/formats/Sgi.h"
+#include "image/formats/Spider.h"
+#include "image/formats/Stubs.h"
+#include "image/formats/Sun.h"
 #include "image/formats/Tga.h"
 #include "image/formats/Xbm.h"
+#include "image/formats/Xpm.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -172,11 +179,17 @@ enum class Format {
     Cur,
     Pcx,
     Dcx,
+    Dds,
+    Icns,
     Ico,
+    Msp,
     Sgi,
+    Spider,
+    Sun,
     Tga,
     Webp,
     Xbm,
+    Xpm,
     Unsupported, // Pillow opens it, resnet-lens does not decode it
     Refused, // Pillow identifies it but cannot decode it
     Unknown,
@@ -223,18 +236,19 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
         return {Format::Png, {}};
     if (STARTS("BLP1") || STARTS("BLP2"))
         return unsupported("BLP (Blizzard texture)");
-    if (STARTS("BUFR") || STARTS("ZCZC"))
-        return {Format::Refused, "is a BUFR file, which Pillow identifies but cannot decode"};
+    if (looksLikeBufr(data, size))
+        return {Format::Refused, "BUFR"};
     if (looksLikeCur(data, size))
         return {Format::Cur, {}};
     if (looksLikePcx(data, size))
         return {Format::Pcx, {}};
     if (looksLikeDcx(data, size))
         return {Format::Dcx, {}};
-    if (STARTS("DDS "))
-        return unsupported("DDS (DirectDraw Surface)");
+    if (looksLikeDds(data, size))
+        return {Format::Dds, {}};
     if (STARTS("%!PS") || (size >= 4 && le32(data) == 0xC6D3D0C5))
-        return {Format::Refused, "is a PostScript (EPS) file, which Pillow can only render with Ghostscript"};
+        return {Format::Unsupported,
+                "is a PostScript (EPS) file, which Pillow can only render with Ghostscript"};
     if (STARTS("SIMPLE"))
         return unsupported("FITS");
     if (size >= 16 && (data[4] | (data[5] << 8)) >= 0xAF11 && (data[4] | (data[5] << 8)) <= 0xAF12
@@ -244,14 +258,14 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
         return unsupported("FTEX (Firaxis texture)");
     if (size >= 8 && be32(data) >= 20 && (be32(data + 4) == 1 || be32(data + 4) == 2))
         return unsupported("GIMP brush (GBR)");
-    if (STARTS("GRIB") && size >= 8 && data[7] == 1)
-        return {Format::Refused, "is a GRIB file, which Pillow identifies but cannot decode"};
-    if (STARTS("\x89HDF\r\n\x1a\n"))
-        return {Format::Refused, "is an HDF5 file, which Pillow identifies but cannot decode"};
+    if (looksLikeGrib(data, size))
+        return {Format::Refused, "GRIB"};
+    if (looksLikeHdf5(data, size))
+        return {Format::Refused, "HDF5"};
     if (STARTS("\xff\x4f\xff\x51") || STARTS("\x00\x00\x00\x0cjP  \x0d\x0a\x87\x0a"))
         return unsupported("JPEG 2000");
-    if (STARTS("icns"))
-        return unsupported("ICNS (macOS icon)");
+    if (looksLikeIcns(data, size))
+        return {Format::Icns, {}};
     if (looksLikeIco(data, size))
         return {Format::Ico, {}};
     if (looksLikeIm(data, size))
@@ -260,10 +274,10 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
         return unsupported("IPTC/NAA");
     if (STARTS("\x00\x00\x00\x00\x00\x00\x00\x04"))
         return unsupported("McIdas area");
-    if (STARTS("\x00\x00\x01\xb3"))
-        return {Format::Refused, "is an MPEG video, which Pillow identifies but cannot decode"};
-    if (STARTS("DanM") || STARTS("LinS"))
-        return unsupported("MSP (Microsoft Paint)");
+    if (looksLikeMpeg(data, size))
+        return {Format::Refused, "MPEG"};
+    if (looksLikeMsp(data, size))
+        return {Format::Msp, {}};
     if (STARTS_AT(2048, "PCD_IPI"))
         return unsupported("Kodak Photo CD (PCD)");
     if (STARTS("\200\350\000\000"))
@@ -272,18 +286,20 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
         return unsupported("Photoshop (PSD)");
     if (looksLikeSgi(data, size))
         return {Format::Sgi, {}};
-    if (size >= 4 && be32(data) == 0x59A66A95)
-        return unsupported("Sun raster");
+    if (looksLikeSpider(data, size))
+        return {Format::Spider, {}};
+    if (looksLikeSun(data, size))
+        return {Format::Sun, {}};
     if (looksLikeTga(data, size))
         return {Format::Tga, {}};
     if (looksLikeWebp(data, size))
         return {Format::Webp, {}};
-    if (STARTS("\xd7\xcd\xc6\x9a\x00\x00") || STARTS("\x01\x00\x00\x00"))
-        return {Format::Refused, "is a Windows metafile (WMF/EMF), which Pillow can only render on Windows"};
+    if (looksLikeWmf(data, size))
+        return {Format::Refused, "WMF"};
     if (looksLikeXbm(data, size))
         return {Format::Xbm, {}};
-    if (STARTS("/* XPM */"))
-        return unsupported("XPM (X pixmap)");
+    if (looksLikeXpm(data, size))
+        return {Format::Xpm, {}};
     if (STARTS("P7 332"))
         return unsupported("XV thumbnail");
     return {Format::Unknown, {}};
@@ -454,6 +470,21 @@ Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string
         return wrap(decodeSgi(data, size, name, limits));
     case Format::Xbm:
         return wrap(decodeXbm(data, size, name, limits));
+    case Format::Xpm:
+        return wrap(decodeXpm(data, size, name, limits));
+    case Format::Dds:
+        return wrap(decodeDds(data, size, name, limits));
+    case Format::Msp:
+        return wrap(decodeMsp(data, size, name, limits));
+    case Format::Spider:
+        return wrap(decodeSpider(data, size, name, limits));
+    case Format::Sun:
+        return wrap(decodeSun(data, size, name, limits));
+    case Format::Icns:
+        return wrap(decodeIcns(data, size, name, limits,
+                               [&name, &limits](const std::uint8_t* png, std::size_t length) {
+                                   return decodePng(png, length, name, limits);
+                               }));
     case Format::Cur:
         return wrap(decodeCur(data, size, name, limits));
     case Format::Ico:
@@ -488,22 +519,27 @@ Result<cv::Mat> decodeFile(const std::string& path, const DecodeOptions& options
         return opened.error();
     if (auto read = file.readUpTo(kSniffBytes); !read)
         return read.error();
-    const Bytes& head = file.bytes();
-    const Sniffed sniffed = sniff(head.data(), head.size());
-    switch (sniffed.format) {
-    case Format::Unsupported:
-    case Format::Refused:
-        return fail(path, sniffed.what);
-    case Format::Unknown:
-        if (auto known = knownNonPillowFormat(head.data(), head.size()))
+    // A format Pillow does not open, named by its first bytes (and taken by no plugin), is refused unread.
+    if (sniff(file.bytes().data(), file.bytes().size()).format == Format::Unknown) {
+        if (auto known = knownNonPillowFormat(file.bytes().data(), file.bytes().size()))
             return fail(path, *known);
-        return fail(path,
-                    "not an image format Pillow opens (" + describeContent(head.data(), head.size()) + ")");
-    default:
-        break;
     }
     if (auto read = file.readAll(); !read)
         return read.error();
+    // Some plugins walk the whole file to decide (an ICNS or ICO directory), so they see all of it.
+    const Sniffed sniffed = sniff(file.bytes().data(), file.bytes().size());
+    switch (sniffed.format) {
+    case Format::Unsupported:
+        return fail(path, sniffed.what);
+    case Format::Refused:
+        return refuseUndecodable(path, sniffed.what);
+    case Format::Unknown:
+        return fail(path,
+                    "not an image format Pillow opens ("
+                        + describeContent(file.bytes().data(), file.bytes().size()) + ")");
+    default:
+        break;
+    }
 
     DecodeLimits limits;
     limits.maxPixels = options.maxPixels;
