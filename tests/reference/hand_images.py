@@ -1345,6 +1345,110 @@ def _save_dds_icns(w, Image):
 
 
 # --------------------------------------------------------------------------------------------------------
+# PSD
+
+
+def _packbits(row):
+    out = bytearray()
+    i = 0
+    while i < len(row):
+        j = i
+        while j < len(row) and j - i < 128 and row[j] == row[i]:
+            j += 1
+        if j - i >= 2:
+            out += bytes((257 - (j - i), row[i]))
+            i = j
+        else:
+            k = min(len(row), i + 128)
+            out += bytes((k - i - 1,)) + row[i:k]
+            i = k
+    return bytes(out)
+
+
+def _psd(width, height, mode, channels, planes, bits=8, compression=0, color_data=b"", resources=b"",
+         layers=b"", file_channels=None):
+    """planes: one bytes object per channel (rows of the channel)."""
+    header = b"8BPS" + struct.pack(">H6xHIIHH", 1, file_channels or channels, height, width, bits, mode)
+    body = struct.pack(">I", len(color_data)) + color_data + struct.pack(">I", len(resources)) + resources
+    body += struct.pack(">I", len(layers)) + layers
+    if compression == 0:
+        data = struct.pack(">H", 0) + b"".join(planes)
+    else:
+        stride = (width * bits + 7) // 8
+        rows = [[_packbits(p[y * stride : (y + 1) * stride]) for y in range(height)] for p in planes]
+        counts = b"".join(struct.pack(">H", len(r)) for channel in rows for r in channel)
+        data = struct.pack(">H", 1) + counts + b"".join(r for channel in rows for r in channel)
+    return header + body + data
+
+
+def _psd_layer_block(layers, ct=None):
+    """layers: list of (bbox, channel ids, compression, channel data list)."""
+    records = b""
+    data = b""
+    for (y0, x0, y1, x1), ids, compression, planes in layers:
+        records += struct.pack(">IIIIH", y0, x0, y1, x1, len(ids))
+        for cid, plane in zip(ids, planes):
+            records += struct.pack(">hI", cid, 2 + len(plane))
+        records += b"8BIMnorm" + bytes((255, 0, 0, 0))
+        name = b"layer"
+        extra = struct.pack(">I", 0) + struct.pack(">I", 0) + bytes((len(name),)) + name + b"\0\0"
+        records += struct.pack(">I", len(extra)) + extra
+        for plane in planes:
+            data += struct.pack(">H", compression) + plane
+    block = struct.pack(">h", len(layers) if ct is None else ct) + records + data
+    if len(block) % 2:
+        block += b"\0"
+    return struct.pack(">I", len(block)) + block + struct.pack(">I", 0)
+
+
+def _write_psd(w):
+    n = Noise(11)
+    W, H = 7, 5
+    def planes(count, bits=8):
+        stride = (W * bits + 7) // 8
+        return [bytes(v & 0xF0 for v in n.bytes(stride * H)) for _ in range(count)]
+    for compression in (0, 1):
+        c = f"c{compression}"
+        w.put(f"psd_rgb_{c}.psd", _psd(W, H, 3, 3, planes(3), compression=compression))
+        w.put(f"psd_rgba_{c}.psd", _psd(W, H, 3, 4, planes(4), compression=compression))
+        w.put(f"psd_rgb_5ch_{c}.psd", _psd(W, H, 3, 5, planes(5), compression=compression))
+        w.put(f"psd_gray_{c}.psd", _psd(W, H, 1, 1, planes(1), compression=compression))
+        w.put(f"psd_gray_2ch_{c}.psd", _psd(W, H, 1, 2, planes(2), compression=compression))
+        w.put(f"psd_cmyk_{c}.psd", _psd(W, H, 4, 4, planes(4), compression=compression))
+        w.put(f"psd_bitmap_{c}.psd", _psd(W, H, 0, 1, planes(1, bits=1), bits=1, compression=compression))
+        w.put(f"psd_indexed_{c}.psd", _psd(W, H, 2, 1, planes(1), color_data=n.bytes(768), compression=compression))
+        w.put(f"psd_duotone_{c}.psd", _psd(W, H, 8, 1, planes(1), color_data=n.bytes(40), compression=compression))
+        w.put(f"psd_multichannel_{c}.psd", _psd(W, H, 7, 3, planes(3), compression=compression))
+    w.put("psd_indexed_short_table.psd", _psd(W, H, 2, 1, planes(1), color_data=n.bytes(300)))
+    w.put("psd_lab.psd", _psd(W, H, 9, 3, planes(3)))
+    w.put("psd_16bit_refused.psd", _psd(W, H, 3, 3, [p + p for p in planes(3)], bits=16))
+    w.put("psd_zip_compression.psd", _psd(W, H, 3, 3, planes(3))[:0] or
+          (lambda d: d[: len(d) - 3 * W * H - 2] + struct.pack(">H", 2) + d[len(d) - 3 * W * H:])(_psd(W, H, 3, 3, planes(3))))
+    w.put("psd_not_enough_channels.psd", _psd(W, H, 3, 3, planes(3), file_channels=2))
+    resources = b"8BIM" + struct.pack(">H", 1005) + b"\x03abc" + struct.pack(">I", 5) + b"12345\0"
+    resources += b"8BIM" + struct.pack(">H", 1039) + b"\0\0" + struct.pack(">I", 4) + b"icc!"
+    w.put("psd_resources.psd", _psd(W, H, 3, 3, planes(3), resources=resources))
+    w.put("psd_resources_overrun.psd", _psd(W, H, 3, 3, planes(3), resources=resources)[:80])
+    rgb_layer = ((0, 0, 3, 4), [0, 1, 2, -1], 0, [n.bytes(12) for _ in range(4)])
+    gray_layer = ((1, 1, 3, 3), [0], 1, [struct.pack(">HH", 2, 2) + _packbits(b"\5\5") + _packbits(b"\6\7")])
+    w.put("psd_layers.psd", _psd(W, H, 3, 3, planes(3), compression=1, layers=_psd_layer_block([rgb_layer, gray_layer])))
+    w.put("psd_layer_with_mask.psd",
+          _psd(W, H, 3, 3, planes(3), layers=_psd_layer_block([((0, 0, 2, 2), [0, 1, 2, -2], 0, [n.bytes(4)] * 4)])))
+    w.put("psd_layer_two_channels.psd",
+          _psd(W, H, 3, 3, planes(3), layers=_psd_layer_block([((0, 0, 2, 2), [0, 1], 0, [n.bytes(4)] * 2)])))
+    w.put("psd_layer_count_too_big.psd", _psd(W, H, 3, 3, planes(3), layers=_psd_layer_block([rgb_layer], ct=50)))
+    w.put("psd_layer_negative_count.psd", _psd(W, H, 3, 3, planes(3), layers=_psd_layer_block([rgb_layer], ct=-1)))
+    w.put("psd_truncated_c0.psd", _psd(W, H, 3, 3, planes(3))[:-10])
+    w.put("psd_truncated_c1.psd", _psd(W, H, 3, 3, planes(3), compression=1)[:-10])
+    w.put("psd_counts_truncated.psd", _psd(W, H, 3, 3, planes(3), compression=1)[: 26 + 12 + 2 + 10])
+    w.put("psd_version2.psd", b"8BPS\0\2" + _psd(W, H, 3, 3, planes(3))[6:])
+    w.put("psd_zero_width.psd", _psd(0, H, 3, 3, [b""] * 3))
+    w.put("psd_header_short.psd", _psd(W, H, 3, 3, planes(3))[:20])
+    w.put("psd_packbits_lying_counts.psd",
+          (lambda d: d[:40] + b"\0\1" * 15 + d[70:])(_psd(W, H, 3, 3, planes(3), compression=1)))
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -1360,6 +1464,7 @@ def write(out_dir):
     _write_xbm(w)
     _write_msp_sun_spider(w)
     _write_dds_icns_xpm(w)
+    _write_psd(w)
     return w.names
 
 
