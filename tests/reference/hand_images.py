@@ -1242,12 +1242,18 @@ def _write_dds_icns_xpm(w):
                   _dds(width, height, 0x4, n.bytes(blocks * block), fourcc=fourcc))
     # DXT1 blocks with c0 <= c1 (three colours and transparent black).
     w.put("dds_dxt1_punchthrough.dds", _dds(4, 4, 0x4, b"\x00\x10\x00\xf0" + n.bytes(4), fourcc=b"DXT1"))
-    for dxgi, label in ((98, "bc7"), (99, "bc7_srgb"), (83, "bc5"), (84, "bc5s"), (28, "rgba"), (95, "bc6h")):
+    for dxgi, label in ((98, "bc7"), (99, "bc7_srgb"), (83, "bc5"), (84, "bc5s"), (28, "rgba"), (95, "bc6h"),
+                        (96, "bc6h_signed")):
         body = n.bytes(9 * 4 * 4 if dxgi != 28 else 9 * 6 * 4) if dxgi != 28 else n.bytes(W * H * 4)
         w.put(f"dds_dx10_{label}.dds", _dds(W, H, 0x4, body, fourcc=b"DX10", dx10=dxgi))
     bc7 = b"".join(bytes((1 << (i % 8),)) + n.bytes(15) for i in range(16)) + bytes(16)
     w.put("dds_dx10_bc7_all_modes.dds", _dds(16, 4, 0x4, bc7[:16 * 4] + bc7[64:], fourcc=b"DX10", dx10=98)[:0]
           + _dds(20, 4, 0x4, bc7, fourcc=b"DX10", dx10=98))
+    # Every BC6H mode (the low bits of the first byte), unsigned and signed.
+    bc6 = b"".join(bytes(((m << 2 | 2) if m < 8 else (m - 8) << 2 | 3,)) + n.bytes(15) for m in range(16))
+    bc6 += b"".join(bytes((m,)) + n.bytes(15) for m in (0, 1, 4, 5))
+    w.put("dds_dx10_bc6h_all_modes.dds", _dds(40, 8, 0x4, bc6, fourcc=b"DX10", dx10=95))
+    w.put("dds_dx10_bc6h_signed_all_modes.dds", _dds(40, 8, 0x4, bc6, fourcc=b"DX10", dx10=96))
     w.put("dds_dx10_unknown.dds", _dds(W, H, 0x4, n.bytes(200), fourcc=b"DX10", dx10=71))
     w.put("dds_unknown_fourcc.dds", _dds(W, H, 0x4, n.bytes(200), fourcc=b"ABCD"))
     w.put("dds_dxt1_truncated.dds", _dds(8, 8, 0x4, n.bytes(20), fourcc=b"DXT1"))

@@ -16,7 +16,7 @@ constexpr std::uint32_t kAlphaPixels = 0x1;
 constexpr std::uint32_t kRgb = 0x40;
 constexpr std::uint32_t kLuminance = 0x20000;
 
-enum class Kind { Raw, Bc1, Bc2, Bc3, Bc4, Bc5, Bc5Signed, Bc6, Bc7 };
+enum class Kind { Raw, Bc1, Bc2, Bc3, Bc4, Bc5, Bc5Signed, Bc6, Bc6Signed, Bc7 };
 
 struct DdsHeader {
     Verdict verdict = Verdict::NotIdentified;
@@ -132,7 +132,7 @@ DdsHeader readDds(const ByteView& bytes)
                 h.kind = Kind::Bc5Signed;
                 h.mode = PilMode::RGB;
             } else if (dxgi == 95 || dxgi == 96) {
-                h.kind = Kind::Bc6;
+                h.kind = dxgi == 96 ? Kind::Bc6Signed : Kind::Bc6;
                 h.mode = PilMode::RGB;
             } else if (dxgi == 97 || dxgi == 98 || dxgi == 99) {
                 h.kind = Kind::Bc7;
@@ -412,6 +412,207 @@ void bc7Block(Rgba* col, const std::uint8_t* src)
     }
 }
 
+// BC6H (BPTC float), as Pillow decodes it: endpoints unquantized, interpolated, turned into half floats
+// and clamped to 0..1 before scaling to 8 bits.
+struct Bc6Mode {
+    int ns, tr, pb, epb, rb, gb, bb;
+};
+const Bc6Mode kBc6Modes[]
+    = {{2, 1, 5, 10, 5, 5, 5}, {2, 1, 5, 7, 6, 6, 6}, {2, 1, 5, 11, 5, 4, 4},    {2, 1, 5, 11, 4, 5, 4},
+       {2, 1, 5, 11, 4, 4, 5}, {2, 1, 5, 9, 5, 5, 5}, {2, 1, 5, 8, 6, 5, 5},     {2, 1, 5, 8, 5, 6, 5},
+       {2, 1, 5, 8, 5, 5, 6},  {2, 0, 5, 6, 6, 6, 6}, {1, 0, 0, 10, 10, 10, 10}, {1, 1, 0, 11, 9, 9, 9},
+       {1, 1, 0, 12, 8, 8, 8}, {1, 1, 0, 16, 4, 4, 4}};
+
+// Where each endpoint bit of a mode goes (the BPTC specification's table F): value >> 4 is the endpoint
+// component (r0, g0, b0, r1, ...), value & 15 the bit.
+const std::uint8_t kBc6Packings[][75]
+    = {{116, 132, 180, 0,   1,   2,   3,  4,  5,  6,  7,   8,   9,   16,  17,  18,  19,  20, 21,
+        22,  23,  24,  25,  32,  33,  34, 35, 36, 37, 38,  39,  40,  41,  48,  49,  50,  51, 52,
+        164, 112, 113, 114, 115, 64,  65, 66, 67, 68, 176, 160, 161, 162, 163, 80,  81,  82, 83,
+        84,  177, 128, 129, 130, 131, 96, 97, 98, 99, 100, 178, 144, 145, 146, 147, 148, 179},
+       {117, 164, 165, 0,   1,   2,   3,  4,  5,  6,  176, 177, 132, 16,  17,  18,  19,  20, 21,
+        22,  133, 178, 116, 32,  33,  34, 35, 36, 37, 38,  179, 181, 180, 48,  49,  50,  51, 52,
+        53,  112, 113, 114, 115, 64,  65, 66, 67, 68, 69,  160, 161, 162, 163, 80,  81,  82, 83,
+        84,  85,  128, 129, 130, 131, 96, 97, 98, 99, 100, 101, 144, 145, 146, 147, 148, 149},
+       {0,   1,   2,   3,   4,   5,   6,  7,  8,  9,   16,  17,  18,  19,  20,  21,  22,  23,
+        24,  25,  32,  33,  34,  35,  36, 37, 38, 39,  40,  41,  48,  49,  50,  51,  52,  10,
+        112, 113, 114, 115, 64,  65,  66, 67, 26, 176, 160, 161, 162, 163, 80,  81,  82,  83,
+        42,  177, 128, 129, 130, 131, 96, 97, 98, 99,  100, 178, 144, 145, 146, 147, 148, 179},
+       {0,   1,   2,   3,   4,   5,   6,  7,  8,  9,  16,  17,  18,  19,  20,  21,  22,  23,
+        24,  25,  32,  33,  34,  35,  36, 37, 38, 39, 40,  41,  48,  49,  50,  51,  10,  164,
+        112, 113, 114, 115, 64,  65,  66, 67, 68, 26, 160, 161, 162, 163, 80,  81,  82,  83,
+        42,  177, 128, 129, 130, 131, 96, 97, 98, 99, 176, 178, 144, 145, 146, 147, 116, 179},
+       {0,   1,   2,   3,   4,   5,   6,  7,  8,  9,   16,  17,  18,  19,  20,  21,  22,  23,
+        24,  25,  32,  33,  34,  35,  36, 37, 38, 39,  40,  41,  48,  49,  50,  51,  10,  132,
+        112, 113, 114, 115, 64,  65,  66, 67, 26, 176, 160, 161, 162, 163, 80,  81,  82,  83,
+        84,  42,  128, 129, 130, 131, 96, 97, 98, 99,  177, 178, 144, 145, 146, 147, 180, 179},
+       {0,   1,   2,   3,   4,   5,   6,  7,  8,  132, 16,  17,  18,  19,  20,  21,  22,  23,
+        24,  116, 32,  33,  34,  35,  36, 37, 38, 39,  40,  180, 48,  49,  50,  51,  52,  164,
+        112, 113, 114, 115, 64,  65,  66, 67, 68, 176, 160, 161, 162, 163, 80,  81,  82,  83,
+        84,  177, 128, 129, 130, 131, 96, 97, 98, 99,  100, 178, 144, 145, 146, 147, 148, 179},
+       {0,   1,   2,   3,   4,   5,   6,  7,  164, 132, 16,  17,  18,  19,  20,  21,  22,  23,
+        178, 116, 32,  33,  34,  35,  36, 37, 38,  39,  179, 180, 48,  49,  50,  51,  52,  53,
+        112, 113, 114, 115, 64,  65,  66, 67, 68,  176, 160, 161, 162, 163, 80,  81,  82,  83,
+        84,  177, 128, 129, 130, 131, 96, 97, 98,  99,  100, 101, 144, 145, 146, 147, 148, 149},
+       {0,   1,   2,   3,   4,   5,   6,  7,  176, 132, 16,  17,  18,  19,  20,  21,  22,  23,
+        117, 116, 32,  33,  34,  35,  36, 37, 38,  39,  165, 180, 48,  49,  50,  51,  52,  164,
+        112, 113, 114, 115, 64,  65,  66, 67, 68,  69,  160, 161, 162, 163, 80,  81,  82,  83,
+        84,  177, 128, 129, 130, 131, 96, 97, 98,  99,  100, 178, 144, 145, 146, 147, 148, 179},
+       {0,   1,   2,   3,   4,   5,   6,  7,  177, 132, 16,  17,  18,  19,  20,  21,  22,  23,
+        133, 116, 32,  33,  34,  35,  36, 37, 38,  39,  181, 180, 48,  49,  50,  51,  52,  164,
+        112, 113, 114, 115, 64,  65,  66, 67, 68,  176, 160, 161, 162, 163, 80,  81,  82,  83,
+        84,  85,  128, 129, 130, 131, 96, 97, 98,  99,  100, 178, 144, 145, 146, 147, 148, 179},
+       {0,   1,   2,   3,   4,   5,   164, 176, 177, 132, 16,  17,  18,  19,  20,  21,  117, 133,
+        178, 116, 32,  33,  34,  35,  36,  37,  165, 179, 181, 180, 48,  49,  50,  51,  52,  53,
+        112, 113, 114, 115, 64,  65,  66,  67,  68,  69,  160, 161, 162, 163, 80,  81,  82,  83,
+        84,  85,  128, 129, 130, 131, 96,  97,  98,  99,  100, 101, 144, 145, 146, 147, 148, 149},
+       {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+        32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 48, 49, 50, 51, 52, 53, 54, 55, 56, 57,
+        64, 65, 66, 67, 68, 69, 70, 71, 72, 73, 80, 81, 82, 83, 84, 85, 86, 87, 88, 89},
+       {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+        32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 48, 49, 50, 51, 52, 53, 54, 55, 56, 10,
+        64, 65, 66, 67, 68, 69, 70, 71, 72, 26, 80, 81, 82, 83, 84, 85, 86, 87, 88, 42},
+       {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+        32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 48, 49, 50, 51, 52, 53, 54, 55, 11, 10,
+        64, 65, 66, 67, 68, 69, 70, 71, 27, 26, 80, 81, 82, 83, 84, 85, 86, 87, 43, 42},
+       {0,  1,  2,  3,  4,  5,  6,  7,  8,  9,  16, 17, 18, 19, 20, 21, 22, 23, 24, 25,
+        32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 48, 49, 50, 51, 15, 14, 13, 12, 11, 10,
+        64, 65, 66, 67, 31, 30, 29, 28, 27, 26, 80, 81, 82, 83, 47, 46, 45, 44, 43, 42}};
+
+std::uint16_t signExtend(std::uint16_t v, int precision)
+{
+    int x = v;
+    if (x & (1 << (precision - 1)))
+        x |= ~((1 << precision) - 1);
+    return std::uint16_t(x);
+}
+
+int unquantize(std::uint16_t v, int precision, bool sign)
+{
+    if (!sign) {
+        const int x = v;
+        if (precision >= 15)
+            return x;
+        if (x == 0)
+            return 0;
+        if (x == (1 << precision) - 1)
+            return 0xffff;
+        return ((x << 15) + 0x4000) >> (precision - 1);
+    }
+    int x = std::int16_t(v);
+    if (precision >= 16)
+        return x;
+    const bool negative = x < 0;
+    if (negative)
+        x = -x;
+    if (x != 0)
+        x = x >= (1 << (precision - 1)) - 1 ? 0x7fff : ((x << 15) + 0x4000) >> (precision - 1);
+    return negative ? -x : x;
+}
+
+float halfToFloat(std::uint16_t h)
+{
+    std::uint32_t bitsOut = std::uint32_t(h & 0x7fff) << 13;
+    float value;
+    std::memcpy(&value, &bitsOut, 4);
+    value *= 5.192296858534828e33f; // 2^112
+    if (value >= 65536.0f) {
+        std::memcpy(&bitsOut, &value, 4);
+        bitsOut |= 255u << 23;
+        std::memcpy(&value, &bitsOut, 4);
+    }
+    std::memcpy(&bitsOut, &value, 4);
+    bitsOut |= std::uint32_t(h & 0x8000) << 16;
+    std::memcpy(&value, &bitsOut, 4);
+    return value;
+}
+
+std::uint8_t bc6Channel(int v, bool sign)
+{
+    float value;
+    if (sign)
+        value = v < 0 ? halfToFloat(std::uint16_t(0x8000 | ((-v) * 31) / 32))
+                      : halfToFloat(std::uint16_t((v * 31) / 32));
+    else
+        value = halfToFloat(std::uint16_t((v * 31) / 64));
+    if (value < 0.0f)
+        return 0;
+    if (value > 1.0f)
+        return 255;
+    return std::uint8_t(value * 255.0f);
+}
+
+std::uint8_t bit1(const std::uint8_t* src, int bit)
+{
+    return (src[bit >> 3] >> (bit & 7)) & 1;
+}
+
+void bc6Block(Rgba* col, const std::uint8_t* src, bool sign)
+{
+    int bit = 5;
+    int endpointBits = 75;
+    int ib = 3;
+    int mode = src[0] & 0x1f;
+    if ((mode & 3) == 0 || (mode & 3) == 1) {
+        mode &= 3;
+        bit = 2;
+    } else if ((mode & 3) == 2) {
+        mode = 2 + (mode >> 2);
+        endpointBits = 72;
+    } else {
+        mode = 10 + (mode >> 2);
+        endpointBits = 60;
+        ib = 4;
+    }
+    if (mode >= 14) {
+        for (int i = 0; i < 16; ++i)
+            col[i] = {0, 0, 0, 0};
+        return;
+    }
+    const Bc6Mode& m = kBc6Modes[mode];
+    const std::uint8_t* cw = weights(ib);
+    const int endpoints = m.ns == 2 ? 12 : 6;
+    std::uint16_t e[12] = {};
+    for (int i = 0; i < endpointBits; ++i) {
+        const int target = kBc6Packings[mode][i];
+        e[target >> 4] = std::uint16_t(e[target >> 4] | (bit1(src, bit + i) << (target & 15)));
+    }
+    bit += endpointBits;
+    const std::uint8_t partition = bits(src, bit, m.pb);
+    bit += m.pb;
+    const int mask = (1 << m.epb) - 1;
+    if (sign)
+        for (int i = 0; i < 3; ++i)
+            e[i] = signExtend(e[i], m.epb);
+    if (sign || m.tr)
+        for (int i = 3; i < endpoints; i += 3) {
+            e[i] = signExtend(e[i], m.rb);
+            e[i + 1] = signExtend(e[i + 1], m.gb);
+            e[i + 2] = signExtend(e[i + 2], m.bb);
+        }
+    if (m.tr)
+        for (int i = 3; i < endpoints; i += 3)
+            for (int c = 0; c < 3; ++c)
+                e[i + c] = std::uint16_t((e[i + c] + e[c]) & mask);
+    int u[12] = {};
+    for (int i = 0; i < endpoints; ++i)
+        u[i] = unquantize(e[i], m.epb, sign);
+    for (int i = 0; i < 16; ++i) {
+        const int subset = (m.ns == 2 ? 1 & (kPartitions2[partition] >> i) : 0) * 6;
+        int indexBits = ib;
+        if (i == 0 || (m.ns == 2 && i == kAnchor2[partition]))
+            --indexBits;
+        const int index = bits(src, bit, indexBits);
+        bit += indexBits;
+        const int s = cw[index], t = 64 - s;
+        const int* e0 = &u[subset];
+        const int* e1 = &u[subset + 3];
+        col[i].r = bc6Channel((e0[0] * t + e1[0] * s) >> 6, sign);
+        col[i].g = bc6Channel((e0[1] * t + e1[1] * s) >> 6, sign);
+        col[i].b = bc6Channel((e0[2] * t + e1[2] * s) >> 6, sign);
+    }
+}
+
 // Decodes every 4x4 block, row by row of blocks, clipped to the image.
 bool decodeBlocks(const std::uint8_t* in, std::size_t size, Kind kind, PilImage& image)
 {
@@ -448,6 +649,10 @@ bool decodeBlocks(const std::uint8_t* in, std::size_t size, Kind kind, PilImage&
             case Kind::Bc5Signed:
                 bc3Alpha(reinterpret_cast<std::uint8_t*>(col), src, 4, 0, kind == Kind::Bc5Signed);
                 bc3Alpha(reinterpret_cast<std::uint8_t*>(col), src + 8, 4, 1, kind == Kind::Bc5Signed);
+                break;
+            case Kind::Bc6:
+            case Kind::Bc6Signed:
+                bc6Block(col, src, kind == Kind::Bc6Signed);
                 break;
             case Kind::Bc7:
                 bc7Block(col, src);
@@ -501,8 +706,6 @@ Result<PilImage> decodeDds(const std::uint8_t* data, std::size_t size, const std
         return *error;
     if (h.kind == Kind::Raw && !h.hasRawMode)
         return fail(name, "unsupported DDS (a channel order Pillow has no reader for)");
-    if (h.kind == Kind::Bc6)
-        return fail(name, "unsupported DDS (BC6H high dynamic range textures are not decoded here)");
     PilImage image = newImage(h.mode, int(h.width), int(h.height));
     const std::uint8_t* start = data + std::min<std::uint64_t>(h.dataOffset, size);
     const std::size_t available = bytes.available(h.dataOffset);

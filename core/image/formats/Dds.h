@@ -3,8 +3,8 @@
 // DirectDraw Surface textures as Pillow 9.4 reads them (DdsImagePlugin + BcnDecode.c): the first surface;
 // uncompressed luminance (L, LA), RGB(A) in the channel orders Pillow derives from the bit masks (its raw
 // mode ignores the bit count), DX10 R8G8B8A8, and block-compressed BC1 (DXT1), BC2 (DXT3), BC3 (DXT5), BC4
-// (ATI1, mode L), BC5 (ATI2/BC5S, mode RGB) and BC7 (mode RGBA), with Pillow's block decoding (including
-// its BC1 rounding and BC5S mapping). BC6H (HDR) textures are refused here although Pillow decodes them.
+// (ATI1, mode L), BC5 (ATI2/BC5S, mode RGB), BC6H (unsigned and signed, mode RGB: Pillow's half-float
+// path clamped to 0..1) and BC7 (mode RGBA), with Pillow's block decoding (its BC1 rounding, BC5S mapping).
 //
 // Threading: plain functions; reentrant.
 
