@@ -1455,6 +1455,71 @@ def _write_psd(w):
 
 
 # --------------------------------------------------------------------------------------------------------
+# GBR, PIXAR, XV thumbnail, McIdas, FTEX
+
+
+def _write_rare(w):
+    n = Noise(12)
+    def gbr(width, height, depth, version=2, comment=b"brush\0", header_size=None, magic=b"GIMP", body=None):
+        fixed = 28 if version == 2 else 20
+        size = header_size if header_size is not None else fixed + len(comment)
+        header = struct.pack(">5I", size, version, width, height, depth)
+        if version == 2:
+            header += magic + struct.pack(">I", 25)
+        return header + comment + (body if body is not None else n.bytes(width * height * depth))
+    w.put("gbr_v2_gray.gbr", gbr(6, 4, 1))
+    w.put("gbr_v2_rgba.gbr", gbr(6, 4, 4))
+    w.put("gbr_v1_gray.gbr", gbr(6, 4, 1, version=1))
+    w.put("gbr_short_header_size.gbr", gbr(6, 4, 1, header_size=22))
+    w.put("gbr_bad_magic.gbr", gbr(6, 4, 1, magic=b"PIMG"))
+    w.put("gbr_depth3.gbr", gbr(6, 4, 3))
+    w.put("gbr_truncated.gbr", gbr(6, 4, 4)[:-5])
+    pixar = bytearray(1024)
+    pixar[0:4] = b"\x80\xe8\x00\x00"
+    struct.pack_into("<HHHHHH", pixar, 416, 5, 7, 0, 0, 14, 2)
+    w.put("pixar_rgb.pxr", bytes(pixar) + n.bytes(5 * 7 * 3))
+    w.put("pixar_truncated.pxr", bytes(pixar) + n.bytes(20))
+    other = bytearray(pixar)
+    struct.pack_into("<HH", other, 424, 14, 1)
+    w.put("pixar_other_layout.pxr", bytes(other) + n.bytes(200))
+    w.put("xvthumb.xvthumb", b"P7 332\n#XVVERSION:Version 2.28\n#IMGINFO:\n#END_OF_COMMENTS\n6 4 255\n" + n.bytes(24))
+    w.put("xvthumb_truncated.xvthumb", b"P7 332\n#END_OF_COMMENTS\n6 4 255\n" + n.bytes(10))
+    w.put("xvthumb_bad_number.xvthumb", b"P7 332\n#END_OF_COMMENTS\nx 4 255\n" + n.bytes(24))
+    w.put("xvthumb_one_number.xvthumb", b"P7 332\n#END_OF_COMMENTS\n6\n" + n.bytes(24))
+    def mcidas(width, height, kind, offset=256, prefix=0, band_count=1, body=None):
+        words = [0] * 64
+        words[1] = 4
+        words[8] = height
+        words[9] = width
+        words[10] = kind
+        words[13] = band_count
+        words[14] = prefix
+        words[33] = offset
+        head = struct.pack(">64i", *words)
+        stride = prefix + width * kind * band_count
+        return head + (body if body is not None else n.bytes(prefix + stride * height))
+    w.put("mcidas_8bit.area", mcidas(6, 4, 1))
+    w.put("mcidas_8bit_prefix.area", mcidas(6, 4, 1, prefix=3))
+    w.put("mcidas_16bit.area", mcidas(6, 4, 2))
+    w.put("mcidas_32bit.area", mcidas(6, 4, 4))
+    w.put("mcidas_8bit_zero_bands.area", mcidas(6, 4, 1, band_count=0, body=n.bytes(40)))
+    w.put("mcidas_16bit_zero_bands.area", mcidas(6, 4, 2, band_count=0, body=n.bytes(60)))
+    w.put("mcidas_truncated.area", mcidas(6, 4, 2)[:-7])
+    w.put("mcidas_kind3.area", mcidas(6, 4, 3))
+    def ftex(width, height, fmt, data, count=1):
+        return b"FTEX" + struct.pack("<iiiiiii", 1, width, height, 1, count, fmt, 32) + struct.pack("<i", len(data)) + data
+    w.put("ftex_rgb.ftu", ftex(5, 3, 1, n.bytes(45)))
+    w.put("ftex_dxt1.ftc", ftex(6, 5, 0, n.bytes(8 * 4)))
+    w.put("ftex_dxt1_truncated.ftc", ftex(8, 8, 0, n.bytes(20)))
+    w.put("ftex_two_formats.ftu", ftex(5, 3, 1, n.bytes(45), count=2))
+    w.put("ftex_format2.ftu", ftex(5, 3, 2, n.bytes(45)))
+    w.put("ftex_zero_width.ftu", ftex(0, 3, 1, n.bytes(45)))
+    w.put("ftex_negative_size.ftu", ftex(5, 3, 1, n.bytes(45))[:32] + struct.pack("<i", -7) + n.bytes(45))
+    w.put("ftex_size_minus_one.ftu", ftex(5, 3, 1, n.bytes(45))[:32] + struct.pack("<i", -1) + n.bytes(45))
+    w.put("gbr_v1_header_19.gbr", gbr(6, 4, 1, version=1, header_size=20, comment=b""))
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -1471,6 +1536,7 @@ def write(out_dir):
     _write_msp_sun_spider(w)
     _write_dds_icns_xpm(w)
     _write_psd(w)
+    _write_rare(w)
     return w.names
 
 

@@ -688,6 +688,15 @@ bool decodeBlocks(const std::uint8_t* in, std::size_t size, Kind kind, PilImage&
 
 } // namespace
 
+namespace formats {
+
+bool decodeBc1Blocks(const std::uint8_t* data, std::size_t size, PilImage& image)
+{
+    return decodeBlocks(data, size, Kind::Bc1, image);
+}
+
+} // namespace formats
+
 bool looksLikeDds(const std::uint8_t* data, std::size_t size)
 {
     return readDds(ByteView(data, size)).verdict != Verdict::NotIdentified;

@@ -23,4 +23,12 @@ bool looksLikeDds(const std::uint8_t* data, std::size_t size);
 Result<PilImage> decodeDds(const std::uint8_t* data, std::size_t size, const std::string& name,
                            const DecodeLimits& limits);
 
+namespace formats {
+
+/// BC1 (DXT1) blocks into an RGBA image, as Pillow's "bcn" decoder 1 (shared with FTEX). False when the
+/// data holds fewer blocks than the image needs.
+bool decodeBc1Blocks(const std::uint8_t* data, std::size_t size, PilImage& image);
+
+} // namespace formats
+
 } // namespace lens

@@ -146,6 +146,7 @@ PilMode rawModeTarget(RawMode raw)
     case RawMode::I16B:
     case RawMode::I16:
     case RawMode::I32:
+    case RawMode::I32B:
         return PilMode::I;
     case RawMode::F32:
     case RawMode::F32B:
@@ -203,6 +204,7 @@ int rawModeBits(RawMode raw)
     case RawMode::ARGB:
     case RawMode::CMYK:
     case RawMode::I32:
+    case RawMode::I32B:
     case RawMode::F32:
     case RawMode::F32B:
         return 32;
@@ -422,6 +424,7 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             out[4 * i + 3] = in[4 * i];
         }
         return;
+    case RawMode::I32B:
     case RawMode::F32B:
         for (int i = 0; i < pixels; ++i) {
             const std::uint32_t v = (std::uint32_t(in[4 * i]) << 24) | (std::uint32_t(in[4 * i + 1]) << 16)

@@ -119,6 +119,7 @@ enum class RawMode {
     I16B, ///< "I;16B": big-endian 16-bit into mode I
     I16, ///< "I;16": little-endian 16-bit into mode I
     I32, ///< "I;32": little-endian 32-bit into mode I
+    I32B, ///< "I;32B": big-endian 32-bit into mode I
     F32, ///< "F;32F": little-endian float into mode F
     F32B, ///< "F;32BF": big-endian float into mode F
 };
