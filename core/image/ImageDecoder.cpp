@@ -14,6 +14,7 @@
 #include "image/formats/Msp.h"
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
+#include "image/formats/Psd.h"
 #include "image/formats/Sgi.h"
 #include "image/formats/Spider.h"
 #include "image/formats/Stubs.h"
@@ -183,6 +184,7 @@ enum class Format {
     Icns,
     Ico,
     Msp,
+    Psd,
     Sgi,
     Spider,
     Sun,
@@ -282,8 +284,8 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
         return unsupported("Kodak Photo CD (PCD)");
     if (STARTS("\200\350\000\000"))
         return unsupported("PIXAR raster");
-    if (STARTS("8BPS"))
-        return unsupported("Photoshop (PSD)");
+    if (looksLikePsd(data, size))
+        return {Format::Psd, {}};
     if (looksLikeSgi(data, size))
         return {Format::Sgi, {}};
     if (looksLikeSpider(data, size))
@@ -476,6 +478,8 @@ Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string
         return wrap(decodeDds(data, size, name, limits));
     case Format::Msp:
         return wrap(decodeMsp(data, size, name, limits));
+    case Format::Psd:
+        return wrap(decodePsd(data, size, name, limits));
     case Format::Spider:
         return wrap(decodeSpider(data, size, name, limits));
     case Format::Sun:
