@@ -1,5 +1,5 @@
 // libFuzzer target for the hand-written image decoders (BMP/DIB, GIF, TGA, ICO/CUR, PPM, PCX/DCX, SGI, XBM,
-// MSP, Sun raster, SPIDER, DDS, ICNS, XPM).
+// MSP, Sun raster, SPIDER, DDS, ICNS, XPM, PSD, GBR, PIXAR, XV thumbnail, McIdas, FTEX).
 // Every input goes through every decoder, as a file of any format may reach any of them; each must stay
 // inside the file, inside the pixel limit, and return a consistent image or an error. Torch-free:
 //   clang++ -g -O1 -fsanitize=fuzzer,address,undefined -std=c++17 -Icore tests/fuzz/fuzz_image.cpp \
@@ -14,6 +14,8 @@
 #include "image/formats/Msp.h"
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
+#include "image/formats/Psd.h"
+#include "image/formats/Rare.h"
 #include "image/formats/Sgi.h"
 #include "image/formats/Spider.h"
 #include "image/formats/Stubs.h"
@@ -111,6 +113,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(lens::decodeDds(data, size, name, limits), lens::looksLikeDds(data, size), limits);
     check(lens::decodeIcns(data, size, name, limits, fakePng), lens::looksLikeIcns(data, size), limits);
     check(lens::decodeXpm(data, size, name, limits), lens::looksLikeXpm(data, size), limits);
+    check(lens::decodePsd(data, size, name, limits), lens::looksLikePsd(data, size), limits);
+    check(lens::decodeGbr(data, size, name, limits), lens::looksLikeGbr(data, size), limits);
+    check(lens::decodePixar(data, size, name, limits), lens::looksLikePixar(data, size), limits);
+    check(lens::decodeXvThumb(data, size, name, limits), lens::looksLikeXvThumb(data, size), limits);
+    check(lens::decodeMcIdas(data, size, name, limits), lens::looksLikeMcIdas(data, size), limits);
+    check(lens::decodeFtex(data, size, name, limits), lens::looksLikeFtex(data, size), limits);
     (void)(lens::looksLikeBufr(data, size) + lens::looksLikeGrib(data, size) + lens::looksLikeHdf5(data, size)
            + lens::looksLikeWmf(data, size) + lens::looksLikeMpeg(data, size));
     return 0;

@@ -3,6 +3,7 @@
 #include "image/formats/FormatSupport.h"
 
 #include <algorithm>
+#include <climits>
 #include <cstring>
 
 namespace lens {
@@ -68,20 +69,23 @@ std::optional<Failure> makeTiles(Stream& file, std::int64_t xsize, std::int64_t 
     if (!file.number(2, compression))
         return Failure {Verdict::NotIdentified, "the image data header ends early"};
     tiles.compression = int(compression);
-    std::int64_t offset = std::int64_t(file.pos);
+    // Python integers: a layer's width * height may not fit 64 bits.
+    __int128 offset = file.pos;
+    constexpr __int128 kFar = __int128(1) << 62;
+    auto stored = [&]() { return std::uint64_t(std::max<__int128>(0, std::min(offset, kFar))); };
     if (compression == 0) {
         for (int c = 0; c < channels; ++c) {
-            tiles.offsets.push_back(std::uint64_t(std::max<std::int64_t>(offset, 0)));
-            offset += xsize * ysize;
+            tiles.offsets.push_back(stored());
+            offset += __int128(xsize) * ysize;
         }
     } else if (compression == 1) {
         const std::uint8_t* counts;
         const std::int64_t wanted = std::int64_t(channels) * ysize * 2;
         const std::size_t got = file.read(wanted, &counts);
-        offset = std::int64_t(file.pos);
+        offset = file.pos;
         std::size_t i = 0;
         for (int c = 0; c < channels; ++c) {
-            tiles.offsets.push_back(std::uint64_t(std::max<std::int64_t>(offset, 0)));
+            tiles.offsets.push_back(stored());
             for (std::int64_t y = 0; y < ysize; ++y) {
                 if (i + 2 > got)
                     return Failure {Verdict::NotIdentified, "the PackBits row counts end early"};
@@ -92,7 +96,9 @@ std::optional<Failure> makeTiles(Stream& file, std::int64_t xsize, std::int64_t 
     }
     if (offset < 0)
         return Failure {Verdict::Refused, "a layer's data would start before its block"};
-    file.pos = std::uint64_t(offset);
+    if (offset > __int128(INT64_MAX))
+        return Failure {Verdict::Refused, "a layer's data would start beyond any file"};
+    file.pos = stored();
     if (offset & 1)
         file.pos += file.pos < file.size() ? 1 : 0;
     return std::nullopt;
