@@ -1,6 +1,7 @@
 #include "image/ImageDecoder.h"
 
 #include "image/Exif.h"
+#include "image/Jpeg2000Decoder.h"
 #include "image/JpegDecoder.h"
 #include "image/PilImage.h"
 #include "image/PngDecoder.h"
@@ -15,6 +16,7 @@
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
 #include "image/formats/Psd.h"
+#include "image/formats/Rare.h"
 #include "image/formats/Sgi.h"
 #include "image/formats/Spider.h"
 #include "image/formats/Stubs.h"
@@ -60,11 +62,6 @@ std::uint32_t le32(const std::uint8_t* p)
 {
     return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16)
         | (std::uint32_t(p[3]) << 24);
-}
-
-std::uint32_t be32(const std::uint8_t* p)
-{
-    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -181,10 +178,16 @@ enum class Format {
     Pcx,
     Dcx,
     Dds,
+    Jpeg2000,
     Icns,
     Ico,
     Msp,
     Psd,
+    Gbr,
+    Pixar,
+    XvThumb,
+    McIdas,
+    Ftex,
     Sgi,
     Spider,
     Sun,
@@ -256,16 +259,16 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
     if (size >= 16 && (data[4] | (data[5] << 8)) >= 0xAF11 && (data[4] | (data[5] << 8)) <= 0xAF12
         && ((data[14] | (data[15] << 8)) == 0 || (data[14] | (data[15] << 8)) == 3))
         return unsupported("FLI/FLC animation");
-    if (STARTS("FTEX"))
-        return unsupported("FTEX (Firaxis texture)");
-    if (size >= 8 && be32(data) >= 20 && (be32(data + 4) == 1 || be32(data + 4) == 2))
-        return unsupported("GIMP brush (GBR)");
+    if (looksLikeFtex(data, size))
+        return {Format::Ftex, {}};
+    if (looksLikeGbr(data, size))
+        return {Format::Gbr, {}};
     if (looksLikeGrib(data, size))
         return {Format::Refused, "GRIB"};
     if (looksLikeHdf5(data, size))
         return {Format::Refused, "HDF5"};
-    if (STARTS("\xff\x4f\xff\x51") || STARTS("\x00\x00\x00\x0cjP  \x0d\x0a\x87\x0a"))
-        return unsupported("JPEG 2000");
+    if (looksLikeJpeg2000(data, size))
+        return {Format::Jpeg2000, {}};
     if (looksLikeIcns(data, size))
         return {Format::Icns, {}};
     if (looksLikeIco(data, size))
@@ -274,16 +277,16 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
         return unsupported("IM (IFUNC)");
     if (looksLikeIptc(data, size))
         return unsupported("IPTC/NAA");
-    if (STARTS("\x00\x00\x00\x00\x00\x00\x00\x04"))
-        return unsupported("McIdas area");
+    if (looksLikeMcIdas(data, size))
+        return {Format::McIdas, {}};
     if (looksLikeMpeg(data, size))
         return {Format::Refused, "MPEG"};
     if (looksLikeMsp(data, size))
         return {Format::Msp, {}};
     if (STARTS_AT(2048, "PCD_IPI"))
         return unsupported("Kodak Photo CD (PCD)");
-    if (STARTS("\200\350\000\000"))
-        return unsupported("PIXAR raster");
+    if (looksLikePixar(data, size))
+        return {Format::Pixar, {}};
     if (looksLikePsd(data, size))
         return {Format::Psd, {}};
     if (looksLikeSgi(data, size))
@@ -302,8 +305,8 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
         return {Format::Xbm, {}};
     if (looksLikeXpm(data, size))
         return {Format::Xpm, {}};
-    if (STARTS("P7 332"))
-        return unsupported("XV thumbnail");
+    if (looksLikeXvThumb(data, size))
+        return {Format::XvThumb, {}};
     return {Format::Unknown, {}};
 }
 
@@ -449,6 +452,8 @@ Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string
     }
     case Format::Tiff:
         return wrap(decodeTiff(data, size, name, limits));
+    case Format::Jpeg2000:
+        return wrap(decodeJpeg2000(data, size, name, limits));
     case Format::Webp: {
         int orientation = 1;
         auto image = decodeWebp(data, size, name, limits, &orientation);
@@ -480,6 +485,16 @@ Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string
         return wrap(decodeMsp(data, size, name, limits));
     case Format::Psd:
         return wrap(decodePsd(data, size, name, limits));
+    case Format::Gbr:
+        return wrap(decodeGbr(data, size, name, limits));
+    case Format::Pixar:
+        return wrap(decodePixar(data, size, name, limits));
+    case Format::XvThumb:
+        return wrap(decodeXvThumb(data, size, name, limits));
+    case Format::McIdas:
+        return wrap(decodeMcIdas(data, size, name, limits));
+    case Format::Ftex:
+        return wrap(decodeFtex(data, size, name, limits));
     case Format::Spider:
         return wrap(decodeSpider(data, size, name, limits));
     case Format::Sun:
