@@ -9,7 +9,8 @@ Writes into OUT/images/:
   broken CRC, truncated), TIFF (RGB, RGBA with unassociated and associated alpha, CMYK, 16-bit gray in both
   byte orders, 16-bit RGB, 1-bit, MinIsWhite, palette, LA, int32, float32, LZW/deflate/packbits/JPEG
   compression, horizontal predictor, tiles, separate planes, several pages, the Orientation tag), WebP
-  (lossy, lossless, alpha, animated, EXIF), the files Pillow cannot write built by hand, the hand-written
+  (lossy, lossless, alpha, animated, EXIF), JPEG 2000 (JP2 and bare codestreams, lossless and irreversible,
+  tiles, layers, gray, 16-bit gray, alpha), the files Pillow cannot write built by hand, the hand-written
   formats of tests/reference/hand_images.py (BMP, GIF, TGA, ICO, ...), and files Pillow refuses (Radiance
   HDR, OpenEXR, PFM, text, PDF, empty);
   <file>.rgb     Image.open(f).convert("RGB") as raw bytes (height x width x 3)
@@ -586,6 +587,30 @@ def write_webp(f):
     f.put("webp_truncated.webp", data[: len(data) // 2], "webp", "truncated")
 
 
+def write_jpeg2000(f):
+    rgb = Image.fromarray(pattern(97, 71))
+    noise = np.random.default_rng(10)
+    f.save("j2k_rgb.jp2", rgb, "jpeg2000", "JP2, RGB, lossless", format="JPEG2000")
+    f.save("j2k_rgb_irreversible.jp2", rgb, "jpeg2000", "JP2, RGB, irreversible wavelet, colour transform",
+           format="JPEG2000", irreversible=True, mct=1, quality_mode="rates", quality_layers=[20])
+    f.save("j2k_codestream.j2k", rgb, "jpeg2000", "bare codestream, RGB", format="JPEG2000", no_jp2=True)
+    f.save("j2k_tiled.jp2", rgb, "jpeg2000", "JP2, 32x32 tiles, offset origin", format="JPEG2000",
+           tile_size=(32, 32), offset=(5, 3), tile_offset=(2, 1))
+    f.save("j2k_layers.jp2", rgb, "jpeg2000", "JP2, three quality layers, RPCL", format="JPEG2000",
+           quality_mode="dB", quality_layers=[30, 40, 50], progression="RPCL", num_resolutions=4)
+    f.save("j2k_gray.jp2", rgb.convert("L"), "jpeg2000", "JP2, gray", format="JPEG2000")
+    f.save("j2k_gray.j2k", rgb.convert("L"), "jpeg2000", "bare codestream, gray", format="JPEG2000", no_jp2=True)
+    rgba = Image.fromarray(np.concatenate([pattern(97, 71), noise.integers(0, 256, (71, 97, 1), dtype=np.uint8)],
+                                          axis=2), "RGBA")
+    f.save("j2k_rgba.jp2", rgba, "jpeg2000", "JP2, RGBA", format="JPEG2000")
+    f.save("j2k_la.jp2", rgba.convert("LA"), "jpeg2000", "JP2, gray + alpha", format="JPEG2000")
+    f.save("j2k_gray16.jp2", Image.fromarray(gray16(97, 71)), "jpeg2000", "JP2, 16-bit gray", format="JPEG2000")
+    f.save("j2k_gray16.j2k", Image.fromarray(gray16(97, 71)), "jpeg2000", "bare codestream, 16-bit gray",
+           format="JPEG2000", no_jp2=True)
+    data = open(os.path.join(f.out, "j2k_rgb.jp2"), "rb").read()
+    f.put("j2k_truncated.jp2", data[: len(data) // 2], "jpeg2000", "truncated")
+
+
 def write_refused(f):
     f.put("hdr_radiance.hdr", b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 2 +X 2\n" + bytes(16), "refused", "Radiance HDR")
     f.put("exr_openexr.exr", b"\x76\x2f\x31\x01\x02\x00\x00\x00" + bytes(64), "refused", "OpenEXR")
@@ -680,6 +705,7 @@ def main():
     write_png(f)
     write_tiff(f)
     write_webp(f)
+    write_jpeg2000(f)
     write_refused(f)
     for name in hand_images.write(out):
         f.rows.append((name, "hand", "hand-made (hand_images.py)"))
