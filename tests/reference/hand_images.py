@@ -1520,6 +1520,74 @@ def _write_rare(w):
 
 
 # --------------------------------------------------------------------------------------------------------
+# FLI / FLC
+
+
+def _fli_chunk(kind, payload):
+    data = struct.pack("<IH", 6 + len(payload), kind) + payload
+    return data
+
+
+def _fli(width, height, chunks, magic=0xAF12, frames=1, prefix=None, extra=b""):
+    body = b"".join(chunks)
+    frame = struct.pack("<IHH8x", 16 + len(body), 0xF1FA, len(chunks)) + body
+    header = struct.pack("<IHHHHHHI", 128 + len(frame), magic, frames, width, height, 8, 3, 5) + b"\0" * 108
+    head = header[:128]
+    if prefix is not None:
+        head += struct.pack("<IH10x", 16 + len(prefix), 0xF100) + prefix
+    return head + frame + extra
+
+
+def _fli_brun(width, height, noise):
+    out = b""
+    for _ in range(height):
+        line = b"\0"
+        x = 0
+        while x < width:
+            if x % 3 == 0 and width - x >= 3:
+                line += bytes((3, noise.byte()))
+                x += 3
+            else:
+                count = min(2, width - x)
+                line += bytes((256 - count,)) + noise.bytes(count)
+                x += count
+        out += line
+    return out
+
+
+def _write_fli(w):
+    n = Noise(13)
+    W, H = 10, 6
+    color256 = struct.pack("<H", 2) + bytes((0, 4)) + n.bytes(12) + bytes((10, 100)) + n.bytes(300)
+    full256 = struct.pack("<H", 1) + bytes((0, 0)) + n.bytes(768)
+    color64 = struct.pack("<H", 1) + bytes((5, 20)) + bytes(v & 63 for v in n.bytes(60))
+    brun = _fli_chunk(15, _fli_brun(W, H, n))
+    w.put("fli_brun.flc", _fli(W, H, [_fli_chunk(4, color256), brun]))
+    w.put("fli_brun_color64.fli", _fli(W, H, [_fli_chunk(11, color64), brun], magic=0xAF11))
+    w.put("fli_copy.flc", _fli(W, H, [_fli_chunk(4, color256), _fli_chunk(16, n.bytes(W * H))]))
+    w.put("fli_black.flc", _fli(W, H, [_fli_chunk(13, b"")]))
+    w.put("fli_full_palette.flc", _fli(W, H, [_fli_chunk(4, full256), brun]))
+    w.put("fli_palette_skip_overflow.flc", _fli(W, H, [_fli_chunk(4, struct.pack("<H", 2) + bytes((0, 4)) + n.bytes(12) + bytes((10, 0)) + n.bytes(768)), brun]))
+    lc = struct.pack("<HH", 1, 2) + bytes((2, 1, 3)) + n.bytes(3) + bytes((0, 0xFE, 9)) + bytes((1, 0, 2)) + n.bytes(2)
+    w.put("fli_lc.fli", _fli(W, H, [_fli_chunk(4, color256), _fli_chunk(12, lc + b"\0")], magic=0xAF11))
+    ss2 = struct.pack("<H", 2) + struct.pack("<HH", 0xFFFF, 2) + bytes((1, 2)) + n.bytes(4) + bytes((0, 0xFF)) + n.bytes(2)
+    ss2 += struct.pack("<HH", 0x8042, 1) + bytes((2, 1)) + n.bytes(2)
+    w.put("fli_ss2.flc", _fli(W, H, [_fli_chunk(7, ss2)]))
+    w.put("fli_lc_past_image.fli", _fli(W, H, [_fli_chunk(12, struct.pack("<HH", 4, 5) + b"\0" * 5)]))
+    w.put("fli_pstamp_then_brun.flc", _fli(W, H, [_fli_chunk(18, n.bytes(20)), brun]))
+    w.put("fli_unknown_chunk.flc", _fli(W, H, [_fli_chunk(99, n.bytes(4))]))
+    w.put("fli_copy_short.flc", _fli(W, H, [_fli_chunk(16, n.bytes(20))]))
+    w.put("fli_brun_short.flc", _fli(W, H, [_fli_chunk(15, _fli_brun(W, H, n)[:30])]))
+    w.put("fli_truncated.flc", _fli(W, H, [brun])[:-8])
+    w.put("fli_prefix_chunk.flc", _fli(W, H, [brun], prefix=n.bytes(16)))
+    w.put("fli_no_frames.flc", _fli(W, H, [brun], frames=0))
+    w.put("fli_zero_width.flc", _fli(0, H, [brun]))
+    w.put("fli_bad_flags.flc", _fli(W, H, [brun])[:14] + b"\x01\x00" + _fli(W, H, [brun])[16:])
+    w.put("fli_palette_overflow.flc", _fli(W, H, [_fli_chunk(4, struct.pack("<H", 1) + bytes((250, 10)) + n.bytes(30)), brun]))
+    w.put("fli_two_frames.flc", _fli(W, H, [brun], frames=2, extra=struct.pack("<IHH8x", 16, 0xF1FA, 0)))
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -1537,6 +1605,7 @@ def write(out_dir):
     _write_dds_icns_xpm(w)
     _write_psd(w)
     _write_rare(w)
+    _write_fli(w)
     return w.names
 
 
