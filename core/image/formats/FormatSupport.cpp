@@ -98,11 +98,8 @@ PilMode rawModeTarget(RawMode raw)
     case RawMode::One:
     case RawMode::OneI:
     case RawMode::OneR:
-    case RawMode::OneByte:
         return PilMode::One;
     case RawMode::L:
-    case RawMode::LI:
-    case RawMode::L2:
     case RawMode::L4:
     case RawMode::L16:
     case RawMode::L16B:
@@ -110,42 +107,32 @@ PilMode rawModeTarget(RawMode raw)
     case RawMode::LA:
         return PilMode::LA;
     case RawMode::P1:
-    case RawMode::P2:
     case RawMode::P4:
     case RawMode::P:
     case RawMode::P2L:
     case RawMode::P4L:
         return PilMode::P;
-    case RawMode::PA:
         return PilMode::PA;
     case RawMode::RGB:
     case RawMode::RGBL:
     case RawMode::BGR:
     case RawMode::BGR15:
     case RawMode::BGR16:
-    case RawMode::RGB16:
     case RawMode::RGBX:
     case RawMode::BGRX:
     case RawMode::XBGR:
-    case RawMode::XRGB:
     case RawMode::RGB16B:
         return PilMode::RGB;
-    case RawMode::RGBXtoRGBX:
         return PilMode::RGBX;
-    case RawMode::LAToRGBA:
     case RawMode::RGBA:
-    case RawMode::RGBAL:
     case RawMode::BGRA:
     case RawMode::ABGR:
     case RawMode::ARGB:
-    case RawMode::BGRA15:
     case RawMode::RGBA16B:
         return PilMode::RGBA;
     case RawMode::CMYK:
         return PilMode::CMYK;
     case RawMode::I16B:
-    case RawMode::I16:
-    case RawMode::I32:
     case RawMode::I32B:
         return PilMode::I;
     case RawMode::F32:
@@ -163,30 +150,21 @@ int rawModeBits(RawMode raw)
     case RawMode::OneR:
     case RawMode::P1:
         return 1;
-    case RawMode::L2:
-    case RawMode::P2:
     case RawMode::P2L:
         return 2;
     case RawMode::L4:
     case RawMode::P4:
     case RawMode::P4L:
         return 4;
-    case RawMode::OneByte:
     case RawMode::L:
-    case RawMode::LI:
     case RawMode::P:
         return 8;
     case RawMode::L16:
     case RawMode::L16B:
     case RawMode::LA:
-    case RawMode::LAToRGBA:
-    case RawMode::PA:
     case RawMode::BGR15:
     case RawMode::BGR16:
-    case RawMode::RGB16:
-    case RawMode::BGRA15:
     case RawMode::I16B:
-    case RawMode::I16:
         return 16;
     case RawMode::RGB:
     case RawMode::RGBL:
@@ -195,15 +173,11 @@ int rawModeBits(RawMode raw)
     case RawMode::RGBX:
     case RawMode::BGRX:
     case RawMode::XBGR:
-    case RawMode::XRGB:
-    case RawMode::RGBXtoRGBX:
     case RawMode::RGBA:
-    case RawMode::RGBAL:
     case RawMode::BGRA:
     case RawMode::ABGR:
     case RawMode::ARGB:
     case RawMode::CMYK:
-    case RawMode::I32:
     case RawMode::I32B:
     case RawMode::F32:
     case RawMode::F32B:
@@ -270,20 +244,9 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
         for (int i = 0; i < pixels; ++i)
             out[i] = ((in[i / 8] >> (i % 8)) & 1) ? 255 : 0;
         return;
-    case RawMode::OneByte:
-        for (int i = 0; i < pixels; ++i)
-            out[i] = in[i] > 0 ? 255 : 0;
-        return;
     case RawMode::L:
     case RawMode::P:
         std::memcpy(out, in, std::size_t(pixels));
-        return;
-    case RawMode::LI:
-        for (int i = 0; i < pixels; ++i)
-            out[i] = std::uint8_t(~in[i]);
-        return;
-    case RawMode::L2:
-        unpackBits(out, in, pixels, 2, [](int v) { return std::uint8_t(v * 0x55); });
         return;
     case RawMode::L4:
         unpackBits(out, in, pixels, 4, [](int v) { return std::uint8_t(v * 0x11); });
@@ -297,20 +260,10 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             out[i] = in[2 * i];
         return;
     case RawMode::LA:
-    case RawMode::PA:
         std::memcpy(out, in, std::size_t(pixels) * 2);
-        return;
-    case RawMode::LAToRGBA:
-        for (int i = 0; i < pixels; ++i) {
-            out[4 * i] = out[4 * i + 1] = out[4 * i + 2] = in[2 * i];
-            out[4 * i + 3] = in[2 * i + 1];
-        }
         return;
     case RawMode::P1:
         unpackBits(out, in, pixels, 1, [](int v) { return std::uint8_t(v); });
-        return;
-    case RawMode::P2:
-        unpackBits(out, in, pixels, 2, [](int v) { return std::uint8_t(v); });
         return;
     case RawMode::P4:
         unpackBits(out, in, pixels, 4, [](int v) { return std::uint8_t(v); });
@@ -354,14 +307,6 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             out[3 * i + 2] = scale5(v & 31);
         }
         return;
-    case RawMode::RGB16:
-        for (int i = 0; i < pixels; ++i) {
-            const int v = in[2 * i] | (in[2 * i + 1] << 8);
-            out[3 * i] = scale5(v & 31);
-            out[3 * i + 1] = scale6((v >> 5) & 63);
-            out[3 * i + 2] = scale5((v >> 11) & 31);
-        }
-        return;
     case RawMode::RGBX:
         for (int i = 0; i < pixels; ++i) {
             out[3 * i] = in[4 * i];
@@ -383,22 +328,9 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             out[3 * i + 2] = in[4 * i + 1];
         }
         return;
-    case RawMode::XRGB:
-        for (int i = 0; i < pixels; ++i) {
-            out[3 * i] = in[4 * i + 1];
-            out[3 * i + 1] = in[4 * i + 2];
-            out[3 * i + 2] = in[4 * i + 3];
-        }
-        return;
-    case RawMode::RGBXtoRGBX:
     case RawMode::RGBA:
     case RawMode::CMYK:
         std::memcpy(out, in, std::size_t(pixels) * 4);
-        return;
-    case RawMode::RGBAL:
-        for (int i = 0; i < pixels; ++i)
-            for (int c = 0; c < 4; ++c)
-                out[4 * i + c] = in[i + c * pixels];
         return;
     case RawMode::BGRA:
         for (int i = 0; i < pixels; ++i) {
@@ -441,17 +373,8 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             out[i] = in[2 * i];
         return;
     case RawMode::I16B:
-    case RawMode::I16:
         for (int i = 0; i < pixels; ++i) {
-            const std::int32_t v
-                = raw == RawMode::I16B ? (in[2 * i] << 8) | in[2 * i + 1] : in[2 * i] | (in[2 * i + 1] << 8);
-            std::memcpy(out + 4 * i, &v, 4);
-        }
-        return;
-    case RawMode::I32:
-        for (int i = 0; i < pixels; ++i) {
-            const std::uint32_t v = std::uint32_t(in[4 * i]) | (std::uint32_t(in[4 * i + 1]) << 8)
-                | (std::uint32_t(in[4 * i + 2]) << 16) | (std::uint32_t(in[4 * i + 3]) << 24);
+            const std::int32_t v = (in[2 * i] << 8) | in[2 * i + 1];
             std::memcpy(out + 4 * i, &v, 4);
         }
         return;
@@ -460,15 +383,6 @@ void unpackRow(RawMode raw, std::uint8_t* out, const std::uint8_t* in, int pixel
             const std::uint32_t v = std::uint32_t(in[4 * i]) | (std::uint32_t(in[4 * i + 1]) << 8)
                 | (std::uint32_t(in[4 * i + 2]) << 16) | (std::uint32_t(in[4 * i + 3]) << 24);
             std::memcpy(out + 4 * i, &v, 4);
-        }
-        return;
-    case RawMode::BGRA15:
-        for (int i = 0; i < pixels; ++i) {
-            const int v = in[2 * i] | (in[2 * i + 1] << 8);
-            out[4 * i] = scale5((v >> 10) & 31);
-            out[4 * i + 1] = scale5((v >> 5) & 31);
-            out[4 * i + 2] = scale5(v & 31);
-            out[4 * i + 3] = std::uint8_t((v >> 15) * 255);
         }
         return;
     }
@@ -505,15 +419,6 @@ void flipLeftRight(PilImage& image)
             std::swap_ranges(row + std::size_t(a) * bytes, row + std::size_t(a + 1) * bytes,
                              row + std::size_t(b) * bytes);
     }
-}
-
-void flipTopBottom(PilImage& image)
-{
-    const std::size_t line = std::size_t(image.width) * std::size_t(modeBytes(image.mode));
-    for (int a = 0, b = image.height - 1; a < b; ++a, --b)
-        std::swap_ranges(image.data.begin() + std::ptrdiff_t(std::size_t(a) * line),
-                         image.data.begin() + std::ptrdiff_t(std::size_t(a + 1) * line),
-                         image.data.begin() + std::ptrdiff_t(std::size_t(b) * line));
 }
 
 } // namespace lens::formats

@@ -80,45 +80,32 @@ enum class RawMode {
     One, ///< "1": 1 bit, MSB first, set = 255
     OneI, ///< "1;I": 1 bit, MSB first, set = 0
     OneR, ///< "1;R": 1 bit, LSB first, set = 255
-    OneByte, ///< "1;8": one byte per pixel, non-zero = 255
     L, ///< "L": 8-bit gray
-    LI, ///< "L;I": 8-bit gray, inverted
-    L2, ///< "L;2": 2-bit gray scaled by 0x55
     L4, ///< "L;4": 4-bit gray scaled by 0x11
     L16, ///< "L;16": little-endian 16-bit gray, high byte taken
     L16B, ///< "L;16B": big-endian 16-bit gray, high byte taken
     LA, ///< "LA" into mode LA
-    LAToRGBA, ///< "LA" into mode RGBA (gray replicated)
     P1, ///< "P;1"
-    P2, ///< "P;2"
     P4, ///< "P;4"
     P, ///< "P"
     P2L, ///< "P;2L": 2 bit planes per line
     P4L, ///< "P;4L": 4 bit planes per line
-    PA, ///< "PA"
     RGB, ///< "RGB"
     RGBL, ///< "RGB;L": line-interleaved planes
     BGR, ///< "BGR"
     BGR15, ///< "BGR;15" (also "BGR;5"): 5-5-5 little-endian, B in the low bits, v * 255 / 31
     BGR16, ///< "BGR;16": 5-6-5 little-endian, B in the low bits
-    RGB16, ///< "RGB;16": 5-6-5 little-endian, R in the low bits
     RGBX, ///< "RGBX" into mode RGB
     BGRX, ///< "BGRX" into mode RGB
     XBGR, ///< "XBGR" into mode RGB
-    XRGB, ///< "XRGB" into mode RGB
-    RGBXtoRGBX, ///< "RGBX" into mode RGBX
     RGBA, ///< "RGBA"
-    RGBAL, ///< "RGBA;L": line-interleaved planes into RGBA
     BGRA, ///< "BGRA" into RGBA
     ABGR, ///< "ABGR" into RGBA
     ARGB, ///< "ARGB" into RGBA
-    BGRA15, ///< "BGRA;15": 5-5-5-1 into RGBA
     CMYK, ///< "CMYK"
     RGB16B, ///< "RGB;16B": big-endian 16-bit samples, high bytes taken
     RGBA16B, ///< "RGBA;16B": big-endian 16-bit samples, high bytes taken
     I16B, ///< "I;16B": big-endian 16-bit into mode I
-    I16, ///< "I;16": little-endian 16-bit into mode I
-    I32, ///< "I;32": little-endian 32-bit into mode I
     I32B, ///< "I;32B": big-endian 32-bit into mode I
     F32, ///< "F;32F": little-endian float into mode F
     F32B, ///< "F;32BF": big-endian float into mode F
@@ -152,9 +139,8 @@ struct RawOutcome {
 RawOutcome rawDecode(const std::uint8_t* data, std::size_t size, RawMode raw, std::uint64_t stride,
                      bool bottomUp, PilImage& image);
 
-/// Pillow's Image.transpose(FLIP_LEFT_RIGHT) / FLIP_TOP_BOTTOM in place.
+/// Pillow's Image.transpose(FLIP_LEFT_RIGHT) in place.
 void flipLeftRight(PilImage& image);
-void flipTopBottom(PilImage& image);
 
 /// Human-readable decimal, for messages.
 std::string number(std::uint64_t value);
