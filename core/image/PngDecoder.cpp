@@ -623,8 +623,10 @@ public:
                     return Status::Broken;
                 m_filled = want - m_z.avail_out;
                 if (m_filled < want) {
-                    if (err == Z_STREAM_END || err == Z_BUF_ERROR)
-                        break; // the stream ended inside a row: more data will not help
+                    // The stream ended inside a row, or zlib cannot go on (a preset dictionary): more data
+                    // will not help, and Pillow ends up with "image file is truncated".
+                    if (err != Z_OK)
+                        break;
                     continue;
                 }
                 m_filled = 0;
