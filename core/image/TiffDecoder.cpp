@@ -734,6 +734,23 @@ struct Setup {
     int orientation = 0;
 };
 
+// A tag value Pillow compares with integers: the integer, or INT_MIN (which matches nothing) for a fraction,
+// NaN, infinity or a value out of range.
+int exactInt(double v)
+{
+    if (!std::isfinite(v) || v != std::floor(v) || v < INT_MIN || v > INT_MAX)
+        return INT_MIN;
+    return int(v);
+}
+
+// Python's int() of a tag value: truncated toward zero; nullopt where int() raises or the value is absurd.
+std::optional<std::int64_t> truncated(double v)
+{
+    if (!std::isfinite(v) || std::fabs(v) > 9e15)
+        return std::nullopt;
+    return std::int64_t(v);
+}
+
 std::string numberText(double v)
 {
     if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15)
@@ -782,25 +799,26 @@ std::optional<Error> setUp(const Directory& dir, bool little, const std::string&
         return fail(name, "a Windows Media Photo TIFF, which Pillow does not support");
     const Tag* compressionTag = dir.find(kCompression);
     const double compression = dir.scalar(kCompression).value_or(1);
-    s.compression = int(compression);
+    s.compression = exactInt(compression);
     if ((compressionTag && (!compressionTag->numeric() || compressionTag->count == 0))
         || !knownCompression(s.compression) || compression != std::floor(compression))
         return fail(name, "TIFF compression " + numberText(compression) + ", which Pillow does not know");
-    s.planar = int(dir.scalar(kPlanarConfig).value_or(1));
-    int photo = int(dir.scalar(kPhotometric).value_or(0));
+    s.planar = exactInt(dir.scalar(kPlanarConfig).value_or(1));
+    int photo = exactInt(dir.scalar(kPhotometric).value_or(0));
     if (s.compression == 6) // old-style JPEG: YCbCr, whatever the tag says
         photo = 6;
     s.photometric = photo;
-    const int fillOrder = int(dir.scalar(kFillOrder).value_or(1));
+    const int fillOrder = exactInt(dir.scalar(kFillOrder).value_or(1));
     const auto width = dir.scalar(kImageWidth), height = dir.scalar(kImageLength);
     if (!width || !height)
         return fail(name, "not a TIFF file Pillow opens (no image size)");
-    if (*width < 1 || *height < 1 || *width > INT_MAX || *height > INT_MAX)
+    const auto w = truncated(*width), h = truncated(*height);
+    if (!w || !h || *w < 1 || *h < 1 || *w > INT_MAX || *h > INT_MAX)
         return fail(name,
                     "not a TIFF file Pillow opens (the image is " + numberText(*width) + "x"
                         + numberText(*height) + " pixels)");
-    s.width = int(*width);
-    s.height = int(*height);
+    s.width = int(*w);
+    s.height = int(*h);
 
     bool ok = true;
     std::vector<double> sampleFormat = dir.tuple(kSampleFormat, ok).value_or(std::vector<double> {1});
@@ -815,7 +833,10 @@ std::optional<Error> setUp(const Directory& dir, bool little, const std::string&
         = dir.scalar(kSamplesPerPixel).value_or(s.compression == 6 && (photo == 2 || photo == 6) ? 3 : 1);
     if (spp > 6)
         return fail(name, "not a TIFF file Pillow opens (" + numberText(spp) + " samples per pixel)");
-    const std::size_t samples = spp >= 0 ? std::size_t(spp) : 0;
+    const int sppValue = exactInt(spp);
+    if (sppValue < 0)
+        return fail(name, "not a TIFF file Pillow opens (" + numberText(spp) + " samples per pixel)");
+    const std::size_t samples = std::size_t(sppValue);
     if (samples < bps.size())
         bps.resize(samples);
     else if (samples > bps.size() && bps.size() == 1)
@@ -866,9 +887,9 @@ std::optional<Error> setUp(const Directory& dir, bool little, const std::string&
                     "a CIELab TIFF, which is not supported (Pillow converts it to RGB through LittleCMS)");
     s.bpsCount = bpsCount;
     for (double b : bps)
-        s.bps.push_back(int(b));
+        s.bps.push_back(exactInt(b));
     if (const auto o = dir.scalar(kOrientation))
-        s.orientation = int(*o);
+        s.orientation = exactInt(*o);
     return std::nullopt;
 }
 
@@ -882,14 +903,20 @@ std::optional<Error> decodeRaw(const Directory& dir, const Setup& s, const std::
     const Tag* offsets = dir.find(kStripOffsets);
     std::int64_t w = 0, h = 0;
     if (offsets) {
-        h = std::int64_t(dir.scalar(kRowsPerStrip).value_or(s.height));
+        const auto rows = truncated(dir.scalar(kRowsPerStrip).value_or(s.height));
+        if (!rows)
+            return fail(name, "not a TIFF file Pillow opens (unreadable rows per strip)");
+        h = *rows;
         w = s.width;
     } else if ((offsets = dir.find(kTileOffsets))) {
         const auto tw = dir.scalar(kTileWidth), tl = dir.scalar(kTileLength);
         if (!tw || !tl)
             return fail(name, "not a TIFF file Pillow opens (tiles without a tile size)");
-        w = std::int64_t(*tw);
-        h = std::int64_t(*tl);
+        const auto tileWidth = truncated(*tw), tileLength = truncated(*tl);
+        if (!tileWidth || !tileLength)
+            return fail(name, "not a TIFF file Pillow opens (unreadable tile size)");
+        w = *tileWidth;
+        h = *tileLength;
     } else {
         return fail(name, "not a TIFF file Pillow opens (no strip or tile offsets)");
     }
@@ -917,8 +944,8 @@ std::optional<Error> decodeRaw(const Directory& dir, const Setup& s, const std::
             raw = std::string(1, s.raw[layer]);
             stride /= s.bpsCount;
         }
-        const double offset = dir.value(*offsets, i);
-        tiles.push_back({offset >= 0 ? std::uint64_t(offset) : std::uint64_t(0), x, y,
+        const auto offset = truncated(dir.value(*offsets, i));
+        tiles.push_back({offset && *offset >= 0 ? std::uint64_t(*offset) : std::uint64_t(size), x, y,
                          std::min<std::int64_t>(x + w, s.width), std::min<std::int64_t>(y + h, s.height), raw,
                          std::int64_t(stride)});
         x += w;
