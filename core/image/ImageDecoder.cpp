@@ -1,6 +1,7 @@
 #include "image/ImageDecoder.h"
 
 #include "image/Exif.h"
+#include "image/FitsDecoder.h"
 #include "image/Jpeg2000Decoder.h"
 #include "image/JpegDecoder.h"
 #include "image/PilImage.h"
@@ -9,6 +10,7 @@
 #include "image/WebpDecoder.h"
 #include "image/formats/Bmp.h"
 #include "image/formats/Dds.h"
+#include "image/formats/Fli.h"
 #include "image/formats/Gif.h"
 #include "image/formats/Icns.h"
 #include "image/formats/Ico.h"
@@ -178,6 +180,8 @@ enum class Format {
     Pcx,
     Dcx,
     Dds,
+    Fits,
+    Fli,
     Jpeg2000,
     Icns,
     Ico,
@@ -254,11 +258,10 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
     if (STARTS("%!PS") || (size >= 4 && le32(data) == 0xC6D3D0C5))
         return {Format::Unsupported,
                 "is a PostScript (EPS) file, which Pillow can only render with Ghostscript"};
-    if (STARTS("SIMPLE"))
-        return unsupported("FITS");
-    if (size >= 16 && (data[4] | (data[5] << 8)) >= 0xAF11 && (data[4] | (data[5] << 8)) <= 0xAF12
-        && ((data[14] | (data[15] << 8)) == 0 || (data[14] | (data[15] << 8)) == 3))
-        return unsupported("FLI/FLC animation");
+    if (looksLikeFits(data, size))
+        return {Format::Fits, {}};
+    if (looksLikeFli(data, size))
+        return {Format::Fli, {}};
     if (looksLikeFtex(data, size))
         return {Format::Ftex, {}};
     if (looksLikeGbr(data, size))
@@ -452,6 +455,10 @@ Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string
     }
     case Format::Tiff:
         return wrap(decodeTiff(data, size, name, limits));
+    case Format::Fli:
+        return wrap(decodeFli(data, size, name, limits));
+    case Format::Fits:
+        return wrap(decodeFits(data, size, name, limits));
     case Format::Jpeg2000:
         return wrap(decodeJpeg2000(data, size, name, limits));
     case Format::Webp: {

@@ -10,7 +10,7 @@ Writes into OUT/images/:
   byte orders, 16-bit RGB, 1-bit, MinIsWhite, palette, LA, int32, float32, LZW/deflate/packbits/JPEG
   compression, horizontal predictor, tiles, separate planes, several pages, the Orientation tag), WebP
   (lossy, lossless, alpha, animated, EXIF), JPEG 2000 (JP2 and bare codestreams, lossless and irreversible,
-  tiles, layers, gray, 16-bit gray, alpha), the files Pillow cannot write built by hand, the hand-written
+  tiles, layers, gray, 16-bit gray, alpha), FITS (every BITPIX), the files Pillow cannot write built by hand, the hand-written
   formats of tests/reference/hand_images.py (BMP, GIF, TGA, ICO, ...), and files Pillow refuses (Radiance
   HDR, OpenEXR, PFM, text, PDF, empty);
   <file>.rgb     Image.open(f).convert("RGB") as raw bytes (height x width x 3)
@@ -611,6 +611,36 @@ def write_jpeg2000(f):
     f.put("j2k_truncated.jp2", data[: len(data) // 2], "jpeg2000", "truncated")
 
 
+def fits_file(cards, data):
+    """A FITS file: 80-byte cards, END, padding to 2880 bytes, the data (padded too)."""
+    header = b"".join((key.ljust(8) + "= " + value.rjust(20)).ljust(80).encode() for key, value in cards)
+    header += b"END".ljust(80)
+    header += b" " * (-len(header) % 2880)
+    return header + data + bytes(-len(data) % 2880)
+
+
+def write_fits(f):
+    noise = np.random.default_rng(11)
+    base = [("SIMPLE", "T")]
+    for bits, dtype in ((8, ">u1"), (16, ">i2"), (32, ">i4"), (-32, ">f4"), (-64, ">f8")):
+        values = noise.integers(0, 255, (H, W)) if bits > 0 else noise.random((H, W)) * 300 - 20
+        data = values.astype(dtype).tobytes()
+        cards = base + [("BITPIX", str(bits)), ("NAXIS", "2"), ("NAXIS1", str(W)), ("NAXIS2", str(H))]
+        f.put(f"fits_bitpix{bits}.fits".replace("-", "m"), fits_file(cards, data), "fits", f"BITPIX {bits}")
+    f.put("fits_one_axis.fits", fits_file(base + [("BITPIX", "8"), ("NAXIS", "1"), ("NAXIS1", "40")],
+                                          bytes(range(40))), "fits", "one axis")
+    f.put("fits_native_le.fits", fits_file(base + [("BITPIX", "32"), ("NAXIS", "2"), ("NAXIS1", str(W)),
+                                                   ("NAXIS2", str(H))],
+                                           noise.integers(-100, 400, (H, W)).astype("<i4").tobytes()), "fits",
+          "BITPIX 32, little-endian data (what Pillow's raw mode reads)")
+    f.put("fits_comment.fits", fits_file([("SIMPLE", "T / standard"), ("BITPIX", "8"), ("NAXIS", "2"),
+                                          ("NAXIS1", "4"), ("NAXIS2", "3")], bytes(12)), "fits",
+          "a comment after SIMPLE")
+    f.put("fits_no_data.fits", fits_file(base + [("BITPIX", "8"), ("NAXIS", "0")], b""), "fits", "no image")
+    f.put("fits_truncated.fits", fits_file(base + [("BITPIX", "8"), ("NAXIS", "2"), ("NAXIS1", "400"),
+                                                   ("NAXIS2", "300")], b"")[:2880 + 100], "fits", "truncated")
+
+
 def write_refused(f):
     f.put("hdr_radiance.hdr", b"#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 2 +X 2\n" + bytes(16), "refused", "Radiance HDR")
     f.put("exr_openexr.exr", b"\x76\x2f\x31\x01\x02\x00\x00\x00" + bytes(64), "refused", "OpenEXR")
@@ -706,6 +736,7 @@ def main():
     write_tiff(f)
     write_webp(f)
     write_jpeg2000(f)
+    write_fits(f)
     write_refused(f)
     for name in hand_images.write(out):
         f.rows.append((name, "hand", "hand-made (hand_images.py)"))
