@@ -1588,6 +1588,96 @@ def _write_fli(w):
 
 
 # --------------------------------------------------------------------------------------------------------
+# IM (IFUNC)
+
+
+def _im(lines, body, pad=True, eol=b"\r\n"):
+    header = b"".join(l + eol for l in lines)
+    if pad:
+        header += b"\0" * max(0, 511 - len(header))
+    return header + b"\x1a" + body
+
+
+def _write_im(w):
+    n = Noise(14)
+    W, H = 6, 4
+    def lines(kind, extra=()):
+        return [b"Image type: " + kind + b" image", b"Name: hand", b"Image size (x*y): %d*%d" % (W, H),
+                b"File size (no of images): 1"] + list(extra)
+    w.put("im_gray.im", _im(lines(b"Greyscale"), n.bytes(W * H)))
+    w.put("im_1bit.im", _im(lines(b"0 1"), n.bytes(H)))
+    w.put("im_rgb_planar.im", _im(lines(b"RGB"), n.bytes(3 * W * H)))
+    w.put("im_rgba_planar.im", _im(lines(b"RGBA"), n.bytes(4 * W * H)))
+    w.put("im_cmyk_planar.im", _im(lines(b"CMYK"), n.bytes(4 * W * H)))
+    w.put("im_x24.im", _im(lines(b"X 24"), n.bytes(3 * W * H)))
+    w.put("im_rgb3_old.im", _im(lines(b"RGB3"), n.bytes(3 * W * H)))
+    w.put("im_b2.im", _im(lines(b"B2"), n.bytes(2 * H)))
+    w.put("im_b4_colour_lut.im", _im(lines(b"B4", [b"Lut: 1"]), n.bytes(768) + n.bytes(W * H)))
+    w.put("im_gray_colour_lut.im", _im(lines(b"Greyscale", [b"Lut: 1"]), n.bytes(768) + n.bytes(W * H)))
+    gray_lut = bytes(255 - i for i in range(256)) * 3
+    w.put("im_gray_gray_lut.im", _im(lines(b"Greyscale", [b"Lut: 1"]), gray_lut + n.bytes(W * H)))
+    w.put("im_la_colour_lut.im", _im(lines(b"LA", [b"Lut: 1"]), n.bytes(768) + n.bytes(2 * W * H)))
+    w.put("im_pa_no_lut.im", _im(lines(b"PA"), n.bytes(2 * W * H)))
+    w.put("im_lut_short.im", _im(lines(b"Greyscale", [b"Lut: 1"]), n.bytes(100)))
+    w.put("im_l16b.im", _im(lines(b"L 16B"), n.bytes(2 * W * H)))
+    w.put("im_l16.im", _im(lines(b"L 16"), n.bytes(2 * W * H)))
+    w.put("im_l32s.im", _im(lines(b"L 32S"), n.bytes(4 * W * H)))
+    w.put("im_l32_s_space.im", _im(lines(b"L 32 S"), n.bytes(4 * W * H)))
+    w.put("im_l32f.im", _im(lines(b"L 32F"), struct.pack("<24f", *[i * 13.5 - 40 for i in range(24)])))
+    w.put("im_l32_f_int.im", _im(lines(b"L 32 F"), n.bytes(4 * W * H)))
+    for kind in (b"L 8", b"L 8S", b"L 16S", b"L*8", b"L*16", b"L*32"):
+        label = kind.decode().replace(" ", "_").replace("*", "star")
+        w.put(f"im_f_{label}.im", _im(lines(kind), n.bytes(4 * W * H)))
+    w.put("im_ycc_refused.im", _im(lines(b"YCC"), n.bytes(3 * W * H)))
+    w.put("im_unknown_type.im", _im(lines(b"Purple"), n.bytes(3 * W * H)))
+    w.put("im_default_size_and_mode.im", _im([b"Name: defaults"], n.bytes(512 * 512)))
+    w.put("im_unix_lines.im", _im(lines(b"Greyscale"), n.bytes(W * H), eol=b"\n"))
+    w.put("im_lf_cr_lines.im", _im(lines(b"Greyscale"), n.bytes(W * H), eol=b"\n\r"))
+    w.put("im_blank_line.im", _im(lines(b"Greyscale")[:2] + [b""] + lines(b"Greyscale")[2:], n.bytes(W * H)))
+    w.put("im_long_line.im", _im(lines(b"Greyscale", [b"Comment: " + b"x" * 100]), n.bytes(W * H)))
+    w.put("im_bad_line.im", _im(lines(b"Greyscale", [b"no colon here"]), n.bytes(W * H)))
+    w.put("im_float_size.im", _im([b"Image type: Greyscale image", b"Image size (x*y): 6.0*4"], n.bytes(W * H)))
+    w.put("im_one_number_size.im", _im([b"Image type: Greyscale image", b"Image size (x*y): 24"], n.bytes(W * H)))
+    w.put("im_bad_number.im", _im([b"Image type: Greyscale image", b"Scale (x,y): one*two"], n.bytes(W * H)))
+    w.put("im_spaced_numbers.im", _im([b"Image type: Greyscale image", b"Image size (x*y):  6 * 4 ",
+                                       b"Scale (x,y): 1e3,-inf"], n.bytes(W * H)))
+    w.put("im_no_tags.im", _im([b"Foo: bar"], n.bytes(W * H)))
+    w.put("im_empty_type.im", _im([b"Image type: ", b"Image size (x*y): 6*4"], n.bytes(W * H)))
+    w.put("im_no_terminator.im", b"Image type: Greyscale image\r\nImage size (x*y): 6*4\r\n")
+    w.put("im_truncated.im", _im(lines(b"RGB"), n.bytes(3 * W * H - 5)))
+    w.put("im_nul_then_data.im", _im(lines(b"Greyscale"), n.bytes(W * H), pad=False)[:0]
+          + b"Image type: Greyscale image\r\nImage size (x*y): 6*4\r\n\0\0\0junk\x1a" + n.bytes(W * H))
+
+
+def _save_im(w, Image):
+    base = _gradient(Image, 17, 9)
+    variants = {
+        "1": base.convert("1"),
+        "L": base.convert("L"),
+        "LA": base.convert("LA"),
+        "P": base.convert("RGB").convert("P", palette=Image.ADAPTIVE, colors=60),
+        "PA": base.convert("RGB").convert("P", palette=Image.ADAPTIVE, colors=60).convert("PA"),
+        "I": base.convert("L").point(lambda v: v * 300 - 5000, "I"),
+        "I;16": base.convert("L").point(lambda v: v * 200, "I").convert("I;16"),
+        "F": base.convert("L").point(lambda v: v * 1.5 - 20, "F"),
+        "RGB": base.convert("RGB"),
+        "RGBA": base,
+        "RGBX": base.convert("RGBX"),
+        "CMYK": base.convert("CMYK"),
+        "YCbCr": base.convert("RGB").convert("YCbCr"),
+    }
+    for mode, im in variants.items():
+        path = os.path.join(w.out_dir, f"saved_im_{mode.replace(';', '_')}.im")
+        im.save(path, "IM")
+        w.names.append(os.path.basename(path))
+    gray = Image.new("P", (5, 3), 3)
+    gray.putpalette(bytes(i for i in range(256) for _ in range(3)))
+    path = os.path.join(w.out_dir, "saved_im_P_gray_palette.im")
+    gray.save(path, "IM")
+    w.names.append(os.path.basename(path))
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -1606,6 +1696,7 @@ def write(out_dir):
     _write_psd(w)
     _write_rare(w)
     _write_fli(w)
+    _write_im(w)
     return w.names
 
 
@@ -1624,4 +1715,5 @@ def write_saved(out_dir):
     _save_xbm(w, Image)
     _save_msp_spider(w, Image)
     _save_dds_icns(w, Image)
+    _save_im(w, Image)
     return w.names
