@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <lcms2.h>
+#include <memory>
 #include <stdexcept>
 
 namespace lens {
@@ -41,6 +43,43 @@ inline void gray(std::uint8_t* out, std::uint8_t v)
     out[0] = out[1] = out[2] = v;
 }
 
+// Image.convert("RGB") of a LAB image: ImageCms.buildTransform(createProfile("LAB"), createProfile("sRGB"),
+// "LAB", "RGB") applied row by row, in Pillow's four-byte pixels (its "LAB" type is PT_LabV2 with one extra
+// byte, its "RGB" TYPE_RGBA_8). A transform per call: LittleCMS's cached transforms are not thread-safe.
+void labToRgb(const PilImage& image, std::uint8_t* out)
+{
+    struct Profile {
+        cmsHPROFILE p;
+        ~Profile()
+        {
+            if (p)
+                cmsCloseProfile(p);
+        }
+    };
+    const Profile lab {cmsCreateLab2Profile(nullptr)}, srgb {cmsCreate_sRGBProfile()};
+    if (!lab.p || !srgb.p)
+        throw std::runtime_error("LittleCMS could not create the Lab or sRGB profile");
+    const cmsUInt32Number labType = COLORSPACE_SH(PT_LabV2) | CHANNELS_SH(3) | BYTES_SH(1) | EXTRA_SH(1);
+    const std::unique_ptr<void, void (*)(void*)> transform(
+        cmsCreateTransform(lab.p, labType, srgb.p, TYPE_RGBA_8, INTENT_PERCEPTUAL, 0),
+        [](void* t) { cmsDeleteTransform(t); });
+    if (!transform)
+        throw std::runtime_error("LittleCMS could not build the Lab to sRGB transform");
+    const std::size_t width = std::size_t(image.width);
+    std::vector<std::uint8_t> in(width * 4), rgba(width * 4);
+    for (int y = 0; y < image.height; ++y) {
+        const std::uint8_t* row = image.data.data() + std::size_t(y) * width * 3;
+        for (std::size_t x = 0; x < width; ++x) {
+            std::memcpy(&in[4 * x], row + 3 * x, 3);
+            in[4 * x + 3] = 255;
+        }
+        cmsDoTransform(transform.get(), in.data(), rgba.data(), cmsUInt32Number(width));
+        std::uint8_t* dst = out + std::size_t(y) * width * 3;
+        for (std::size_t x = 0; x < width; ++x)
+            std::memcpy(dst + 3 * x, &rgba[4 * x], 3);
+    }
+}
+
 } // namespace
 
 const char* pilModeName(PilMode mode)
@@ -70,6 +109,8 @@ const char* pilModeName(PilMode mode)
         return "I;16";
     case PilMode::F:
         return "F";
+    case PilMode::LAB:
+        return "LAB";
     }
     return "?";
 }
@@ -86,6 +127,7 @@ int pilModeBytes(PilMode mode)
     case PilMode::I16:
         return 2;
     case PilMode::RGB:
+    case PilMode::LAB:
         return 3;
     case PilMode::RGBA:
     case PilMode::RGBX:
@@ -168,6 +210,9 @@ void toRgb(const PilImage& image, std::uint8_t* out)
                 level = static_cast<std::uint8_t>(v);
             gray(out + 3 * i, level);
         }
+        break;
+    case PilMode::LAB:
+        labToRgb(image, out);
         break;
     }
 }

@@ -30,6 +30,7 @@ enum class PilMode {
     I, ///< 32-bit signed integer gray, native byte order (Pillow's "I", e.g. 16-bit PNG gray)
     I16, ///< 16-bit unsigned gray, native byte order (Pillow's "I;16", e.g. 16-bit TIFF gray)
     F, ///< 32-bit float gray, native byte order
+    LAB, ///< 3 bytes per pixel: CIE L*a*b* as Pillow stores it (L 0..255, a and b with 128 as zero)
 };
 
 /// Pillow's name for the mode ("RGB", "I;16", ...), for messages and tests.
@@ -53,7 +54,8 @@ struct PilImage {
 /// look up the palette (transparency ignored); LA/RGBA/RGBX/PA drop the extra channel; CMYK goes through
 /// Pillow's cmyk2rgb; I and I;16 saturate to 0..255 (no shift); F, which Pillow converts through L, is
 /// clipped to 0..255 and truncated toward zero (NaN gives 0). Throws std::invalid_argument if data is
-/// shorter than the mode and size need.
+/// shorter than the mode and size need. LAB goes through LittleCMS exactly as Pillow's convert does it (a
+/// D50 Lab profile to LittleCMS's sRGB, perceptual intent).
 std::vector<std::uint8_t> toRgb(const PilImage& image);
 
 /// As toRgb, into out, which holds width * height * 3 bytes.

@@ -589,6 +589,17 @@ template <int Band> void band16N(std::uint8_t* out, const std::uint8_t* in, int 
         out[4 * i + Band] = in[2 * i + 1];
 }
 
+// CIE L*a*b* triplets, a and b stored signed: Pillow keeps them with 128 as zero (ImagingUnpackLAB).
+void unpackLAB(std::uint8_t* out, const std::uint8_t* in, int pixels)
+{
+    for (int i = 0; i < pixels; ++i) {
+        out[4 * i] = in[3 * i];
+        out[4 * i + 1] = std::uint8_t(in[3 * i + 1] ^ 128);
+        out[4 * i + 2] = std::uint8_t(in[3 * i + 2] ^ 128);
+        out[4 * i + 3] = 255;
+    }
+}
+
 // The (mode, raw mode) pairs of Unpack.c that TIFF files reach.
 std::optional<Unpacker> findUnpacker(Mode mode, const std::string& raw)
 {
@@ -668,6 +679,8 @@ std::optional<Unpacker> findUnpacker(Mode mode, const std::string& raw)
           {"G", {8, band8<1>}},
           {"B", {8, band8<2>}},
           {"X", {8, band8<3>}}}},
+        {Mode::LAB,
+         {{"LAB", {24, unpackLAB}}, {"L", {8, band8<0>}}, {"A", {8, band8<1>}}, {"B", {8, band8<2>}}}},
         {Mode::CMYK,
          {{"CMYK", {32, copy4}},
           {"CMYKX", {40, copy4skip<1>}},
@@ -882,9 +895,6 @@ std::optional<Error> setUp(const Directory& dir, bool little, const std::string&
     if (!mode)
         return fail(name, "TIFF mode " + s.modeName + ", which this decoder does not know");
     s.mode = *mode;
-    if (s.mode == Mode::LAB)
-        return fail(name,
-                    "a CIELab TIFF, which is not supported (Pillow converts it to RGB through LittleCMS)");
     s.bpsCount = bpsCount;
     for (double b : bps)
         s.bps.push_back(exactInt(b));
@@ -1202,7 +1212,7 @@ std::optional<Error> decodeLibtiff(const Setup& s, const std::uint8_t* data, std
 
     // _pickUnpackers
     const int bands = s.mode == Mode::LA || s.mode == Mode::PA                   ? 2
-        : s.mode == Mode::RGB                                                    ? 3
+        : s.mode == Mode::RGB || s.mode == Mode::LAB                             ? 3
         : (s.mode == Mode::RGBA || s.mode == Mode::RGBX || s.mode == Mode::CMYK) ? 4
                                                                                  : 1;
     std::vector<Unpacker> unpackers;
@@ -1368,6 +1378,10 @@ PilImage finish(Canvas& canvas, const Setup& s, const Directory& dir)
         out.data = std::move(canvas.pixels);
         break;
     case Mode::LAB:
+        out.mode = PilMode::LAB;
+        out.data.resize(n * 3);
+        for (std::size_t i = 0; i < n; ++i)
+            std::memcpy(&out.data[3 * i], &canvas.pixels[4 * i], 3);
         break;
     }
     if (out.mode == PilMode::P || out.mode == PilMode::PA) {

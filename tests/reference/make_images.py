@@ -7,7 +7,7 @@ Writes into OUT/images/:
   truncated), PNG (1/2/4/8/16-bit gray, 8/16-bit RGB and RGBA, LA 8/16-bit, palettes of every depth with and
   without tRNS, a short palette, interlaced with every filter type, gAMA/iCCP/text chunks, eXIf, APNG,
   broken CRC, truncated), TIFF (RGB, RGBA with unassociated and associated alpha, CMYK, 16-bit gray in both
-  byte orders, 16-bit RGB, 1-bit, MinIsWhite, palette, LA, int32, float32, LZW/deflate/packbits/JPEG
+  byte orders, 16-bit RGB, 1-bit, MinIsWhite, palette, LA, int32, float32, CIELab, LZW/deflate/packbits/JPEG
   compression, horizontal predictor, tiles, separate planes, several pages, the Orientation tag), WebP
   (lossy, lossless, alpha, animated, EXIF), JPEG 2000 (JP2 and bare codestreams, lossless and irreversible,
   tiles, layers, gray, 16-bit gray, alpha), FITS (every BITPIX), the files Pillow cannot write built by hand, the hand-written
@@ -501,6 +501,9 @@ def write_tiff(f):
     f.save("tiff_orientation6.tif", im, "tiff", "Orientation tag 6 (Pillow applies it)", format="TIFF", tiffinfo={274: 6})
     f.save("tiff_orientation3_lzw.tif", im, "tiff", "Orientation tag 3, LZW", format="TIFF", tiffinfo={274: 3},
            compression="tiff_lzw")
+    lab = Image.frombytes("LAB", (W, H), noise.integers(0, 256, (H, W, 3), dtype=np.uint8).tobytes())
+    f.save("tiff_lab.tif", lab, "tiff", "CIELab (Pillow converts it through LittleCMS)", format="TIFF")
+    f.save("tiff_lab_lzw.tif", lab, "tiff", "CIELab, LZW", format="TIFF", compression="tiff_lzw")
     f.save("tiff_multipage.tif", im, "tiff", "two pages", format="TIFF", save_all=True,
            append_images=[Image.fromarray(pattern(seed=5))])
 
