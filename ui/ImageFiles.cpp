@@ -14,11 +14,12 @@ const QStringList& extensions()
 {
     static const QStringList list = [] {
         QStringList out;
-        for (const char* ext : {"jpg", "jpeg", "jpe",  "jfif", "mpo", "png", "apng", "bmp",  "dib", "gif",
-                                "tif", "tiff", "webp", "tga",  "icb", "vda", "vst",  "ico",  "cur", "pbm",
-                                "pgm", "ppm",  "pnm",  "pcx",  "dcx", "dds", "icns", "msp",  "sgi", "bw",
-                                "rgb", "rgba", "ras",  "xbm",  "xpm", "psd", "gbr",  "pxr",  "ftc", "ftu",
-                                "jp2", "j2k",  "j2c",  "jpc",  "jpf", "jpx", "fit",  "fits", "fli", "flc"})
+        for (const char* ext :
+             {"jpg",  "jpeg", "jpe", "jfif", "mpo",  "png", "apng", "bmp", "dib", "gif",  "tif",
+              "tiff", "webp", "tga", "icb",  "vda",  "vst", "ico",  "cur", "pbm", "pgm",  "ppm",
+              "pnm",  "pcx",  "dcx", "dds",  "icns", "msp", "sgi",  "bw",  "rgb", "rgba", "ras",
+              "xbm",  "xpm",  "psd", "gbr",  "pxr",  "ftc", "ftu",  "jp2", "j2k", "j2c",  "jpc",
+              "jpf",  "jpx",  "fit", "fits", "fli",  "flc", "im"})
             out << QString::fromLatin1(ext);
         return out;
     }();

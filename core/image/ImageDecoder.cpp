@@ -14,6 +14,7 @@
 #include "image/formats/Gif.h"
 #include "image/formats/Icns.h"
 #include "image/formats/Ico.h"
+#include "image/formats/Im.h"
 #include "image/formats/Msp.h"
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
@@ -185,6 +186,7 @@ enum class Format {
     Jpeg2000,
     Icns,
     Ico,
+    Im,
     Msp,
     Psd,
     Gbr,
@@ -214,14 +216,7 @@ Sniffed unsupported(const char* name)
     return {Format::Unsupported, std::string("is a ") + name + " image, which resnet-lens does not decode"};
 }
 
-// The plugins without an accept function that Pillow tries on every file, recognised by the header fields
-// their _open checks first.
-bool looksLikeIm(const std::uint8_t* data, std::size_t size)
-{
-    const std::size_t n = std::min<std::size_t>(size, 100);
-    return std::memchr(data, '\n', n) && (STARTS("Image type:") || STARTS("Name:") || STARTS("Image size"));
-}
-
+// IPTC has no accept function: Pillow tries it on every file and its _open checks the first bytes.
 bool looksLikeIptc(const std::uint8_t* data, std::size_t size)
 {
     return size >= 2 && data[0] == 0x1C && data[1] >= 1 && data[1] <= 9;
@@ -277,7 +272,7 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
     if (looksLikeIco(data, size))
         return {Format::Ico, {}};
     if (looksLikeIm(data, size))
-        return unsupported("IM (IFUNC)");
+        return {Format::Im, {}};
     if (looksLikeIptc(data, size))
         return unsupported("IPTC/NAA");
     if (looksLikeMcIdas(data, size))
@@ -455,6 +450,8 @@ Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string
     }
     case Format::Tiff:
         return wrap(decodeTiff(data, size, name, limits));
+    case Format::Im:
+        return wrap(decodeIm(data, size, name, limits));
     case Format::Fli:
         return wrap(decodeFli(data, size, name, limits));
     case Format::Fits:
