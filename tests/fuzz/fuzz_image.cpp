@@ -1,5 +1,5 @@
 // libFuzzer target for the hand-written image decoders (BMP/DIB, GIF, TGA, ICO/CUR, PPM, PCX/DCX, SGI, XBM,
-// MSP, Sun raster, SPIDER, DDS, ICNS, XPM, PSD, GBR, PIXAR, XV thumbnail, McIdas, FTEX, FLI).
+// MSP, Sun raster, SPIDER, DDS, ICNS, XPM, PSD, GBR, PIXAR, XV thumbnail, McIdas, FTEX, FLI, IM).
 // Every input goes through every decoder, as a file of any format may reach any of them; each must stay
 // inside the file, inside the pixel limit, and return a consistent image or an error. Torch-free:
 //   clang++ -g -O1 -fsanitize=fuzzer,address,undefined -std=c++17 -Icore tests/fuzz/fuzz_image.cpp \
@@ -12,6 +12,7 @@
 #include "image/formats/Gif.h"
 #include "image/formats/Icns.h"
 #include "image/formats/Ico.h"
+#include "image/formats/Im.h"
 #include "image/formats/Msp.h"
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
@@ -121,6 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(lens::decodeMcIdas(data, size, name, limits), lens::looksLikeMcIdas(data, size), limits);
     check(lens::decodeFtex(data, size, name, limits), lens::looksLikeFtex(data, size), limits);
     check(lens::decodeFli(data, size, name, limits), lens::looksLikeFli(data, size), limits);
+    check(lens::decodeIm(data, size, name, limits), lens::looksLikeIm(data, size), limits);
     (void)(lens::looksLikeBufr(data, size) + lens::looksLikeGrib(data, size) + lens::looksLikeHdf5(data, size)
            + lens::looksLikeWmf(data, size) + lens::looksLikeMpeg(data, size));
     return 0;

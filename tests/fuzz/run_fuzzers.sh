@@ -35,7 +35,7 @@ declare -A sources=(
                   $core/image/formats/Xbm.cpp $core/image/formats/Msp.cpp $core/image/formats/Sun.cpp
                   $core/image/formats/Spider.cpp $core/image/formats/Dds.cpp $core/image/formats/Icns.cpp
                   $core/image/formats/Xpm.cpp $core/image/formats/Stubs.cpp $core/image/formats/Psd.cpp
-                  $core/image/formats/Rare.cpp $core/image/formats/Fli.cpp"
+                  $core/image/formats/Rare.cpp $core/image/formats/Fli.cpp $core/image/formats/Im.cpp"
 )
 declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip
                    [fuzz_image]=image)

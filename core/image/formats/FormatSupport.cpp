@@ -71,6 +71,7 @@ int modeBytes(PilMode mode)
     case PilMode::I16:
         return 2;
     case PilMode::RGB:
+    case PilMode::LAB:
         return 3;
     case PilMode::RGBA:
     case PilMode::RGBX:

@@ -202,7 +202,6 @@ struct PsdHeader {
     Verdict verdict = Verdict::NotIdentified;
     std::string why;
     PilMode mode = PilMode::L;
-    bool lab = false;
     int channels = 1;
     std::int64_t width = 0, height = 0;
     std::vector<std::uint8_t> paletteBytes;
@@ -230,7 +229,7 @@ PsdHeader readPsd(const ByteView& bytes)
     };
     static const Known known[] = {{0, 1, PilMode::One, 1}, {0, 8, PilMode::L, 1},   {1, 8, PilMode::L, 1},
                                   {2, 8, PilMode::P, 1},   {3, 8, PilMode::RGB, 3}, {4, 8, PilMode::CMYK, 4},
-                                  {7, 8, PilMode::L, 1},   {8, 8, PilMode::L, 1},   {9, 8, PilMode::RGB, 3}};
+                                  {7, 8, PilMode::L, 1},   {8, 8, PilMode::L, 1},   {9, 8, PilMode::LAB, 3}};
     const Known* found = nullptr;
     for (const Known& k : known)
         if (k.mode == psdMode && k.bits == bits)
@@ -239,10 +238,9 @@ PsdHeader readPsd(const ByteView& bytes)
         return failWith({Verdict::NotIdentified, "a colour mode and depth Pillow does not read"});
     h.mode = found->pil;
     h.channels = found->channels;
-    h.lab = psdMode == 9;
     if (h.channels > fileChannels)
         return failWith({Verdict::Refused, "fewer channels than its colour mode needs"});
-    if (h.mode == PilMode::RGB && !h.lab && fileChannels == 4) {
+    if (h.mode == PilMode::RGB && fileChannels == 4) {
         h.mode = PilMode::RGBA;
         h.channels = 4;
     }
@@ -396,8 +394,6 @@ Result<PilImage> decodePsd(const std::uint8_t* data, std::size_t size, const std
         return fail(name,
                     "unsupported PSD (compression " + number(std::uint64_t(h.tiles.compression))
                         + ", which Pillow does not read)");
-    if (h.lab)
-        return fail(name, "unsupported PSD (a Lab image, which Pillow converts with LittleCMS)");
     std::vector<std::uint8_t> palette;
     if (h.hasPalette) {
         const std::size_t entries = h.paletteBytes.size() / 3;

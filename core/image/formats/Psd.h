@@ -6,7 +6,7 @@
 // channels); raw or PackBits channels, decoded one after the other from where Pillow's row counts put them.
 // The header, resource and layer sections are walked with Pillow's checks, so a file Pillow rejects there
 // (for example a layer with a mask channel, which Pillow 9.4 cannot parse) is rejected too. 8-bit only, as
-// Pillow. Lab images are refused here: Pillow converts them to RGB through LittleCMS.
+// Pillow. Lab images come out in Pillow's LAB mode (its channels as stored).
 //
 // Threading: plain functions; reentrant.
 
