@@ -36,10 +36,14 @@ declare -A sources=(
                   $core/image/formats/Spider.cpp $core/image/formats/Dds.cpp $core/image/formats/Icns.cpp
                   $core/image/formats/Xpm.cpp $core/image/formats/Stubs.cpp $core/image/formats/Psd.cpp
                   $core/image/formats/Rare.cpp $core/image/formats/Fli.cpp $core/image/formats/Im.cpp"
+    [fuzz_image_libs]="$core/image/JpegDecoder.cpp $core/image/PngDecoder.cpp $core/image/TiffDecoder.cpp
+                       $core/image/WebpDecoder.cpp $core/image/Exif.cpp $core/image/PilImage.cpp"
 )
+# libraries a target links (after its sources)
+declare -A links=([fuzz_image_libs]="-ljpeg -ltiff -lwebp -lwebpdemux -lz -llcms2")
 declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip
-                   [fuzz_image]=image)
-targets=(fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy fuzz_image)
+                   [fuzz_image]=image [fuzz_image_libs]=image_libs)
+targets=(fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy fuzz_image fuzz_image_libs)
 if ((${#only[@]})); then
     targets=("${only[@]}")
 fi
@@ -48,7 +52,7 @@ status=0
 for target in "${targets[@]}"; do
     echo "== $target: building"
     # shellcheck disable=SC2086
-    "$cxx" "${flags[@]}" "$here/$target.cpp" ${sources[$target]} -o "$out/$target"
+    "$cxx" "${flags[@]}" "$here/$target.cpp" ${sources[$target]} -o "$out/$target" ${links[$target]:-}
     work=$out/$target.corpus
     mkdir -p "$work"
     echo "== $target: fuzzing for ${seconds}s from tests/fuzz/corpus/${corpus[$target]}"
