@@ -1,5 +1,8 @@
 #include "ThumbnailStrip.h"
 
+#include "ImageConvert.h"
+#include "image/ImageDecoder.h"
+
 #include <QFileInfo>
 #include <QImageReader>
 #include <QPixmap>
@@ -13,7 +16,8 @@ namespace {
 
 constexpr int kThumbSide = 96;
 
-/// Runs on a pool thread: QImageReader scales JPEGs while decoding, so this stays cheap for photos.
+/// Runs on a pool thread: QImageReader scales JPEGs while decoding, so this stays cheap for photos. Formats
+/// Qt cannot read (TGA, PCX, 16-bit TIFF, ...) go through the engine's decoder, upright.
 QImage makeThumbnail(const QString& path)
 {
     QImageReader reader(path);
@@ -22,8 +26,15 @@ QImage makeThumbnail(const QString& path)
     if (size.isValid())
         reader.setScaledSize(size.scaled(kThumbSide * 2, kThumbSide * 2, Qt::KeepAspectRatio));
     QImage image = reader.read();
-    if (image.isNull())
-        return {};
+    if (image.isNull()) {
+        DecodeOptions upright;
+        upright.applyExifOrientation = true;
+        upright.reduceToShortSide = kThumbSide * 2;
+        const auto decoded = decodeImage(path.toStdString(), upright);
+        if (!decoded)
+            return {};
+        image = toQImage(*decoded);
+    }
     return image.scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
 }
 
