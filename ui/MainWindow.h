@@ -3,8 +3,8 @@
 // The application window: open images (files, folders, drag and drop, clipboard), see the top-5, every
 // preprocessing stage, and the checkpoint report; choose weights, architecture, device and preset.
 //
-// Threading: all model loading and inference run in an InferenceWorker on the window's own QThread
-// ("InferenceWorker"); the window sends requests by queued invocation and shows the newest result only.
+// Threading: all model loading and inference run in the ModelSession's worker thread ("InferenceWorker");
+// the window observes the session and shows the newest result only.
 // Thumbnails and folder listing run on the global thread pool. The GUI thread does no heavy work.
 
 #include "WorkerTypes.h"
@@ -29,7 +29,7 @@ class BusyIndicator;
 class CheckpointReportView;
 class DeviceSelector;
 class ImageView;
-class InferenceWorker;
+class ModelSession;
 class MessageBanner;
 class PredictionModel;
 class PreprocessPanel;
@@ -95,11 +95,13 @@ public:
     BatchPanel* batchPanel();
     /// The weights picker, created on first use.
     WeightsPicker* weightsPicker();
-    QThread* workerThread() const { return m_thread; }
+    /// The model the window classifies with.
+    ModelSession* session() const { return m_session; }
+    QThread* workerThread() const;
     /// The loaded architecture ("resnet50"), empty when no model is loaded.
-    QString modelArch() const { return m_arch; }
-    QString modelDevice() const { return m_modelDevice; }
-    bool modelLoading() const { return m_pendingLoad != 0; }
+    QString modelArch() const;
+    QString modelDevice() const;
+    bool modelLoading() const;
     QString statusText() const;
     const ClassifyResult& lastResult() const { return m_last; }
 
@@ -137,8 +139,7 @@ private:
     void updateBatchModel();
 
     std::unique_ptr<AppSettings> m_settings;
-    QThread* m_thread = nullptr;
-    InferenceWorker* m_worker = nullptr;
+    ModelSession* m_session = nullptr;
 
     // Widgets and models.
     MessageBanner* m_banner = nullptr;
@@ -179,15 +180,7 @@ private:
     // State.
     QString m_currentPath; ///< the selected file; empty for a pasted image
     QImage m_currentImage; ///< the pasted image, when there is no file
-    quint64 m_classifyId = 0; ///< newest classify request
-    quint64 m_loadId = 0; ///< newest load request
-    quint64 m_pendingLoad = 0; ///< the load in progress, 0 = none
     quint64 m_listingId = 0; ///< newest folder listing
-    QString m_arch; ///< the loaded model
-    QString m_weights;
-    QString m_modelDevice;
-    QString m_requestedArch;
-    LoadMode m_mode = LoadMode::Strict;
     ClassifyResult m_last;
     bool m_bannerAboutImage = false; ///< the banner shows an image's error: the next good image clears it
 };

@@ -122,12 +122,9 @@ int batchCommand(const std::vector<std::string>& words)
         }
     }
 
-    bool usageError = false;
-    auto weights = resolveWeights(args, usageError);
-    if (!weights) {
-        printError(weights.message());
-        return usageError ? Usage : Failure;
-    }
+    auto weights = resolveWeights(args);
+    if (!weights)
+        return fail(weights.error());
     options.preprocess = weights->preset;
     if (args.flag("--fast-decode"))
         options.decode.reduceToShortSide = fastDecodeShortSide(options.preprocess);
@@ -139,10 +136,8 @@ int batchCommand(const std::vector<std::string>& words)
     job.classifier.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
 
     auto prepared = BatchJob::prepare(job, warn);
-    if (!prepared) {
-        printError(checkpointError(prepared.error()));
-        return Failure;
-    }
+    if (!prepared)
+        return fail(prepared.error());
     BatchJob& run = *prepared;
 
     std::optional<SortSink> sort;
@@ -174,10 +169,8 @@ int batchCommand(const std::vector<std::string>& words)
         progress = [&](const BatchProgress& p) { line.update(p); };
     auto result = run.run(progress);
     line.finish();
-    if (!result) {
-        printError(result.message());
-        return Failure;
-    }
+    if (!result)
+        return fail(result.error());
     if (!quiet) {
         const BatchProgress& p = result->progress;
         const double rate = p.seconds > 0 ? p.done / p.seconds : 0;

@@ -60,12 +60,9 @@ int classifyCommand(const std::vector<std::string>& words)
         return Usage;
     }
 
-    bool usageError = false;
-    auto weights = resolveWeights(args, usageError);
-    if (!weights) {
-        printError(weights.message());
-        return usageError ? Usage : Failure;
-    }
+    auto weights = resolveWeights(args);
+    if (!weights)
+        return fail(weights.error());
     const PreprocessOptions& preset = weights->preset;
     ClassifierOptions options;
     options.weights = weights->path;
@@ -74,18 +71,14 @@ int classifyCommand(const std::vector<std::string>& words)
     options.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
     if (auto labelFile = args.value("--labels")) {
         auto labels = readLabelFile(*labelFile);
-        if (!labels) {
-            printError(labels.message());
-            return Failure;
-        }
+        if (!labels)
+            return fail(labels.error());
         options.labels = *labels;
     }
 
     auto classifier = Classifier::create(options);
-    if (!classifier) {
-        printError(checkpointError(classifier.error()));
-        return Failure;
-    }
+    if (!classifier)
+        return fail(classifier.error());
     for (const auto& warning : runtimeWarnings())
         printError("warning: " + warning);
 

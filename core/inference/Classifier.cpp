@@ -80,16 +80,26 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
              && at::get_num_threads() < static_cast<int>(std::thread::hardware_concurrency()))
         at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
 
+    std::optional<torch::Device> device;
+    try {
+        device.emplace(options.device);
+    } catch (const c10::Error&) {
+        return Error {"unknown device '" + options.device + "' (expected cpu, cuda or cuda:N)",
+                      ErrorKind::Usage, options.device};
+    }
+    if (device->is_cuda() && !torch::cuda::is_available())
+        return Error {"device '" + options.device + "' requested, but "
+                          + (torch::cuda::device_count() == 0 ? std::string("no CUDA GPU is available")
+                                                              : std::string("CUDA is not usable")),
+                      ErrorKind::Device, options.device};
+    // What fails from here on is the file's content or, on a GPU, the device (a driver error, its memory).
+    const ErrorKind failure = device->is_cuda() ? ErrorKind::Device : ErrorKind::Failed;
+
     auto impl = std::make_unique<Impl>();
     impl->fixes = fixes;
     impl->warnings = checkpoint->warnings;
     try {
-        torch::Device device(options.device);
-        if (device.is_cuda() && !torch::cuda::is_available())
-            return Error {"device '" + options.device + "' requested, but "
-                          + (torch::cuda::device_count() == 0 ? std::string("no CUDA GPU is available")
-                                                              : std::string("CUDA is not usable"))};
-        impl->device = device;
+        impl->device = *device;
         impl->spec = *spec;
         impl->model = ResNet(*spec);
         auto report = loadStateDict(*impl->model, checkpoint->tensors, options.loadMode, options.weights);
@@ -114,9 +124,9 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
         }
 #endif
     } catch (const c10::Error& e) {
-        return Error {options.weights + ": " + e.what_without_backtrace()};
+        return Error {options.weights + ": " + e.what_without_backtrace(), failure, options.weights};
     } catch (const std::exception& e) { // oneDNN's errors
-        return Error {options.weights + ": " + e.what()};
+        return Error {options.weights + ": " + e.what(), failure, options.weights};
     }
 
     impl->labels = chooseLabels(options.labels, checkpoint->labels, spec->numClasses).names;
