@@ -553,6 +553,21 @@ private Q_SLOTS:
         QCOMPARE(window->batchPanel()->folders(), QStringList {folder});
         QCOMPARE(window->batchPanel()->output(), output);
     }
+
+    void everyShortcutIsNamedInItsTooltip()
+    {
+        auto window = makeWindow({});
+        int bound = 0;
+        for (const QAction* action : window->findChildren<QAction*>()) {
+            for (const QKeySequence& key : action->shortcuts()) {
+                const QString name = key.toString(QKeySequence::NativeText);
+                QVERIFY2(action->toolTip().contains(name),
+                         qPrintable(action->text() + ": tooltip '" + action->toolTip() + "' lacks " + name));
+                ++bound;
+            }
+        }
+        QVERIFY2(bound >= 14, qPrintable(QString::number(bound))); // the window's own shortcuts
+    }
 };
 
 QTEST_MAIN(TestMainWindow)

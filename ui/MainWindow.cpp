@@ -117,14 +117,12 @@ void MainWindow::createActions()
 {
     const QStyle* s = style();
     m_openAction = new QAction(themed("document-open", QStyle::SP_DialogOpenButton, s), tr("&Open…"), this);
-    m_openAction->setShortcut(QKeySequence::Open);
-    m_openAction->setToolTip(tr("Open images (Ctrl+O)"));
+    bindShortcut(m_openAction, {QKeySequence::Open}, tr("Open images"));
     connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseFiles);
 
     m_openFolderAction
         = new QAction(themed("folder-open", QStyle::SP_DirOpenIcon, s), tr("Open &Folder…"), this);
-    m_openFolderAction->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
-    m_openFolderAction->setToolTip(tr("Open every image in a folder (Ctrl+Shift+O)"));
+    bindShortcut(m_openFolderAction, {QKeySequence(tr("Ctrl+Shift+O"))}, tr("Open every image in a folder"));
     connect(m_openFolderAction, &QAction::triggered, this, &MainWindow::chooseFolder);
 
     m_recursiveAction = new QAction(tr("Include &Subfolders"), this);
@@ -133,42 +131,41 @@ void MainWindow::createActions()
 
     m_pasteAction
         = new QAction(themed("edit-paste", QStyle::SP_FileDialogDetailedView, s), tr("&Paste"), this);
-    m_pasteAction->setShortcut(QKeySequence::Paste);
-    m_pasteAction->setToolTip(tr("Classify the image or files on the clipboard (Ctrl+V)"));
+    bindShortcut(m_pasteAction, {QKeySequence::Paste}, tr("Classify the image or files on the clipboard"));
     connect(m_pasteAction, &QAction::triggered, this, &MainWindow::paste);
 
     m_loadCheckpointAction
         = new QAction(themed("document-import", QStyle::SP_DriveHDIcon, s), tr("Open &Checkpoint…"), this);
-    m_loadCheckpointAction->setShortcut(QKeySequence(tr("Ctrl+L")));
-    m_loadCheckpointAction->setToolTip(tr("Load model weights, strictly or partially (Ctrl+L)"));
+    bindShortcut(m_loadCheckpointAction, {QKeySequence(tr("Ctrl+L"))},
+                 tr("Load model weights, strictly or partially"));
     connect(m_loadCheckpointAction, &QAction::triggered, this, &MainWindow::chooseCheckpoint);
 
     m_previousAction
         = new QAction(themed("go-previous", QStyle::SP_ArrowBack, s), tr("&Previous Image"), this);
-    m_previousAction->setShortcuts({QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::ALT | Qt::Key_Left)});
-    m_previousAction->setToolTip(tr("Previous image (Page Up)"));
+    bindShortcut(m_previousAction, {QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::ALT | Qt::Key_Left)},
+                 tr("Previous image"));
     connect(m_previousAction, &QAction::triggered, this, &MainWindow::showPrevious);
     m_nextAction = new QAction(themed("go-next", QStyle::SP_ArrowForward, s), tr("&Next Image"), this);
-    m_nextAction->setShortcuts({QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::ALT | Qt::Key_Right)});
-    m_nextAction->setToolTip(tr("Next image (Page Down)"));
+    bindShortcut(m_nextAction, {QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::ALT | Qt::Key_Right)},
+                 tr("Next image"));
     connect(m_nextAction, &QAction::triggered, this, &MainWindow::showNext);
 
     m_batchAction = new QAction(themed("view-list-details", QStyle::SP_FileDialogListView, s),
                                 tr("&Label Folder…"), this);
-    m_batchAction->setShortcut(QKeySequence(tr("Ctrl+B")));
-    m_batchAction->setToolTip(tr("Label every image in folders into a CSV or JSON Lines file (Ctrl+B)"));
+    bindShortcut(m_batchAction, {QKeySequence(tr("Ctrl+B"))},
+                 tr("Label every image in folders into a CSV or JSON Lines file"));
     connect(m_batchAction, &QAction::triggered, this, &MainWindow::showBatchPanel);
 
     m_weightsAction
         = new QAction(themed("download", QStyle::SP_ArrowDown, s), tr("Pretrained &Weights…"), this);
-    m_weightsAction->setShortcut(QKeySequence(tr("Ctrl+Shift+L")));
-    m_weightsAction->setToolTip(tr("Use or download torchvision's pretrained weights (Ctrl+Shift+L)"));
+    bindShortcut(m_weightsAction, {QKeySequence(tr("Ctrl+Shift+L"))},
+                 tr("Use or download torchvision's pretrained weights"));
     connect(m_weightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
     m_downloadWeightsAction = new QAction(tr("Download torchvision weights…"), this);
     connect(m_downloadWeightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
 
     m_quitAction = new QAction(tr("&Quit"), this);
-    m_quitAction->setShortcut(QKeySequence::Quit);
+    bindShortcut(m_quitAction, {QKeySequence::Quit}, tr("Quit"));
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
 }
 
@@ -194,14 +191,15 @@ void MainWindow::createMenus()
     view->addAction(m_nextAction);
     view->addSeparator();
     QAction* thumbs = m_thumbsDock->toggleViewAction();
-    thumbs->setShortcut(QKeySequence(tr("Ctrl+T")));
+    bindShortcut(thumbs, {QKeySequence(tr("Ctrl+T"))}, tr("Show or hide the image list"));
     view->addAction(thumbs);
     QAction* report = m_reportDock->toggleViewAction();
-    report->setShortcut(QKeySequence(tr("Ctrl+R")));
+    bindShortcut(report, {QKeySequence(tr("Ctrl+R"))}, tr("Show or hide the checkpoint report"));
     view->addAction(report);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, this, &MainWindow::showShortcuts);
+    QAction* shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    bindShortcut(shortcuts, {QKeySequence::HelpContents}, tr("This list"));
     updateRecentMenu();
 }
 
@@ -865,14 +863,30 @@ void MainWindow::updateBatchModel()
     m_batchPanel->setModel(model);
 }
 
+void MainWindow::bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description)
+{
+    action->setShortcuts(keys);
+    QStringList names;
+    for (const QKeySequence& key : action->shortcuts())
+        names << key.toString(QKeySequence::NativeText);
+    action->setToolTip(QStringLiteral("%1 (%2)").arg(description, names.join(QStringLiteral(", "))));
+    m_shortcuts.push_back({action, names.join(QStringLiteral(" / ")), description});
+}
+
 void MainWindow::showShortcuts()
 {
-    QMessageBox::information(this, tr("Keyboard Shortcuts"),
-                             tr("Ctrl+O  Open images\nCtrl+Shift+O  Open a folder\nCtrl+V  Paste an image or "
-                                "files\nPage Down / Alt+Right  Next image\nPage Up / Alt+Left  Previous "
-                                "image\nArrow keys  Move in the image list\nCtrl+B  Label folders\nCtrl+L  "
-                                "Open a checkpoint\nCtrl+Shift+L  Pretrained weights\nCtrl+R  "
-                                "Checkpoint report\nCtrl+T  Image list\nCtrl+Q  Quit"));
+    QString rows;
+    const auto row = [&rows](const QString& keys, const QString& what) {
+        rows += QStringLiteral("<tr><td><b>%1</b></td><td>&nbsp;&nbsp;%2</td></tr>")
+                    .arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
+    };
+    for (const Shortcut& shortcut : m_shortcuts)
+        row(shortcut.keys, shortcut.description);
+    row(tr("Arrow keys"), tr("Move in the image list"));
+    QMessageBox box(QMessageBox::Information, tr("Keyboard Shortcuts"),
+                    QStringLiteral("<table>%1</table>").arg(rows), QMessageBox::Ok, this);
+    box.setObjectName(QStringLiteral("shortcutsDialog"));
+    box.exec();
 }
 
 } // namespace lens

@@ -9,9 +9,11 @@
 
 #include "WorkerTypes.h"
 
+#include <QKeySequence>
 #include <QMainWindow>
 #include <QStringList>
 #include <memory>
+#include <vector>
 
 class QAction;
 class QLabel;
@@ -135,6 +137,9 @@ private:
     void chooseFiles();
     void chooseFolder();
     void chooseCheckpoint();
+    /// Gives action its shortcuts and a tooltip naming them; the Keyboard Shortcuts list shows each action
+    /// bound here, so an action, its tooltip and the list never disagree.
+    void bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description);
     void showShortcuts();
     void updateBatchModel();
 
@@ -176,6 +181,12 @@ private:
     QAction* m_weightsAction = nullptr;
     QAction* m_downloadWeightsAction = nullptr;
     QMenu* m_recentMenu = nullptr;
+    struct Shortcut {
+        QAction* action;
+        QString keys; ///< as the platform writes them
+        QString description;
+    };
+    std::vector<Shortcut> m_shortcuts; ///< in the order bound, for the Keyboard Shortcuts list
 
     // State.
     QString m_currentPath; ///< the selected file; empty for a pasted image
