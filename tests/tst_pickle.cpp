@@ -6,6 +6,7 @@
 
 #include "TestSupport.h"
 #include "checkpoint/Pickle.h"
+#include "support/FormatsReference.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -13,26 +14,6 @@
 using namespace lens;
 
 namespace {
-
-QJsonObject manifest()
-{
-    static const QJsonObject json
-        = test::readJsonFile(QDir(test::referenceDir()).filePath("formats/manifest.json"));
-    return json;
-}
-
-QByteArray readFile(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot open %s", qPrintable(path));
-    return file.readAll();
-}
-
-std::string fromHex(const QJsonValue& value)
-{
-    return QByteArray::fromHex(value.toString().toLatin1()).toStdString();
-}
 
 /// Two's complement little-endian bytes without the sign-extension bytes a longer encoding adds.
 std::string minimalTwosComplement(std::string bytes)
@@ -88,7 +69,7 @@ QString mismatch(const PickleValue& actual, const QJsonObject& expected, const Q
     if (kind == "bigint") {
         if (actual.kind != PickleKind::BigInt)
             return wrongKind();
-        const std::string want = minimalTwosComplement(fromHex(expected["value"]));
+        const std::string want = minimalTwosComplement(test::fromHex(expected["value"]));
         const std::string have = minimalTwosComplement(actual.text);
         return have == want ? QString()
                             : QString("%1: bytes %2, Python has %3")
@@ -106,7 +87,7 @@ QString mismatch(const PickleValue& actual, const QJsonObject& expected, const Q
     if (kind == "string" || kind == "bytes") {
         if (actual.kind != (kind == "string" ? PickleKind::String : PickleKind::Bytes))
             return wrongKind();
-        const std::string want = fromHex(expected["value"]);
+        const std::string want = test::fromHex(expected["value"]);
         return actual.text == want
             ? QString()
             : QString("%1: '%2', Python has '%3'")
@@ -167,7 +148,7 @@ private Q_SLOTS:
     void initTestCase()
     {
         // make_formats.py writes 37 values at 6 protocols, 4 cycles at 6 protocols and 27 streams by hand.
-        const QJsonArray rows = manifest()["pickles"].toArray();
+        const QJsonArray rows = test::formatsManifest()["pickles"].toArray();
         QVERIFY2(rows.size() >= 273, qPrintable(QString("only %1 pickles in the manifest").arg(rows.size())));
     }
 
@@ -176,7 +157,7 @@ private Q_SLOTS:
         QTest::addColumn<QString>("file");
         QTest::addColumn<QJsonObject>("row");
         int rows = 0;
-        for (const auto& value : manifest()["pickles"].toArray()) {
+        for (const auto& value : test::formatsManifest()["pickles"].toArray()) {
             const QJsonObject row = value.toObject();
             if (!row.contains("value"))
                 continue;
@@ -190,7 +171,7 @@ private Q_SLOTS:
     {
         QFETCH(QString, file);
         QFETCH(QJsonObject, row);
-        const QByteArray bytes = readFile(test::referenceFile("formats/" + file));
+        const QByteArray bytes = test::readFormatsFile(file);
         UnpickleOptions options;
         options.displayName = file.toStdString();
         auto document = unpickle(bytes.constData(), std::size_t(bytes.size()), options);
@@ -212,7 +193,7 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("file");
         int rows = 0;
-        for (const auto& value : manifest()["pickles"].toArray()) {
+        for (const auto& value : test::formatsManifest()["pickles"].toArray()) {
             const QJsonObject row = value.toObject();
             if (row["cyclic"].toBool()) {
                 QTest::newRow(qPrintable(row["name"].toString())) << row["file"].toString();
@@ -225,7 +206,7 @@ private Q_SLOTS:
     void cyclesAreRefused()
     {
         QFETCH(QString, file);
-        const QByteArray bytes = readFile(test::referenceFile("formats/" + file));
+        const QByteArray bytes = test::readFormatsFile(file);
         UnpickleOptions options;
         options.displayName = file.toStdString();
         auto document = unpickle(bytes.constData(), std::size_t(bytes.size()), options);
@@ -241,7 +222,7 @@ private Q_SLOTS:
         // [shared, shared, t, t, d, d, "same", "same"]: pickle.loads makes the pairs one object, at every
         // protocol; the manifest must say so, or the check above would have nothing to check.
         int checked = 0;
-        for (const auto& value : manifest()["pickles"].toArray()) {
+        for (const auto& value : test::formatsManifest()["pickles"].toArray()) {
             const QJsonObject row = value.toObject();
             if (row["name"].toString().startsWith("memo_reuse.p")) {
                 QVERIFY2(row["identical"].toArray().size() >= 3, qPrintable(row["name"].toString()));

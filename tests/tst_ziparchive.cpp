@@ -7,6 +7,7 @@
 #include "TestSupport.h"
 #include "checkpoint/Pickle.h"
 #include "checkpoint/ZipArchive.h"
+#include "support/FormatsReference.h"
 
 #include <QSet>
 
@@ -14,33 +15,13 @@ using namespace lens;
 
 namespace {
 
-QJsonObject manifest()
-{
-    static const QJsonObject json
-        = test::readJsonFile(QDir(test::referenceDir()).filePath("formats/manifest.json"));
-    return json;
-}
-
 QJsonObject zipRow(const QString& name)
 {
-    for (const auto& value : manifest()["zips"].toArray()) {
+    for (const auto& value : test::formatsManifest()["zips"].toArray()) {
         if (value.toObject()["name"].toString() == name)
             return value.toObject();
     }
     qFatal("no zip archive %s in the manifest", qPrintable(name));
-}
-
-QByteArray readFile(const QString& path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot open %s", qPrintable(path));
-    return file.readAll();
-}
-
-std::string fromHex(const QJsonValue& value)
-{
-    return QByteArray::fromHex(value.toString().toLatin1()).toStdString();
 }
 
 QString archivePath(const QJsonObject& row)
@@ -57,17 +38,15 @@ private Q_SLOTS:
     void initTestCase()
     {
         // make_formats.py writes nine archives; each of the tests below needs its own.
-        QVERIFY2(
-            manifest()["zips"].toArray().size() >= 9,
-            qPrintable(
-                QString("only %1 zip archives in the manifest").arg(manifest()["zips"].toArray().size())));
+        const qsizetype archives = test::formatsManifest()["zips"].toArray().size();
+        QVERIFY2(archives >= 9, qPrintable(QString("only %1 zip archives in the manifest").arg(archives)));
     }
 
     void sameEntriesAsZipfile_data()
     {
         QTest::addColumn<QJsonObject>("row");
         int rows = 0;
-        for (const auto& value : manifest()["zips"].toArray()) {
+        for (const auto& value : test::formatsManifest()["zips"].toArray()) {
             const QJsonObject row = value.toObject();
             const QStringList names = row["names"].toVariant().toStringList();
             if (QSet<QString>(names.begin(), names.end()).size() != names.size())
@@ -84,7 +63,7 @@ private Q_SLOTS:
         QVERIFY2(!row.contains("python_error"), qPrintable(row["python_error"].toString()));
         const QStringList names = row["names"].toVariant().toStringList();
         const QString path = archivePath(row);
-        const QByteArray bytes = readFile(path);
+        const QByteArray bytes = test::readFormatsFile(row["file"].toString());
         QVERIFY(ZipArchive::looksLikeZip(bytes.constData(), std::size_t(bytes.size())));
 
         for (const bool fromFile : {true, false}) {
@@ -119,7 +98,7 @@ private Q_SLOTS:
                     continue;
                 auto read = archive->read(*entry);
                 QVERIFY2(read.ok(), read.ok() ? "" : read.message().c_str());
-                QVERIFY2(*read == fromHex(want["content"]), name.c_str());
+                QVERIFY2(*read == test::fromHex(want["content"]), name.c_str());
                 std::string into(static_cast<std::size_t>(entry->size), '\0');
                 QVERIFY(archive->readInto(*entry, into.data()).ok());
                 QVERIFY(into == *read);
@@ -167,7 +146,7 @@ private Q_SLOTS:
     {
         const QJsonObject row = zipRow("zip64_many_entries");
         QVERIFY(row["entry_count"].toInteger() > 0xFFFF); // beyond the 16-bit count of the classic record
-        const QByteArray bytes = readFile(archivePath(row));
+        const QByteArray bytes = test::readFormatsFile(row["file"].toString());
         QVERIFY(bytes.contains(QByteArray("PK\x06\x06", 4))); // zipfile wrote a zip64 end record
         QVERIFY(bytes.contains(QByteArray("PK\x06\x07", 4))); // and its locator
         auto archive = ZipArchive::open(archivePath(row).toStdString());
@@ -220,7 +199,7 @@ private Q_SLOTS:
         auto archive = ZipArchive::open(archivePath(row).toStdString());
         QVERIFY(!archive.ok());
         QVERIFY2(archive.message().find("'dup'") != std::string::npos, archive.message().c_str());
-        const QByteArray bytes = readFile(archivePath(row));
+        const QByteArray bytes = test::readFormatsFile(row["file"].toString());
         QVERIFY(!ZipArchive::fromBuffer(bytes.toStdString(), "buffer.zip").ok());
     }
 
