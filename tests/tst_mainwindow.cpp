@@ -301,6 +301,8 @@ private Q_SLOTS:
                      qPrintable(window->statusText()));
         }
         // What a user who set OMP_NUM_THREADS=1 on a multi-core machine gets.
+        if (std::thread::hardware_concurrency() <= 1)
+            QSKIP("one core: LibTorch on 1 thread is all this machine has, so no slowness warning is due");
         const int threads = at::get_num_threads();
         qputenv("OMP_NUM_THREADS", "1");
         at::set_num_threads(1);
@@ -308,8 +310,7 @@ private Q_SLOTS:
         const QString status = window->statusText();
         qunsetenv("OMP_NUM_THREADS");
         at::set_num_threads(threads);
-        if (std::thread::hardware_concurrency() > 1)
-            QVERIFY2(status.contains(QStringLiteral("Slow: LibTorch runs on 1 thread")), qPrintable(status));
+        QVERIFY2(status.contains(QStringLiteral("Slow: LibTorch runs on 1 thread")), qPrintable(status));
     }
 
     void unreadableImageShowsError()
