@@ -10,6 +10,7 @@
 #include "batch/FileList.h"
 #include "inference/Classifier.h"
 #include "jobs/BatchRunner.h"
+#include "support/TestFolders.h"
 
 #include <QDirIterator>
 #include <QProcess>
@@ -33,25 +34,13 @@ QString weights()
     return QString::fromStdString(lens::test::referencePath("resnet18.pth"));
 }
 
-// A folder of good photos (each copied `copies` times) and bad files.
+// A folder of good photos (each copied `copies` times) and bad files: with withBad, also an empty image and
+// a file that is no image at all.
 QStringList makeFolder(const QString& dir, int copies, bool withBad)
 {
-    QStringList files;
-    const QStringList photos = {"grace_hopper.jpg", "chelsea.png", "coffee_gray.jpg", "rocket.jpg"};
-    for (int c = 0; c < copies; ++c) {
-        for (const auto& photo : photos) {
-            const QString target = QDir(dir).filePath(QString("%1_%2").arg(c, 3, 10, QChar('0')).arg(photo));
-            QFile::copy(QDir(lens::test::dataDir()).filePath(photo), target);
-            files << target;
-        }
-    }
+    QStringList files = lens::test::makeFolder(
+        dir, copies, withBad, {"grace_hopper.jpg", "chelsea.png", "coffee_gray.jpg", "rocket.jpg"});
     if (withBad) {
-        QDir(dir).mkpath("sub");
-        for (const char* bad : {"text.jpg", "truncated.jpg"}) {
-            const QString target = QDir(dir).filePath(QString("sub/") + bad);
-            QFile::copy(QString::fromStdString(lens::test::referencePath(QString("bad/") + bad)), target);
-            files << target;
-        }
         QFile empty(QDir(dir).filePath("sub/empty.png"));
         empty.open(QIODevice::WriteOnly);
         files << empty.fileName();
@@ -170,7 +159,6 @@ private Q_SLOTS:
         QFETCH(QString, output);
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 1, true);
         const QString out = dir.filePath(output);
 
@@ -221,7 +209,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 1, true);
         const QString out = dir.filePath("out.jsonl");
 
@@ -281,7 +268,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 8, false);
         const QString out = dir.filePath("out.csv");
         const QStringList arguments = {"batch",   folder,         "-o", out,       "--weights",
@@ -323,7 +309,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 1, false);
         const QString out = dir.filePath("out.jsonl");
         QCOMPARE(runCli({"batch", folder, "-o", out, "--weights", weights(), "--quiet"}).exitCode, 0);
@@ -362,7 +347,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 3, true);
         QStringList all;
         for (int shard = 0; shard < 3; ++shard) {
@@ -382,7 +366,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 1, true);
         const QString sorted = dir.filePath("sorted");
         const QStringList base
@@ -584,7 +567,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 50, false);
         const QString out = dir.filePath("out.csv");
         const QStringList arguments = {"batch",   folder,         "-o", out,       "--weights",
@@ -634,7 +616,6 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         makeFolder(folder, 1, false);
         const QString out = dir.filePath(output);
         QCOMPARE(runCli({"batch", folder, "-o", out, "--weights", weights(), "--quiet"}).exitCode, 0);
@@ -707,7 +688,6 @@ private Q_SLOTS:
         QFETCH(QString, output);
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 2, false);
         const QString out = dir.filePath(output);
         const QStringList arguments = {"batch", folder, "-o", out, "--weights", weights()};
@@ -827,7 +807,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         makeFolder(folder, 1, true);
         const QString out = dir.filePath("out.csv");
         const QStringList arguments = {"batch", folder, "--recursive", "-o", out, "--weights", weights()};
