@@ -516,7 +516,7 @@ private Q_SLOTS:
 
     void everyShortcutIsNamedInItsTooltip()
     {
-        auto window = makeWindow({});
+        auto window = m_windows.make({});
         int bound = 0;
         for (const QAction* action : window->findChildren<QAction*>()) {
             for (const QKeySequence& key : action->shortcuts()) {
