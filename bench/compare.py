@@ -6,6 +6,7 @@ Runs, for each photo set:
   (b) tuned     a DataLoader worker, batch 8, torch.jit.freeze + optimize_for_inference;
   (c) lens      resnet-lens-cli batch (default settings);
   (d) lens fast resnet-lens-cli batch --fast-decode (JPEGs decoded at reduced scale; not bit-exact),
+  (e) before    with --before CLI: another resnet-lens-cli (an older build) run as (c), to show a change's effect,
 and prints images/s (model loading and warm-up excluded for all), peak RSS, and the ratios between them. The
 tuned script's DataLoader worker is a second process: its peak RSS is printed on its own line (RSS counts the
 pages it shares with the main process, so the two do not add up). Each
@@ -20,7 +21,7 @@ For the camera set it also measures the fast mode's drift from the exact path: t
 (relative to each image's logit range) and how often top-1 and the top-5 set agree.
 
 Usage: /usr/bin/python3 bench/compare.py [--weights resnet50.pth] [--imagenet 160] [--camera 8] [--runs a,b,c,d]
-                                         [--repeat 3]
+                                         [--repeat 3] [--before OLD/resnet-lens-cli]
 """
 
 import argparse
@@ -99,7 +100,7 @@ def make_set(folder, count, size, seed):
         img.save(os.path.join(folder, f"{i:04d}.jpg"), quality=90)
 
 
-def measure(kind, weights, folder, work):
+def measure(kind, weights, folder, work, before_cli=None):
     if kind in ("a", "b"):
         script = os.path.join(work, f"{kind}.py")
         with open(script, "w") as f:
@@ -107,7 +108,7 @@ def measure(kind, weights, folder, work):
         command = [sys.executable, script, weights, folder]
     else:
         out = os.path.join(work, f"lens-{os.path.basename(folder)}-{time.time_ns()}.csv")
-        command = [CLI, "batch", folder, "-o", out, "--weights", weights]
+        command = [before_cli if kind == "e" else CLI, "batch", folder, "-o", out, "--weights", weights]
         if kind == "d":
             command.append("--fast-decode")
     before = time.perf_counter()
@@ -158,6 +159,7 @@ def main():
     parser.add_argument("--runs", default="a,b,c,d",
                         help="which of a (tutorial), b (tuned), c (lens), d (lens --fast-decode)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, interleaved; the median is shown")
+    parser.add_argument("--before", help="another resnet-lens-cli (e.g. an older build), measured as run e")
     args = parser.parse_args()
     if not os.path.exists(CLI):
         sys.exit(f"build first: {CLI} is missing (cmake --preset release && cmake --build --preset release)")
@@ -178,14 +180,16 @@ def main():
             sets.append(("imagenet 500x375", os.path.join(work, "imagenet"), args.imagenet, (500, 375)))
         if args.camera:
             sets.append(("camera 4000x3000", os.path.join(work, "camera"), args.camera, (4000, 3000)))
-        names = {"a": "tutorial Python", "b": "tuned Python", "c": "resnet-lens", "d": "lens fast-decode"}
+        names = {"a": "tutorial Python", "b": "tuned Python", "c": "resnet-lens", "d": "lens fast-decode",
+                 "e": "lens before"}
+        kinds = args.runs.split(",") + (["e"] if args.before else [])
         print(f"machine: {os.cpu_count()} cores; torch threads = cores; model resnet50 fp32")
         for label, folder, count, size in sets:
             make_set(folder, count, size, seed=count)
-            runs = {kind: [] for kind in args.runs.split(",")}
+            runs = {kind: [] for kind in kinds}
             for _ in range(max(1, args.repeat)):
                 for kind in runs:
-                    runs[kind].append(measure(kind, weights, folder, work))
+                    runs[kind].append(measure(kind, weights, folder, work, args.before))
             results = {}
             for kind, measured in runs.items():
                 rates = sorted(m[0] for m in measured)
@@ -202,7 +206,9 @@ def main():
                 for kind in ("a", "b"):
                     if ours in results and kind in results:
                         print(f"  {names[ours]} / {names[kind]}: {results[ours][0] / results[kind][0]:.2f}x")
-            if size[0] >= 2000:
+            if "c" in results and "e" in results:
+                print(f"  resnet-lens / lens before: {results['c'][0] / results['e'][0]:.2f}x")
+            if size[0] >= 2000 and "c" in results and "d" in results:
                 drift(weights, folder)
 
 

@@ -1,10 +1,10 @@
 #pragma once
 
-// Reads back one line of a batch JSON Lines output for a resumed run. Like parseJson (io/JsonReader.h), but
-// a lone low surrogate escape \udc80-\udcff stands for the raw byte 0x80-0xff, the form JsonWriter gives a
-// byte that is not UTF-8 (Python's os.fsdecode form), so file names come back as the bytes they were on
-// disk. Any other lone surrogate, raw bytes that are not UTF-8, a bad escape or nesting deeper than
-// maxDepth is an error that says what and at which byte; nothing throws.
+// Reads back one line of a batch JSON Lines output for a resumed run: parseJson (io/JsonReader.h) with the
+// batch output's rules. A lone low surrogate escape \udc80-\udcff stands for the raw byte 0x80-0xff, the
+// form JsonWriter gives a byte that is not UTF-8 (Python's os.fsdecode form), so file names come back as the
+// bytes they were on disk. Any other lone surrogate, raw bytes that are not UTF-8, a bad escape or nesting
+// deeper than maxDepth is an error that says what and at which byte; nothing throws.
 //
 // LibTorch- and Qt-free; reentrant.
 

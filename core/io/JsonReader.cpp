@@ -202,11 +202,19 @@ private:
             ++m_pos;
             return true;
         }
-        while (true) {
+        for (std::size_t index = 0;; ++index) {
             skipSpace();
-            out.items.emplace_back();
-            if (!parseValue(out.items.back(), depth))
-                return false;
+            if (index > 0 && m_options.firstItemsOnly) {
+                JsonValue dropped; // checked, not kept: neither is its memory charged
+                const std::size_t charged = m_charged;
+                if (!parseValue(dropped, depth))
+                    return false;
+                m_charged = charged;
+            } else {
+                out.items.emplace_back();
+                if (!parseValue(out.items.back(), depth))
+                    return false;
+            }
             skipSpace();
             if (m_pos < m_text.size() && m_text[m_pos] == ',') {
                 ++m_pos;
@@ -263,6 +271,16 @@ private:
     {
         ++m_pos; // opening quote
         while (true) {
+            // A run of plain ASCII in one append: most strings are nothing else.
+            std::size_t end = m_pos;
+            while (end < m_text.size()) {
+                const unsigned char b = static_cast<unsigned char>(m_text[end]);
+                if (b == '"' || b == '\\' || b < 0x20 || b >= 0x80)
+                    break;
+                ++end;
+            }
+            out.append(m_text.data() + m_pos, end - m_pos);
+            m_pos = end;
             if (m_pos >= m_text.size())
                 return fail("unterminated JSON string");
             const char c = m_text[m_pos++];
@@ -322,6 +340,9 @@ private:
                     if (low < 0xDC00 || low > 0xDFFF)
                         return fail("unpaired surrogate in a JSON string");
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+                } else if (cp >= 0xDC80 && cp <= 0xDCFF && m_options.surrogateEscapesAsBytes) {
+                    out += static_cast<char>(cp - 0xDC00);
+                    break;
                 } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
                     return fail("unpaired surrogate in a JSON string");
                 }

@@ -44,6 +44,13 @@ struct JsonReadOptions {
     /// Most bytes the parsed values may take (a JsonValue is about a hundred bytes, so a document of small
     /// numbers expands some fifty-fold); a document that needs more is refused.
     std::size_t maxMemory = std::size_t(256) << 20;
+    /// Keep only the first item of each array; the others are checked, not kept (a resumed batch run needs
+    /// only the top-1 label of each row, and reads millions of rows).
+    bool firstItemsOnly = false;
+    /// A lone low surrogate escape \udc80-\udcff stands for the raw byte 0x80-0xff: the form JsonWriter
+    /// gives a byte that is not UTF-8 (Python's os.fsdecode form), so file names come back as the bytes they
+    /// were on disk. Any other lone surrogate stays an error.
+    bool surrogateEscapesAsBytes = false;
 };
 
 /// Parses one JSON document that must fill `text` (surrounding whitespace allowed). Strings must be valid
