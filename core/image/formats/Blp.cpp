@@ -69,6 +69,12 @@ private:
     std::size_t m_left;
 };
 
+struct Shape {
+    PilMode mode;
+    int width;
+    int height;
+};
+
 Error notEnoughData(const std::string& name)
 {
     return fail(name, "corrupt BLP (not enough image data for its size)");
@@ -81,14 +87,15 @@ Error truncatedRead(const std::string& name, const char* what)
 
 // _read_bgra: every byte of the mipmap is a palette index; entries are stored B, G, R, A.
 Result<PilImage> paletteImage(const ByteView& bytes, std::size_t paletteAt, std::uint64_t dataAt,
-                              std::uint32_t length, PilImage image, const std::string& name)
+                              std::uint32_t length, const Shape& shape, const std::string& name)
 {
     if (!bytes.has(dataAt, length))
         return truncatedRead(name, "the mipmap");
-    const int channels = pilModeBytes(image.mode);
-    const std::size_t pixels = std::size_t(image.width) * std::size_t(image.height);
+    const std::size_t pixels = std::size_t(shape.width) * std::size_t(shape.height);
     if (length < pixels)
         return notEnoughData(name);
+    PilImage image = newImage(shape.mode, shape.width, shape.height);
+    const int channels = pilModeBytes(image.mode);
     const std::uint8_t* palette = bytes.data() + paletteAt;
     const std::uint8_t* indices = bytes.data() + dataAt;
     for (std::size_t k = 0; k < pixels; ++k) {
@@ -173,15 +180,16 @@ int dxt5Alpha(const std::uint8_t* block, int index)
 enum class Dxt { One, Three, Five };
 
 Result<PilImage> dxtImage(const ByteView& bytes, std::uint64_t dataAt, Dxt kind, bool dxt1Alpha,
-                          PilImage image, const std::string& name)
+                          const Shape& shape, const std::string& name)
 {
-    const std::uint64_t blocksWide = (std::uint64_t(image.width) + 3) / 4;
-    const std::uint64_t blockRows = (std::uint64_t(image.height) + 3) / 4;
+    const std::uint64_t blocksWide = (std::uint64_t(shape.width) + 3) / 4;
+    const std::uint64_t blockRows = (std::uint64_t(shape.height) + 3) / 4;
     const std::uint64_t blockBytes = kind == Dxt::One ? 8 : 16;
     const std::uint64_t lineSize = blocksWide * blockBytes;
     // Pillow reads every row of blocks before it looks at the pixels.
     if (!bytes.has(dataAt, lineSize * blockRows))
         return truncatedRead(name, "the DXT data");
+    PilImage image = newImage(shape.mode, shape.width, shape.height);
     const int streamChannels = (kind == Dxt::One && !dxt1Alpha) ? 3 : 4;
     RawSink sink(image);
     for (std::uint64_t row = 0; row < blockRows && !sink.full(); ++row) {
@@ -209,8 +217,8 @@ Result<PilImage> dxtImage(const ByteView& bytes, std::uint64_t dataAt, Dxt kind,
 }
 
 // BLP1's JPEG: the shared header, then (past any gap up to the mipmap's offset) the mipmap's bytes.
-Result<PilImage> jpegImage(const ByteView& bytes, const BlpHeader& h, PilImage image, const std::string& name,
-                           const EmbeddedJpegDecoder& jpeg)
+Result<PilImage> jpegImage(const ByteView& bytes, const BlpHeader& h, const Shape& shape,
+                           const std::string& name, const EmbeddedJpegDecoder& jpeg)
 {
     if (!bytes.has(h.end, 4))
         return truncatedRead(name, "the JPEG header size");
@@ -239,8 +247,11 @@ Result<PilImage> jpegImage(const ByteView& bytes, const BlpHeader& h, PilImage i
     std::vector<std::uint8_t> rgb = toRgb(picture);
     for (std::size_t k = 0; k + 2 < rgb.size(); k += 3)
         std::swap(rgb[k], rgb[k + 2]);
-    if (rgb.size() < image.data.size())
+    const std::size_t needed
+        = std::size_t(shape.width) * std::size_t(shape.height) * std::size_t(pilModeBytes(shape.mode));
+    if (rgb.size() < needed)
         return notEnoughData(name);
+    PilImage image = newImage(shape.mode, shape.width, shape.height);
     std::memcpy(image.data.data(), rgb.data(), image.data.size());
     return image;
 }
@@ -268,12 +279,12 @@ Result<PilImage> decodeBlp(const std::uint8_t* data, std::size_t size, const std
     if (size < (std::memcmp(data, "BLP1", 4) == 0 ? 156u : 148u))
         return truncatedRead(name, "the header");
     const BlpHeader h = readHeader(bytes);
-    const PilMode mode = h.alphaDepth ? PilMode::RGBA : PilMode::RGB;
-    PilImage image = newImage(mode, int(width), int(height));
+    // The image is allocated only once the data for it is known to be there.
+    const Shape shape {h.alphaDepth ? PilMode::RGBA : PilMode::RGB, int(width), int(height)};
 
     if (h.blp1) {
         if (h.compression == 0)
-            return jpegImage(bytes, h, std::move(image), name, jpeg);
+            return jpegImage(bytes, h, shape, name, jpeg);
         if (h.compression != 1)
             return fail(name, "unsupported BLP (compression " + std::to_string(h.compression) + ")");
         if (h.encoding != 4 && h.encoding != 5)
@@ -281,23 +292,23 @@ Result<PilImage> decodeBlp(const std::uint8_t* data, std::size_t size, const std
         if (!bytes.has(h.end, kPaletteBytes))
             return truncatedRead(name, "the palette");
         // Pillow reads the indices right after the palette, whatever the mipmap offset says.
-        return paletteImage(bytes, h.end, h.end + kPaletteBytes, h.length0, std::move(image), name);
+        return paletteImage(bytes, h.end, h.end + kPaletteBytes, h.length0, shape, name);
     }
     if (!bytes.has(h.end, kPaletteBytes))
         return truncatedRead(name, "the palette");
     if (h.compression != 1)
         return fail(name, "unsupported BLP2 (compression " + std::to_string(h.compression) + ")");
     if (h.encoding == 1)
-        return paletteImage(bytes, h.end, h.offset0, h.length0, std::move(image), name);
+        return paletteImage(bytes, h.end, h.offset0, h.length0, shape, name);
     if (h.encoding != 2)
         return fail(name, "unsupported BLP2 (encoding " + std::to_string(h.encoding) + ")");
     switch (h.alphaEncoding) {
     case 0:
-        return dxtImage(bytes, h.offset0, Dxt::One, h.alphaDepth != 0, std::move(image), name);
+        return dxtImage(bytes, h.offset0, Dxt::One, h.alphaDepth != 0, shape, name);
     case 1:
-        return dxtImage(bytes, h.offset0, Dxt::Three, false, std::move(image), name);
+        return dxtImage(bytes, h.offset0, Dxt::Three, false, shape, name);
     case 7:
-        return dxtImage(bytes, h.offset0, Dxt::Five, false, std::move(image), name);
+        return dxtImage(bytes, h.offset0, Dxt::Five, false, shape, name);
     default:
         return fail(name, "unsupported BLP2 (alpha encoding " + std::to_string(h.alphaEncoding) + ")");
     }
