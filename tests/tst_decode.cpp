@@ -206,6 +206,14 @@ QByteArray icoBomb()
         + le32(quint32(png.size())) + le32(22) + png;
 }
 
+QByteArray blpBomb()
+{
+    // BLP2 of 100000 x 100000 DXT1 blocks, with its palette and 64 bytes of blocks.
+    return QByteArray("BLP2", 4) + le32(1) + QByteArray::fromHex("02000000") + le32(100000) + le32(100000)
+        + le32(148 + 1024) + QByteArray(60, '\0') + le32(64) + QByteArray(60, '\0') + QByteArray(1024, '\0')
+        + QByteArray(64, '\x55');
+}
+
 // An animated WebP from the manifest with its canvas grown to 16383 x 16383: the frames still fit, so only
 // the canvas claim makes it a bomb.
 QByteArray webpBomb()
@@ -253,6 +261,8 @@ private Q_SLOTS:
                                          << "limit";
         QTest::newRow("ICO holding a PNG bomb") << icoBomb() << "bomb.ico"
                                                 << "limit";
+        QTest::newRow("BLP 100000x100000") << blpBomb() << "bomb.blp"
+                                           << "limit";
     }
 
     void bombsRefusedQuickly()

@@ -19,7 +19,7 @@ const QStringList& extensions()
               "tiff", "webp", "tga", "icb",  "vda",  "vst", "ico",  "cur", "pbm", "pgm",  "ppm",
               "pnm",  "pcx",  "dcx", "dds",  "icns", "msp", "sgi",  "bw",  "rgb", "rgba", "ras",
               "xbm",  "xpm",  "psd", "gbr",  "pxr",  "ftc", "ftu",  "jp2", "j2k", "j2c",  "jpc",
-              "jpf",  "jpx",  "fit", "fits", "fli",  "flc", "im"})
+              "jpf",  "jpx",  "fit", "fits", "fli",  "flc", "im",   "blp", "pcd"})
             out << QString::fromLatin1(ext);
         return out;
     }();

@@ -8,6 +8,7 @@
 #include "image/PngDecoder.h"
 #include "image/TiffDecoder.h"
 #include "image/WebpDecoder.h"
+#include "image/formats/Blp.h"
 #include "image/formats/Bmp.h"
 #include "image/formats/Dds.h"
 #include "image/formats/Fli.h"
@@ -15,7 +16,9 @@
 #include "image/formats/Icns.h"
 #include "image/formats/Ico.h"
 #include "image/formats/Im.h"
+#include "image/formats/Iptc.h"
 #include "image/formats/Msp.h"
+#include "image/formats/Pcd.h"
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
 #include "image/formats/Psd.h"
@@ -177,6 +180,7 @@ enum class Format {
     Jpeg,
     Ppm,
     Png,
+    Blp,
     Cur,
     Pcx,
     Dcx,
@@ -187,7 +191,9 @@ enum class Format {
     Icns,
     Ico,
     Im,
+    Iptc,
     Msp,
+    Pcd,
     Psd,
     Gbr,
     Pixar,
@@ -211,17 +217,6 @@ struct Sniffed {
     std::string what; // for Unsupported / Refused: the sentence after "the file"
 };
 
-Sniffed unsupported(const char* name)
-{
-    return {Format::Unsupported, std::string("is a ") + name + " image, which resnet-lens does not decode"};
-}
-
-// IPTC has no accept function: Pillow tries it on every file and its _open checks the first bytes.
-bool looksLikeIptc(const std::uint8_t* data, std::size_t size)
-{
-    return size >= 2 && data[0] == 0x1C && data[1] >= 1 && data[1] <= 9;
-}
-
 Sniffed sniff(const std::uint8_t* data, std::size_t size)
 {
     if (looksLikeBmp(data, size))
@@ -238,8 +233,8 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
         return {Format::Ppm, {}};
     if (looksLikePng(data, size))
         return {Format::Png, {}};
-    if (STARTS("BLP1") || STARTS("BLP2"))
-        return unsupported("BLP (Blizzard texture)");
+    if (looksLikeBlp(data, size))
+        return {Format::Blp, {}};
     if (looksLikeBufr(data, size))
         return {Format::Refused, "BUFR"};
     if (looksLikeCur(data, size))
@@ -274,15 +269,15 @@ Sniffed sniff(const std::uint8_t* data, std::size_t size)
     if (looksLikeIm(data, size))
         return {Format::Im, {}};
     if (looksLikeIptc(data, size))
-        return unsupported("IPTC/NAA");
+        return {Format::Iptc, {}};
     if (looksLikeMcIdas(data, size))
         return {Format::McIdas, {}};
     if (looksLikeMpeg(data, size))
         return {Format::Refused, "MPEG"};
     if (looksLikeMsp(data, size))
         return {Format::Msp, {}};
-    if (STARTS_AT(2048, "PCD_IPI"))
-        return unsupported("Kodak Photo CD (PCD)");
+    if (looksLikePcd(data, size))
+        return {Format::Pcd, {}};
     if (looksLikePixar(data, size))
         return {Format::Pixar, {}};
     if (looksLikePsd(data, size))
@@ -504,10 +499,29 @@ Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string
     case Format::Sun:
         return wrap(decodeSun(data, size, name, limits));
     case Format::Icns:
-        return wrap(decodeIcns(data, size, name, limits,
-                               [&name, &limits](const std::uint8_t* png, std::size_t length) {
-                                   return decodePng(png, length, name, limits);
-                               }));
+        return wrap(decodeIcns(
+            data, size, name, limits,
+            [&name, &limits](const std::uint8_t* png, std::size_t length) {
+                return decodePng(png, length, name, limits);
+            },
+            [&name, &limits](const std::uint8_t* j2k, std::size_t length) -> Result<PilImage> {
+                if (!looksLikeJpeg2000(j2k, length))
+                    return fail(name, "unsupported ICNS (a JPEG 2000 icon Pillow cannot open)");
+                return decodeJpeg2000(j2k, length, name, limits);
+            }));
+    case Format::Blp:
+        return wrap(
+            decodeBlp(data, size, name, limits,
+                      [&name, &limits](const std::uint8_t* jpeg, std::size_t length) -> Result<PilImage> {
+                          const JpegHeader header = readJpegHeader(jpeg, length);
+                          if (!header.identified)
+                              return fail(name, "corrupt BLP (its JPEG data: " + header.problem + ")");
+                          return decodeJpegImage(jpeg, length, name, limits);
+                      }));
+    case Format::Pcd:
+        return wrap(decodePcd(data, size, name, limits));
+    case Format::Iptc:
+        return wrap(decodeIptc(data, size, name, limits));
     case Format::Cur:
         return wrap(decodeCur(data, size, name, limits));
     case Format::Ico:

@@ -1,11 +1,13 @@
 // libFuzzer target for the hand-written image decoders (BMP/DIB, GIF, TGA, ICO/CUR, PPM, PCX/DCX, SGI, XBM,
-// MSP, Sun raster, SPIDER, DDS, ICNS, XPM, PSD, GBR, PIXAR, XV thumbnail, McIdas, FTEX, FLI, IM).
+// MSP, Sun raster, SPIDER, DDS, ICNS, XPM, PSD, GBR, PIXAR, XV thumbnail, McIdas, FTEX, FLI, IM, BLP, Photo
+// CD, IPTC).
 // Every input goes through every decoder, as a file of any format may reach any of them; each must stay
 // inside the file, inside the pixel limit, and return a consistent image or an error. Torch-free:
 //   clang++ -g -O1 -fsanitize=fuzzer,address,undefined -std=c++17 -Icore tests/fuzz/fuzz_image.cpp \
-//       core/image/formats/*.cpp -o fuzz_image
+//       core/image/formats/*.cpp core/image/PilImage.cpp -llcms2 -o fuzz_image
 //   ./fuzz_image -rss_limit_mb=2048 -max_len=65536 tests/fuzz/corpus/image
 
+#include "image/formats/Blp.h"
 #include "image/formats/Bmp.h"
 #include "image/formats/Dds.h"
 #include "image/formats/Fli.h"
@@ -13,7 +15,9 @@
 #include "image/formats/Icns.h"
 #include "image/formats/Ico.h"
 #include "image/formats/Im.h"
+#include "image/formats/Iptc.h"
 #include "image/formats/Msp.h"
+#include "image/formats/Pcd.h"
 #include "image/formats/Pcx.h"
 #include "image/formats/Ppm.h"
 #include "image/formats/Psd.h"
@@ -40,20 +44,7 @@ void require(bool condition)
 
 std::size_t bytesPerPixel(lens::PilMode mode)
 {
-    switch (mode) {
-    case lens::PilMode::One:
-    case lens::PilMode::L:
-    case lens::PilMode::P:
-        return 1;
-    case lens::PilMode::PA:
-    case lens::PilMode::LA:
-    case lens::PilMode::I16:
-        return 2;
-    case lens::PilMode::RGB:
-        return 3;
-    default:
-        return 4;
-    }
+    return std::size_t(lens::pilModeBytes(mode));
 }
 
 // The documented guarantees of a decoder's result: an error names the file; an image has pixels, its data
@@ -91,6 +82,27 @@ lens::Result<lens::PilImage> fakePng(const std::uint8_t* data, std::size_t size)
     return image;
 }
 
+// Stands in for the JPEG and JPEG 2000 decoders: an image whose mode and size come from the entry's bytes
+// (every mode those decoders produce), or an error for a short entry.
+lens::Result<lens::PilImage> fakeCodec(const std::uint8_t* data, std::size_t size)
+{
+    if (size < 4)
+        return lens::Error {"fuzz: the embedded image is too short"};
+    static const lens::PilMode modes[]
+        = {lens::PilMode::L,   lens::PilMode::RGB,  lens::PilMode::CMYK, lens::PilMode::LA,
+           lens::PilMode::I16, lens::PilMode::RGBA, lens::PilMode::YCbCr};
+    lens::PilImage image;
+    image.mode = modes[data[0] % 7];
+    image.width = 1 + data[1] % 40;
+    image.height = 1 + data[2] % 40;
+    const std::size_t bytes
+        = std::size_t(image.width) * std::size_t(image.height) * bytesPerPixel(image.mode);
+    image.data.resize(bytes);
+    for (std::size_t k = 0; k < bytes; ++k)
+        image.data[k] = data[3 + k % (size - 3)];
+    return image;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
@@ -113,7 +125,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(lens::decodeSun(data, size, name, limits), lens::looksLikeSun(data, size), limits);
     check(lens::decodeSpider(data, size, name, limits), lens::looksLikeSpider(data, size), limits);
     check(lens::decodeDds(data, size, name, limits), lens::looksLikeDds(data, size), limits);
-    check(lens::decodeIcns(data, size, name, limits, fakePng), lens::looksLikeIcns(data, size), limits);
+    check(lens::decodeIcns(data, size, name, limits, fakePng, fakeCodec), lens::looksLikeIcns(data, size),
+          limits);
+    check(lens::decodeBlp(data, size, name, limits, fakeCodec), lens::looksLikeBlp(data, size), limits);
+    check(lens::decodePcd(data, size, name, limits), lens::looksLikePcd(data, size), limits);
+    {
+        // IPTC is never decoded; its parse must still stay inside the file.
+        auto iptc = lens::decodeIptc(data, size, name, limits);
+        require(!iptc && iptc.message().rfind("fuzz: ", 0) == 0);
+        (void)lens::looksLikeIptc(data, size);
+    }
     check(lens::decodeXpm(data, size, name, limits), lens::looksLikeXpm(data, size), limits);
     check(lens::decodePsd(data, size, name, limits), lens::looksLikePsd(data, size), limits);
     check(lens::decodeGbr(data, size, name, limits), lens::looksLikeGbr(data, size), limits);

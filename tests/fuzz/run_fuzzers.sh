@@ -33,12 +33,12 @@ declare -A sources=(
     [fuzz_batch_output]="$core/batch/BatchWriter.cpp $core/batch/CsvCell.cpp $core/batch/JsonLine.cpp
         $core/batch/OutputLock.cpp $core/batch/OutputScan.cpp $core/io/Json.cpp $core/io/JsonReader.cpp
         $core/model/Classification.cpp $core/model/ResultFormat.cpp $core/io/Text.cpp"
-    [fuzz_image]="$(echo "$core"/image/formats/*.cpp)"
+    [fuzz_image]="$(echo "$core"/image/formats/*.cpp) $core/image/PilImage.cpp"
     [fuzz_image_libs]="$core/image/JpegDecoder.cpp $core/image/PngDecoder.cpp $core/image/TiffDecoder.cpp
                        $core/image/WebpDecoder.cpp $core/image/Exif.cpp $core/image/PilImage.cpp"
 )
 # libraries a target links (after its sources)
-declare -A links=([fuzz_image_libs]="-ljpeg -ltiff -lwebp -lwebpdemux -lz -llcms2")
+declare -A links=([fuzz_image]="-llcms2" [fuzz_image_libs]="-ljpeg -ltiff -lwebp -lwebpdemux -lz -llcms2")
 declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip
                    [fuzz_batch_output]=batch_output [fuzz_image]=image [fuzz_image_libs]=image_libs)
 targets=(fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy fuzz_batch_output fuzz_image fuzz_image_libs)

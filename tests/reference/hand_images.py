@@ -1,5 +1,5 @@
 """Image files for the decoder tests, in every variant of the hand-written formats (BMP/DIB, GIF, TGA,
-ICO/CUR, PPM/PGM/PBM/PAM, PCX/DCX, SGI, XBM, MSP, IM, DDS, ICNS, SPIDER, SUN, ...).
+ICO/CUR, PPM/PGM/PBM/PAM, PCX/DCX, SGI, XBM, MSP, IM, DDS, ICNS, SPIDER, SUN, BLP, Photo CD, IPTC, ...).
 
 write(out_dir) builds, byte by byte with struct and zlib, the variants Pillow cannot write itself (RLE
 bitmaps, bitfields, OS/2 headers, odd palettes, GIF frames off the screen, 16-bit PGM, ...) together with
@@ -1678,6 +1678,279 @@ def _save_im(w, Image):
 
 
 # --------------------------------------------------------------------------------------------------------
+# BLP, Photo CD, IPTC/NAA
+
+
+def _blp2(width, height, body, compression=1, encoding=1, alpha_depth=0, alpha_encoding=0, offset=None,
+          length=None, palette=None):
+    """A BLP2 file: header, 256-entry BGRA palette, then mipmap 0 at `offset` (right after the palette)."""
+    if palette is None:
+        palette = bytes(range(256)) * 4
+    offset = 148 + len(palette) if offset is None else offset
+    gap = b"\0" * max(0, offset - 148 - len(palette))
+    head = b"BLP2" + struct.pack("<ibbbbII", compression, encoding, alpha_depth, alpha_encoding, 0, width, height)
+    head += struct.pack("<16I", offset, *(0,) * 15)
+    head += struct.pack("<16I", len(body) if length is None else length, *(0,) * 15)
+    return head + palette + gap + body
+
+
+def _blp1_head(width, height, compression, encoding, alpha_depth, offset, length):
+    return (b"BLP1" + struct.pack("<iBbbbIIii", compression, 8, alpha_depth, 0, 0, width, height, encoding, 0)
+            + struct.pack("<16I", offset, *(0,) * 15) + struct.pack("<16I", length, *(0,) * 15))
+
+
+def _blp1_palette(width, height, body, encoding=5, alpha_depth=0, compression=1, length=None, palette=None):
+    """A BLP1 palette file; Pillow reads the indices right after the palette, whatever the offset says."""
+    if palette is None:
+        palette = bytes((i * 7) & 255 for i in range(1024))
+    return _blp1_head(width, height, compression, encoding, alpha_depth, 0,
+                      len(body) if length is None else length) + palette + body
+
+
+def _blp1_jpeg(width, height, jpeg, split, gap=5, alpha_depth=0, offset=None, length=None):
+    """A BLP1 JPEG file: the JPEG's first `split` bytes as the shared header, `gap` bytes of padding, the rest
+    as mipmap 0 (at `offset`)."""
+    header, rest = jpeg[:split], jpeg[split:]
+    at = 156 + 4 + len(header) + gap if offset is None else offset
+    return (_blp1_head(width, height, 0, 0, alpha_depth, at, len(rest) if length is None else length)
+            + struct.pack("<I", len(header)) + header + b"\xee" * gap + rest)
+
+
+def _dxt1_blocks(count, noise, punchthrough=False):
+    out = bytearray()
+    for k in range(count):
+        c0, c1 = struct.unpack("<HH", noise.bytes(4))
+        if (c0 <= c1) != (punchthrough or k % 3 == 2):
+            c0, c1 = c1, c0
+        out += struct.pack("<HH", c0, c1) + noise.bytes(4)
+    return bytes(out)
+
+
+def _dxt5_blocks(count, noise):
+    out = bytearray()
+    for k in range(count):
+        a0, a1 = noise.bytes(2)
+        if (a0 <= a1) != (k % 2 == 1):
+            a0, a1 = a1, a0
+        out += bytes((a0, a1)) + noise.bytes(6) + _dxt1_blocks(1, noise)
+    return bytes(out)
+
+
+def _write_blp(w):
+    n = Noise(20)
+    W, H = 7, 5
+    w.put("blp2_palette.blp", _blp2(W, H, n.bytes(W * H), palette=n.bytes(1024)))
+    w.put("blp2_palette_alpha.blp", _blp2(W, H, n.bytes(W * H), alpha_depth=8, palette=n.bytes(1024)))
+    w.put("blp2_palette_negative_alpha_depth.blp", _blp2(W, H, n.bytes(W * H), alpha_depth=-1))
+    w.put("blp2_palette_extra_data.blp", _blp2(W, H, n.bytes(W * H + 9)))
+    w.put("blp2_palette_offset_gap.blp", _blp2(W, H, n.bytes(W * H), offset=1300))
+    w.put("blp2_palette_offset_inside_palette.blp", _blp2(W, H, n.bytes(W * H), offset=600, length=W * H))
+    w.put("blp2_palette_short_refused.blp", _blp2(W, H, n.bytes(W * H - 1)))
+    w.put("blp2_palette_length_past_end_refused.blp", _blp2(W, H, n.bytes(W * H), length=W * H + 50))
+    w.put("blp2_palette_truncated_refused.blp", _blp2(W, H, b"", palette=n.bytes(500)))
+    for width, height in ((8, 8), (9, 6), (3, 2)):
+        blocks = ((width + 3) // 4) * ((height + 3) // 4)
+        w.put(f"blp2_dxt1_{width}x{height}.blp", _blp2(width, height, _dxt1_blocks(blocks, n), encoding=2))
+        w.put(f"blp2_dxt1_alpha_{width}x{height}.blp",
+              _blp2(width, height, _dxt1_blocks(blocks, n), encoding=2, alpha_depth=1))
+        w.put(f"blp2_dxt3_{width}x{height}.blp",
+              _blp2(width, height, b"".join(n.bytes(8) + _dxt1_blocks(1, n) for _ in range(blocks)),
+                    encoding=2, alpha_depth=8, alpha_encoding=1))
+        w.put(f"blp2_dxt5_{width}x{height}.blp",
+              _blp2(width, height, _dxt5_blocks(blocks, n), encoding=2, alpha_depth=8, alpha_encoding=7))
+    w.put("blp2_dxt1_punchthrough.blp", _blp2(8, 4, _dxt1_blocks(2, n, punchthrough=True), encoding=2))
+    w.put("blp2_dxt1_punchthrough_alpha.blp",
+          _blp2(8, 4, _dxt1_blocks(2, n, punchthrough=True), encoding=2, alpha_depth=1))
+    # DXT3/DXT5 without alpha depth: Pillow reads their RGBA pixels as RGB.
+    w.put("blp2_dxt3_no_alpha_depth.blp",
+          _blp2(8, 8, b"".join(n.bytes(8) + _dxt1_blocks(1, n) for _ in range(4)), encoding=2, alpha_encoding=1))
+    w.put("blp2_dxt5_no_alpha_depth.blp", _blp2(8, 8, _dxt5_blocks(4, n), encoding=2, alpha_encoding=7))
+    w.put("blp2_dxt1_extra_data.blp", _blp2(8, 8, _dxt1_blocks(6, n), encoding=2))
+    w.put("blp2_dxt1_truncated_refused.blp", _blp2(8, 8, _dxt1_blocks(3, n), encoding=2))
+    w.put("blp2_dxt_alpha_encoding2_refused.blp", _blp2(8, 8, n.bytes(64), encoding=2, alpha_encoding=2))
+    w.put("blp2_raw_bgra_refused.blp", _blp2(W, H, n.bytes(4 * W * H), encoding=3))
+    w.put("blp2_encoding0_refused.blp", _blp2(W, H, n.bytes(W * H), encoding=0))
+    w.put("blp2_jpeg_refused.blp", _blp2(W, H, n.bytes(W * H), compression=0))
+    w.put("blp2_zero_width_refused.blp", _blp2(0, H, n.bytes(W * H)))
+    w.put("blp2_huge_refused.blp", _blp2(100000, 100000, n.bytes(64), encoding=2))
+    w.put("blp2_header_only.blp", _blp2(W, H, b"")[:19])
+    w.put("blp2_header_20_bytes_refused.blp", _blp2(W, H, b"")[:20])
+    w.put("blp1_palette.blp", _blp1_palette(W, H, n.bytes(W * H)))
+    w.put("blp1_palette_encoding4_alpha.blp", _blp1_palette(W, H, n.bytes(W * H), encoding=4, alpha_depth=8))
+    w.put("blp1_palette_short_refused.blp", _blp1_palette(W, H, n.bytes(W * H - 3)))
+    w.put("blp1_encoding3_refused.blp", _blp1_palette(W, H, n.bytes(W * H), encoding=3))
+    w.put("blp1_compression2_refused.blp", _blp1_palette(W, H, n.bytes(W * H), compression=2))
+    w.put("blp1_jpeg_not_jpeg_refused.blp", _blp1_jpeg(W, H, n.bytes(200), 40))
+    w.put("blp1_jpeg_header_past_end_refused.blp",
+          _blp1_head(W, H, 0, 0, 0, 0, 0) + struct.pack("<I", 5000) + n.bytes(100))
+
+
+def _pcd(orientation, noise, data_bytes=None, tail=b""):
+    """A Photo CD file: the PCD_IPI header at 2048 (orientation at 2048 + 1538), the 768x512 image at
+    96 * 2048: per pair of lines 768 + 768 luma bytes, then 384 Cb and 384 Cr bytes."""
+    head = bytearray(96 * 2048)
+    head[2048:2048 + 7] = b"PCD_IPI"
+    head[2048 + 1538] = orientation
+    chunks = bytearray()
+    ramp = bytes(range(256)) * 4
+    for pair in range(256):
+        if pair % 16 == 0:
+            chunks += noise.bytes(2304)
+        else:
+            chunks += ramp[pair % 256:][:768] + ramp[(2 * pair) % 256:][:768]
+            chunks += bytes(((pair + x) * 3) & 255 for x in range(384)) + bytes((255 - pair - x) & 255 for x in range(384))
+    if data_bytes is not None:
+        chunks = chunks[:data_bytes]
+    return bytes(head) + bytes(chunks) + tail
+
+
+def _write_pcd(w):
+    n = Noise(21)
+    w.put("pcd_orientation0.pcd", _pcd(0, n))
+    w.put("pcd_orientation2.pcd", _pcd(2, n, tail=n.bytes(100)))
+    w.put("pcd_orientation_high_bits.pcd", _pcd(0xFC, n))
+    w.put("pcd_orientation1_refused.pcd", _pcd(1, n))
+    w.put("pcd_orientation3_refused.pcd", _pcd(0x07, n))
+    w.put("pcd_truncated_refused.pcd", _pcd(0, n, data_bytes=2304 * 255 + 1000))
+    w.put("pcd_header_short.pcd", _pcd(0, n)[:2048 + 1538])
+
+
+def _iptc_field(record, dataset, data, extended=None):
+    if extended is None and len(data) < 0x8000:
+        return b"\x1c" + bytes((record, dataset)) + struct.pack(">H", len(data)) + data
+    count = extended or 4
+    return b"\x1c" + bytes((record, dataset, 0x80 + count)) + len(data).to_bytes(count, "big") + data
+
+
+def _iptc(width, height, image, layers=b"\x01\x00", compression=b"\x01", extra=(), image_fields=None):
+    fields = [(1, 90, b"\x1b%G"), (2, 0, b"\x00\x04"), (3, 0, b"\x00\x01")]
+    if width is not None:
+        fields.append((3, 20, struct.pack(">H", width)))
+    if height is not None:
+        fields.append((3, 30, struct.pack(">H", height)))
+    if layers is not None:
+        fields.append((3, 60, layers))
+    if compression is not None:
+        fields.append((3, 120, compression))
+    fields.extend(extra)
+    out = b"".join(_iptc_field(*f) for f in fields)
+    if image_fields is None:
+        image_fields = [_iptc_field(8, 10, image)]
+    return out + b"".join(image_fields)
+
+
+def _write_iptc(w):
+    """IPTC/NAA files. Pillow 9.4 identifies them and then fails to load every one, so each is refused; what
+    the variants test is which files the IPTC plugin takes (and refuses) and which it leaves to later ones."""
+    n = Noise(22)
+    W, H = 7, 5
+    px = n.bytes(W * H)
+    w.put("iptc_raw_gray.iim", _iptc(W, H, px))
+    w.put("iptc_raw_two_image_fields.iim", _iptc(W, H, b"", image_fields=[_iptc_field(8, 10, px[:20]),
+                                                                         _iptc_field(8, 10, px[20:])]))
+    w.put("iptc_raw_extended_length.iim", _iptc(W, H, b"", image_fields=[_iptc_field(8, 10, px, extended=3)]))
+    w.put("iptc_raw_length_128.iim", _iptc(W, H, b"", image_fields=[b"\x1c\x08\x0a\x80", _iptc_field(8, 10, px)]))
+    w.put("iptc_raw_rgb_band.iim", _iptc(W, H, px, layers=b"\x03\x01"))
+    w.put("iptc_raw_rgb_band_id2.iim", _iptc(W, H, px, layers=b"\x03\x01", extra=[(3, 65, b"\x02")]))
+    w.put("iptc_raw_rgb_band_id0.iim", _iptc(W, H, px, layers=b"\x03\x01", extra=[(3, 65, b"\x00")]))
+    w.put("iptc_raw_rgb_band_id9_unidentified.iim", _iptc(W, H, px, layers=b"\x03\x01", extra=[(3, 65, b"\x09")]))
+    w.put("iptc_raw_cmyk_band.iim", _iptc(W, H, px, layers=b"\x04\x01", extra=[(3, 65, b"\x04")]))
+    w.put("iptc_raw_size_4_bytes.iim", _iptc(None, None, px, extra=[(3, 20, struct.pack(">I", W)),
+                                                                   (3, 30, b"\x00\x00\x00\x00\x00" + bytes((H,)))]))
+    w.put("iptc_raw_repeated_layers.iim", _iptc(W, H, px, layers=None, extra=[(3, 60, b"\x01"), (3, 60, b"\x00")]))
+    w.put("iptc_raw_extra_data.iim", _iptc(W, H, px + n.bytes(30)))
+    w.put("iptc_raw_trailing_field.iim", _iptc(W, H, px) + _iptc_field(2, 5, b"title"))
+    w.put("iptc_raw_trailing_garbage_refused.iim", _iptc(W, H, px) + b"garbage")
+    w.put("iptc_raw_trailing_short_header.iim", _iptc(W, H, px) + b"\x1c\x08")
+    w.put("iptc_raw_short_refused.iim", _iptc(W, H, px[:-1]))
+    w.put("iptc_raw_data_past_end_refused.iim", _iptc(W, H, b"", image_fields=[_iptc_field(8, 10, px)[:-4]]))
+    w.put("iptc_no_image_refused.iim", _iptc(W, H, b"", image_fields=[]))
+    w.put("iptc_compression2_refused.iim", _iptc(W, H, px, compression=b"\x02"))
+    w.put("iptc_no_compression_refused.iim", _iptc(W, H, px, compression=None))
+    w.put("iptc_no_layers_unidentified.iim", _iptc(W, H, px, layers=None))
+    w.put("iptc_no_width_unidentified.iim", _iptc(None, H, px))
+    w.put("iptc_field_length_133_refused.iim", b"\x1c\x02\x00\x85" + n.bytes(20))
+    w.put("iptc_layers2_unidentified.iim", _iptc(W, H, px, layers=b"\x02\x01"))
+    w.put("iptc_layers_empty_unidentified.iim", _iptc(W, H, px, layers=b""))
+    w.put("iptc_zero_width_unidentified.iim", _iptc(0, H, px))
+    w.put("iptc_record_10_unidentified.iim", b"\x1c\x0a\x00\x02ab" + _iptc(W, H, px))
+    w.put("iptc_huge_refused.iim", _iptc(None, 65535, px, extra=[(3, 20, b"\x01\x86\xa0")]))
+    w.put("iptc_compression2_without_mode_refused.iim", _iptc(W, H, px, layers=b"\x02\x01", compression=b"\x02"))
+    # TGA files that start like an IPTC field (ID length 28, colour map type 1): the IPTC plugin, tried
+    # first, gives up on the first and refuses the second (a field length over 132).
+    cmap = b"".join(bytes((i, 255 - i, (3 * i) & 255)) for i in range(16))
+    tga_head = bytes((28, 1, 1)) + struct.pack("<HHB", 0, 16, 24) + struct.pack("<HHHHBB", 0, 0, W, H, 8, 0x20)
+    w.put("tga_starting_like_iptc.tga", tga_head + n.bytes(28) + cmap + bytes((x * 3 + y) % 16 for y in range(H) for x in range(W)))
+    tga_head = bytes((28, 1, 1)) + struct.pack("<HHB", 0x85, 16, 24) + struct.pack("<HHHHBB", 0, 0, W, H, 8, 0x20)
+    w.put("tga_iptc_field_length_refused.tga", tga_head + n.bytes(28) + cmap + bytes(W * H + 0x85 * 3))
+
+
+def _save_blp_iptc_icns(w, Image):
+    base = _gradient(Image, 13, 10)
+    pal = base.convert("RGB").convert("P", palette=Image.ADAPTIVE, colors=50)
+    for version in ("BLP1", "BLP2"):
+        buf = io.BytesIO()
+        pal.save(buf, "BLP", blp_version=version)
+        w.put(f"saved_{version.lower()}_P.blp", buf.getvalue())
+    rgba_pal = Image.new("P", (13, 10))
+    rgba_pal.putpalette(b"".join(bytes((i, 255 - i, (i * 5) & 255, (i * 3) & 255)) for i in range(256)), "RGBA")
+    rgba_pal.putdata([(x * 19 + y * 7) & 255 for y in range(10) for x in range(13)])
+    buf = io.BytesIO()
+    rgba_pal.save(buf, "BLP")
+    w.put("saved_blp2_P_rgba_palette.blp", buf.getvalue())
+
+    def jpeg(image, **options):
+        buf = io.BytesIO()
+        image.save(buf, "JPEG", **options)
+        return buf.getvalue()
+
+    rgb = base.convert("RGB").resize((16, 12))
+    j_rgb = jpeg(rgb, quality=90)
+    sos = j_rgb.index(b"\xff\xda")
+    w.put("blp1_jpeg_rgb.blp", _blp1_jpeg(16, 12, j_rgb, sos))
+    w.put("blp1_jpeg_gray.blp", _blp1_jpeg(16, 12, jpeg(rgb.convert("L")), 100, gap=0))
+    w.put("blp1_jpeg_cmyk.blp", _blp1_jpeg(16, 12, jpeg(rgb.convert("CMYK")), 60))
+    w.put("blp1_jpeg_alpha.blp", _blp1_jpeg(12, 12, j_rgb, sos, alpha_depth=8))
+    w.put("blp1_jpeg_smaller_than_jpeg.blp", _blp1_jpeg(10, 9, j_rgb, sos))
+    w.put("blp1_jpeg_offset_before_header.blp", _blp1_jpeg(16, 12, j_rgb, sos, gap=0, offset=10))
+    w.put("blp1_jpeg_larger_than_jpeg_refused.blp", _blp1_jpeg(20, 20, j_rgb, sos))
+    w.put("blp1_jpeg_alpha_too_large_refused.blp", _blp1_jpeg(16, 12, j_rgb, sos, alpha_depth=8))
+    w.put("blp1_jpeg_truncated_refused.blp", _blp1_jpeg(16, 12, j_rgb, sos, length=len(j_rgb)))
+    w.put("blp1_jpeg_data_cut_refused.blp", _blp1_jpeg(16, 12, j_rgb[: len(j_rgb) // 2], sos))
+    w.put("blp1_jpeg_progressive.blp", _blp1_jpeg(16, 12, jpeg(rgb, progressive=True), 30))
+
+    # Pillow 9.4 opens IPTC files but cannot load one (its loader writes to a temporary file it opened for
+    # reading), "JPEG" compressed ones included.
+    w.put("iptc_jpeg.iim", _iptc(16, 12, b"", compression=b"\x05", layers=b"\x03\x01",
+                                 image_fields=[_iptc_field(8, 10, j_rgb[:100]), _iptc_field(8, 10, j_rgb[100:])]))
+
+    # ICNS elements stored as JPEG 2000 (JP2 files and bare codestreams).
+    def icns(elements):
+        body = b"".join(code + struct.pack(">I", len(data) + 8) + data for code, data in elements)
+        return b"icns" + struct.pack(">I", 8 + len(body)) + body
+
+    def j2k(image, **options):
+        buf = io.BytesIO()
+        image.save(buf, "JPEG2000", **options)
+        return buf.getvalue()
+
+    g16 = _gradient(Image, 16, 16)
+    g32 = _gradient(Image, 32, 32)
+    w.put("icns_jp2_rgb_icp4.icns", icns([(b"icp4", j2k(g16.convert("RGB")))]))
+    w.put("icns_jp2_rgba_ic11.icns", icns([(b"ic11", j2k(g32)), (b"is32", bytes(16 * 16 * 3))]))
+    w.put("icns_j2k_codestream_icp5.icns", icns([(b"icp5", j2k(g32.convert("RGB"), no_jp2=True)),
+                                                (b"TOC ", b"\0" * 8)]))
+    w.put("icns_jp2_gray_icp4.icns", icns([(b"icp4", j2k(g16.convert("L")))]))
+    w.put("icns_jp2_la_icp4.icns", icns([(b"icp4", j2k(g16.convert("LA")))]))
+    g16_16 = Image.new("I;16", (16, 16))
+    g16_16.frombytes(b"".join(struct.pack("<H", (x * 4099 + y * 300) & 0xFFFF) for y in range(16) for x in range(16)))
+    w.put("icns_jp2_gray16_icp4.icns", icns([(b"icp4", j2k(g16_16))]))
+    w.put("icns_jp2_wrong_size_refused.icns", icns([(b"icp4", j2k(g32.convert("RGB")))]))
+    w.put("icns_jp2_truncated_refused.icns", icns([(b"icp4", j2k(g16.convert("RGB"))[:200])]))
+    w.put("icns_j2k_codestream_magic_only_refused.icns", icns([(b"icp4", b"\xff\x4f\xff\x51" + bytes(30))]))
+
+
+# --------------------------------------------------------------------------------------------------------
 
 
 def write(out_dir):
@@ -1697,6 +1970,9 @@ def write(out_dir):
     _write_rare(w)
     _write_fli(w)
     _write_im(w)
+    _write_blp(w)
+    _write_pcd(w)
+    _write_iptc(w)
     return w.names
 
 
@@ -1716,4 +1992,5 @@ def write_saved(out_dir):
     _save_msp_spider(w, Image)
     _save_dds_icns(w, Image)
     _save_im(w, Image)
+    _save_blp_iptc_icns(w, Image)
     return w.names

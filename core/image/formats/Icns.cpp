@@ -108,6 +108,46 @@ IcnsLayout readLayout(const ByteView& bytes)
     return l;
 }
 
+// Image.convert("RGBA") of what Pillow's JPEG 2000 plugin produces: gray replicated (16-bit gray through L,
+// saturating), alpha 255 where there is none.
+Result<PilImage> toRgbaAsPillow(PilImage image, const std::string& name)
+{
+    if (image.mode == PilMode::RGBA)
+        return image;
+    PilImage out = newImage(PilMode::RGBA, image.width, image.height);
+    const std::size_t pixels = std::size_t(image.width) * std::size_t(image.height);
+    const std::uint8_t* in = image.data.data();
+    std::uint8_t* o = out.data.data();
+    for (std::size_t k = 0; k < pixels; ++k, o += 4) {
+        switch (image.mode) {
+        case PilMode::L:
+            o[0] = o[1] = o[2] = in[k];
+            o[3] = 255;
+            break;
+        case PilMode::LA:
+            o[0] = o[1] = o[2] = in[2 * k];
+            o[3] = in[2 * k + 1];
+            break;
+        case PilMode::I16: {
+            std::uint16_t v;
+            std::memcpy(&v, in + 2 * k, 2);
+            o[0] = o[1] = o[2] = std::uint8_t(v > 255 ? 255 : v);
+            o[3] = 255;
+            break;
+        }
+        case PilMode::RGB:
+            std::memcpy(o, in + 3 * k, 3);
+            o[3] = 255;
+            break;
+        default:
+            return fail(name,
+                        std::string("unsupported ICNS (a JPEG 2000 icon in mode ") + pilModeName(image.mode)
+                            + ")");
+        }
+    }
+    return out;
+}
+
 // read_32: raw RGB when the element is exactly width * height * 3 bytes, else three channels of Apple's
 // run-length scheme, read from the element's start for as long as the runs ask.
 Result<PilImage> readRgb(const ByteView& bytes, const Element& e, int width, int height,
@@ -165,7 +205,8 @@ bool looksLikeIcns(const std::uint8_t* data, std::size_t size)
 }
 
 Result<PilImage> decodeIcns(const std::uint8_t* data, std::size_t size, const std::string& name,
-                            const DecodeLimits& limits, const EmbeddedPngDecoder& png)
+                            const DecodeLimits& limits, const EmbeddedPngDecoder& png,
+                            const EmbeddedJpeg2000Decoder& jpeg2000)
 {
     const ByteView bytes(data, size);
     const IcnsLayout layout = readLayout(bytes);
@@ -199,7 +240,19 @@ Result<PilImage> decodeIcns(const std::uint8_t* data, std::size_t size, const st
                         && (std::memcmp(at, "\xff\x4f\xff\x51", 4) == 0
                             || std::memcmp(at, "\x0d\x0a\x87\x0a", 4) == 0))
                        || (have >= 12 && std::memcmp(at, "\x00\x00\x00\x0cjP  \x0d\x0a\x87\x0a", 12) == 0)) {
-                return fail(name, "unsupported ICNS (a JPEG 2000 icon, which is not decoded here)");
+                if (!jpeg2000)
+                    return fail(name, "the icon holds a JPEG 2000 image, and no JPEG 2000 decoder was given");
+                // Pillow reads exactly the element's bytes (to the end of the file when its length is
+                // negative) and converts the image to RGBA.
+                const std::size_t length
+                    = e.length < 0 ? have : std::min<std::size_t>(have, std::size_t(e.length));
+                Result<PilImage> decoded = jpeg2000(at, length);
+                if (!decoded)
+                    return decoded.error();
+                Result<PilImage> converted = toRgbaAsPillow(std::move(decoded.value()), name);
+                if (!converted)
+                    return converted.error();
+                rgba = std::move(converted.value());
             } else {
                 return fail(name, "unsupported ICNS (an icon element that is neither PNG nor JPEG 2000)");
             }
@@ -236,8 +289,9 @@ Result<PilImage> decodeIcns(const std::uint8_t* data, std::size_t size, const st
             listed = listed || (rgba->width == s->width * s->scale && rgba->height == s->height * s->scale);
         if (!listed)
             return fail(name,
-                        "corrupt ICNS (a PNG icon of " + number(std::uint64_t(rgba->width)) + " x "
-                            + number(std::uint64_t(rgba->height)) + " pixels, not a size the file lists)");
+                        "corrupt ICNS (a PNG or JPEG 2000 icon of " + number(std::uint64_t(rgba->width))
+                            + " x " + number(std::uint64_t(rgba->height))
+                            + " pixels, not a size the file lists)");
         return std::move(*rgba);
     }
     if (!rgb)
