@@ -21,6 +21,8 @@ Commands:
   inspect CHECKPOINT [--arch A] [--strict|--partial] [--json] [--against OTHER] [--labels FILE]
       Every tensor with its statistics, the architecture, the fixes applied and whether it loads
       (exit 0 strictly, 3 only partially, 2 not at all); --against compares with another checkpoint.
+  cam IMAGE -o OUT.npy|OUT.png [--weights FILE|NAME] [--class K | --rank R] [--colormap NAME] [--alpha A]
+      Where in the picture the model saw a class: its class activation map, raw or over the photo.
   preprocess IMAGE -o OUT.npy [--preset v1|v2]
       Writes the exact float32 input tensor the model sees, shape (1, 3, 224, 224).
   batch DIR... -o OUT.csv|OUT.jsonl [--weights FILE] [--preset v1|v2] [--recursive] [--resume]
@@ -64,6 +66,8 @@ int main(int argc, char** argv)
             return batchCommand(words);
         if (command == "weights")
             return weightsCommand(words);
+        if (command == "cam")
+            return camCommand(words);
     } catch (const std::exception& e) {
         // Core returns errors as values; this is the last line of defence against a crash.
         printError(std::string("internal error: ") + e.what());

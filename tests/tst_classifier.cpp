@@ -4,6 +4,7 @@
 #include "TestSupport.h"
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
+#include "io/Npy.h"
 #include "preprocess/Preprocess.h"
 
 #include <algorithm>
@@ -200,6 +201,76 @@ private Q_SLOTS:
         QVERIFY2(created.message().find("resnet18.pth") != std::string::npos, created.message().c_str());
         QVERIFY2(created.message().find("layer1.2.conv1.weight") != std::string::npos,
                  created.message().c_str());
+    }
+
+    void activationMapsMatchTorchvision_data()
+    {
+        QTest::addColumn<int>("entry");
+        QTest::addColumn<bool>("fast");
+        const QJsonArray cams = test::reference()["cams"].toArray();
+        // 3 checkpoints and the 10-class head, 2 photos, 2 presets, 2 ranks.
+        QVERIFY2(cams.size() >= 32, qPrintable(QString::number(cams.size())));
+        for (int i = 0; i < cams.size(); ++i) {
+            const QJsonObject cam = cams[i].toObject();
+            for (bool fast : {false, true})
+                QTest::newRow(qPrintable(
+                    QString("%1 %2 %3 rank %4%5")
+                        .arg(cam["checkpoint"].toString(), cam["photo"].toString(), cam["preset"].toString())
+                        .arg(cam["rank"].toInt())
+                        .arg(fast ? " fast" : "")))
+                    << i << fast;
+        }
+    }
+
+    // The map of torchvision's layer4 output and fc weights (a forward hook in the reference generator),
+    // from the same forward pass as the prediction; its mean plus the class's bias is the class's logit.
+    void activationMapsMatchTorchvision()
+    {
+        QFETCH(int, entry);
+        QFETCH(bool, fast);
+        const QJsonObject cam = test::reference()["cams"].toArray()[entry].toObject();
+        Classifier* classifier = classifierFor(cam["checkpoint"].toString(), fast);
+        QVERIFY(classifier);
+        auto input = readNpyFloat32(test::referencePath(
+            test::reference()["photos"][cam["photo"].toString()][cam["preset"].toString()]["input"]
+                .toString()));
+        QVERIFY2(input.ok(), input.message().c_str());
+        const int crop = static_cast<int>(input->shape.back());
+        auto results = classifier->classify(input->data.data(), 1, crop, 5, /*keepLastStage=*/true);
+        QVERIFY2(results.ok(), results.message().c_str());
+        const Classification& result = results->front();
+        const int classIndex = cam["class"].toInt();
+        QCOMPARE(result.top[std::size_t(cam["rank"].toInt() - 1)].index, classIndex);
+        auto map = classifier->activationMap(result.lastStage, classIndex);
+        QVERIFY2(map.ok(), map.message().c_str());
+
+        auto expected = readNpyFloat32(test::referencePath(cam["map"].toString()));
+        QVERIFY2(expected.ok(), expected.message().c_str());
+        QCOMPARE(std::int64_t(map->height), expected->shape[0]);
+        QCOMPARE(std::int64_t(map->width), expected->shape[1]);
+        const auto [lo, hi] = std::minmax_element(expected->data.begin(), expected->data.end());
+        float worst = 0;
+        double sum = 0;
+        for (std::size_t i = 0; i < map->values.size(); ++i) {
+            worst = std::max(worst, std::abs(map->values[i] - expected->data[i]));
+            sum += map->values[i];
+        }
+        QVERIFY2(worst <= 1e-3f * (*hi - *lo),
+                 qPrintable(QString("max map difference %1 of a range %2").arg(worst).arg(*hi - *lo)));
+        const double logit = cam["logit"].toDouble();
+        const double fromMap = sum / double(map->values.size()) + cam["bias"].toDouble();
+        QVERIFY2(std::abs(fromMap - logit) <= 1e-4 * std::max(1.0, std::abs(logit)),
+                 qPrintable(QString("mean + bias %1, logit %2").arg(fromMap).arg(logit)));
+    }
+
+    void activationMapRefusesAnotherClass()
+    {
+        Classifier* classifier = classifierFor(QStringLiteral("resnet18"), true);
+        QVERIFY(classifier);
+        FeatureMaps none;
+        QVERIFY(!classifier->activationMap(none, 1000).ok());
+        QVERIFY(!classifier->activationMap(none, -1).ok());
+        QVERIFY(!classifier->activationMap(none, 0).ok()); // no last stage
     }
 
     void tenClassHead()

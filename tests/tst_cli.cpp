@@ -3,9 +3,16 @@
 #include "TestSupport.h"
 #include "io/Npy.h"
 
+#include <QDir>
 #include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QProcess>
+#include <QSize>
 #include <QTemporaryDir>
+#include <algorithm>
+#include <cmath>
+#include <opencv2/imgcodecs.hpp>
 
 using namespace lens;
 
@@ -16,6 +23,12 @@ using lens::test::runCli;
 
 const auto ref = test::referenceFile;
 const auto data = test::photoFile;
+
+QSize imageSize(const QString& path)
+{
+    const cv::Mat image = cv::imread(path.toStdString());
+    return {image.cols, image.rows};
+}
 
 } // namespace
 
@@ -164,6 +177,81 @@ private Q_SLOTS:
         const Run run = runCli(arguments, environment);
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.err.contains(warning.toUtf8()), run.err.constData());
+    }
+
+    void camWritesTorchvisionsMap()
+    {
+        QJsonObject entry;
+        for (const QJsonValue& value : test::reference()["cams"].toArray()) {
+            const QJsonObject cam = value.toObject();
+            if (cam["checkpoint"].toString() == "resnet18" && cam["preset"].toString() == "v2"
+                && cam["rank"].toInt() == 3)
+                entry = cam;
+        }
+        QVERIFY(!entry.isEmpty());
+        QTemporaryDir dir;
+        const QString out = dir.filePath("map.npy");
+        const Run run = runCli({"cam", data(entry["photo"].toString()), "-o", out, "--weights",
+                                ref("resnet18.pth"), "--preset", "v2", "--rank", "3"});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QVERIFY2(run.out.contains(QByteArray("class ") + QByteArray::number(entry["class"].toInt())),
+                 run.out);
+        auto ours = readNpyFloat32(out.toStdString());
+        QVERIFY2(ours.ok(), ours.message().c_str());
+        auto theirs = readNpyFloat32(test::referencePath(entry["map"].toString()));
+        QVERIFY(theirs.ok());
+        QCOMPARE(ours->shape, theirs->shape);
+        const auto [lo, hi] = std::minmax_element(theirs->data.begin(), theirs->data.end());
+        for (std::size_t i = 0; i < ours->data.size(); ++i)
+            QVERIFY(std::abs(ours->data[i] - theirs->data[i]) <= 1e-3f * (*hi - *lo));
+    }
+
+    void camOverlaysThePhoto()
+    {
+        QTemporaryDir dir;
+        const QString out = dir.filePath("map.png");
+        const Run run = runCli({"cam", data("grace_hopper.jpg"), "-o", out, "--weights", ref("resnet18.pth"),
+                                "--colormap", "inferno", "--alpha", "0.7"});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        QCOMPARE(imageSize(out), imageSize(data("grace_hopper.jpg")));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList {"map.png"});
+
+        QCOMPARE(runCli({"cam", data("grace_hopper.jpg"), "-o", out, "--weights", ref("resnet18.pth"),
+                         "--colormap", "rainbow"})
+                     .exitCode,
+                 1);
+        QCOMPARE(runCli({"cam", data("grace_hopper.jpg"), "-o", out, "--weights", ref("resnet18.pth"),
+                         "--class", "5000"})
+                     .exitCode,
+                 1);
+        QCOMPARE(runCli({"cam", data("grace_hopper.jpg"), "-o", dir.filePath("map.txt"), "--weights",
+                         ref("resnet18.pth")})
+                     .exitCode,
+                 1);
+    }
+
+    void camDirWritesOneMapPerImage()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        QVERIFY(QDir().mkpath(folder));
+        for (const char* photo : {"grace_hopper.jpg", "chelsea.png"})
+            QVERIFY(QFile::copy(data(photo), folder + "/" + photo));
+        QVERIFY(QFile::copy(ref("bad/truncated.jpg"), folder + "/broken.jpg"));
+        const QString maps = dir.filePath("maps");
+        const Run batch = runCli({"batch", folder, "-o", dir.filePath("out.csv"), "--weights",
+                                  ref("resnet18.pth"), "--cam-dir", maps, "--quiet"});
+        QCOMPARE(batch.exitCode, 3); // the broken file's error row
+        QCOMPARE(QDir(maps).entryList(QDir::Files | QDir::Hidden),
+                 (QStringList {"chelsea.png.cam.png", "grace_hopper.jpg.cam.png"}));
+        QCOMPARE(imageSize(maps + "/chelsea.png.cam.png"), imageSize(data("chelsea.png")));
+
+        const QString classified = dir.filePath("classified");
+        const Run classify = runCli({"classify", "--weights", ref("resnet18.pth"), "--cam-dir", classified,
+                                     data("chelsea.png"), folder + "/chelsea.png"});
+        QVERIFY2(classify.exitCode == 0, classify.err.constData());
+        QCOMPARE(QDir(classified).entryList(QDir::Files),
+                 (QStringList {"chelsea.png.cam.png", "chelsea.png_1.cam.png"}));
     }
 
     void usageErrors_data()

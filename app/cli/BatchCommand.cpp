@@ -6,6 +6,7 @@
 #include "inference/RuntimeCheck.h"
 #include "io/Text.h"
 #include "jobs/BatchJob.h"
+#include "jobs/CamExport.h"
 
 #include <chrono>
 #include <cstdio>
@@ -22,11 +23,12 @@ const char* kBatchUsage
     = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--arch A] [--preset v1|v2]\n"
       "       [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--device D]\n"
       "       [--fast-decode] [--quiet] [--sort-into DIR [--sort-mode link|copy] [--dry-run]]\n"
-      "       [--ignore-unsafe-objects]\n"
+      "       [--ignore-unsafe-objects] [--cam-dir DIR [--colormap NAME] [--alpha A]]\n"
       "Labels every file in the folders, one row per file (an error row for files that are not readable\n"
       "images). Rows are appended as they finish; --resume continues a run that was interrupted.\n"
       "--fast-decode decodes large JPEGs at a reduced scale (faster, no longer bit-exact with torchvision).\n"
       "--sort-into DIR links (or copies) each image labelled in this run into DIR/<top-1 label>/;\n"
+      "--cam-dir DIR writes each image's top-1 activation map over the photo as DIR/<file name>.cam.png.\n"
       "--dry-run prints what it would do instead. A checkpoint whose pickle would run code when loaded in\n"
       "Python is refused; --ignore-unsafe-objects uses its tensors anyway (nothing in it is run either way).";
 
@@ -62,7 +64,7 @@ private:
 int batchCommand(const std::vector<std::string>& words)
 {
     Args args({"-o", "--output", "--weights", "--arch", "--preset", "--batch-size", "--topk", "--threads",
-               "--shard", "--device", "--sort-into", "--sort-mode"},
+               "--shard", "--device", "--sort-into", "--sort-mode", "--cam-dir", "--colormap", "--alpha"},
               {"--recursive", "--resume", "--quiet", "--fast-decode", "--dry-run", "--ignore-unsafe-objects",
                "--help"});
     if (auto exit = parseCommandLine(args, words, kBatchUsage))
@@ -135,6 +137,16 @@ int batchCommand(const std::vector<std::string>& words)
     job.classifier.device = args.value("--device", "cpu");
     job.classifier.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
 
+    const std::string camDir = args.value("--cam-dir", "");
+    auto overlay = overlayOptions(args);
+    if (!overlay)
+        return fail(overlay.error());
+    if (!camDir.empty()) {
+        if (auto usable = prepareCamFolder(camDir); !usable)
+            return fail(usable.error());
+        job.pipeline.keepMaps = true;
+    }
+
     auto prepared = BatchJob::prepare(job, warn);
     if (!prepared)
         return fail(prepared.error());
@@ -157,6 +169,12 @@ int batchCommand(const std::vector<std::string>& words)
         }
         sort->start(earlier);
         run.addSink(*sort);
+    }
+
+    std::optional<CamSink> maps;
+    if (!camDir.empty()) {
+        maps.emplace(camDir, run.files(), job.pipeline.preprocess, job.pipeline.decode, *overlay);
+        run.addSinkBeforeOutput(*maps);
     }
 
     if (!quiet) {

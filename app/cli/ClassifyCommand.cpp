@@ -3,13 +3,13 @@
 #include "cli/WeightsOption.h"
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
-#include "inference/RuntimeCheck.h"
 #include "io/Text.h"
-#include "labels/Labels.h"
+#include "jobs/CamExport.h"
 #include "model/ResultFormat.h"
 #include "preprocess/Preprocess.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <iostream>
 
 namespace lens::cli {
@@ -18,11 +18,14 @@ namespace {
 
 const char* kClassifyUsage
     = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] "
-      "[--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] [--ignore-unsafe-objects] IMAGE...\n"
+      "[--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] [--ignore-unsafe-objects]\n"
+      "       [--cam-dir DIR [--colormap NAME] [--alpha A]] IMAGE...\n"
       "--weights takes a checkpoint file or a catalog name (resnet50.v2; see 'weights list'), default: "
       "resnet50 from the torch.hub cache. The preset defaults to the one the weights were trained with.\n"
       "A checkpoint whose pickle would run code when loaded in Python is refused; --ignore-unsafe-objects\n"
-      "uses its tensors anyway (nothing in it is run either way).";
+      "uses its tensors anyway (nothing in it is run either way).\n"
+      "--cam-dir DIR also writes, for each image, its top class's activation map over the photo as\n"
+      "DIR/<file name>.cam.png (see 'cam --help').";
 
 void printHuman(const std::string& path, const Classification& result)
 {
@@ -46,7 +49,8 @@ void printImageError(const std::string& path, const std::string& message, bool a
 
 int classifyCommand(const std::vector<std::string>& words)
 {
-    Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels"},
+    Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels", "--cam-dir", "--colormap",
+               "--alpha"},
               {"--json", "--fast-decode", "--ignore-unsafe-objects", "--help"});
     if (auto exit = parseCommandLine(args, words, kClassifyUsage))
         return *exit;
@@ -60,37 +64,25 @@ int classifyCommand(const std::vector<std::string>& words)
         return Usage;
     }
 
-    auto weights = resolveWeights(args);
-    if (!weights)
-        return fail(weights.error());
-    const PreprocessOptions& preset = weights->preset;
-    ClassifierOptions options;
-    options.weights = weights->path;
-    options.arch = args.value("--arch", "");
-    options.device = args.value("--device", "cpu");
-    options.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
-    if (auto labelFile = args.value("--labels")) {
-        auto labels = readLabelFile(*labelFile);
-        if (!labels)
-            return fail(labels.error());
-        options.labels = *labels;
+    const std::string camDir = args.value("--cam-dir", "");
+    auto overlay = overlayOptions(args);
+    if (!overlay)
+        return fail(overlay.error());
+    if (!camDir.empty()) {
+        if (auto usable = prepareCamFolder(camDir); !usable)
+            return fail(usable.error());
     }
-
-    auto classifier = Classifier::create(options);
-    if (!classifier)
-        return fail(classifier.error());
-    for (const auto& warning : runtimeWarnings())
-        printError("warning: " + warning);
-
     const bool asJson = args.flag("--json");
-    for (const auto& warning : (*classifier)->warnings())
-        printError("warning: " + warning);
-    if (!asJson) {
-        for (const auto& fix : (*classifier)->fixes())
-            printError("note: " + fix);
-    }
+    auto model = loadModel(args, /*quiet=*/asJson);
+    if (!model)
+        return fail(model.error());
+    const PreprocessOptions& preset = model->weights.preset;
+    const Classifier& classifier = *model->classifier;
+    const std::vector<std::string> camNames = camFileNames(args.positionals());
+
     int failures = 0;
-    for (const auto& path : args.positionals()) {
+    for (std::size_t i = 0; i < args.positionals().size(); ++i) {
+        const std::string& path = args.positionals()[i];
         DecodeOptions decode;
         if (args.flag("--fast-decode"))
             decode.reduceToShortSide = fastDecodeShortSide(preset);
@@ -101,11 +93,21 @@ int classifyCommand(const std::vector<std::string>& words)
             continue;
         }
         const std::vector<float> input = modelInput(*image, preset);
-        auto results = (*classifier)->classify(input.data(), 1, preset.crop, topk);
+        auto results = classifier.classify(input.data(), 1, preset.crop, topk, !camDir.empty());
         if (!results) {
             printImageError(path, path + ": " + results.message(), asJson);
             ++failures;
             continue;
+        }
+        if (!camDir.empty()) {
+            const Classification& result = results->front();
+            auto map = classifier.activationMap(result.lastStage, result.top.front().index);
+            Result<void> written = map
+                ? writeCamOverlay(path, *map, preset, decode, *overlay,
+                                  (std::filesystem::path(camDir) / camNames[i]).string())
+                : Result<void>(map.error());
+            if (!written)
+                printError("warning: " + written.message());
         }
         if (asJson)
             std::cout << classificationJson(path, results->front().top) << std::endl;

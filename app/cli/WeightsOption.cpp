@@ -1,9 +1,14 @@
 #include "cli/WeightsOption.h"
 
+#include "cli/Commands.h"
+#include "inference/RuntimeCheck.h"
+#include "labels/Labels.h"
 #include "weights/Catalog.h"
 #include "weights/HubCache.h"
 
+#include <charconv>
 #include <filesystem>
+#include <system_error>
 
 namespace lens::cli {
 
@@ -61,6 +66,59 @@ Result<ResolvedWeights> resolveWeights(const Args& args)
         return preset.error();
     resolved.preset = *preset;
     return resolved;
+}
+
+Result<OverlayOptions> overlayOptions(const Args& args)
+{
+    OverlayOptions overlay;
+    if (auto name = args.value("--colormap")) {
+        auto colormap = colormapByName(*name);
+        if (!colormap)
+            return Error {"unknown colormap '" + *name + "' (expected one of " + colormapNames() + ")",
+                          ErrorKind::Usage, *name};
+        overlay.colormap = *colormap;
+    }
+    if (auto text = args.value("--alpha")) {
+        float alpha = -1;
+        const auto [end, error] = std::from_chars(text->data(), text->data() + text->size(), alpha);
+        if (error != std::errc() || end != text->data() + text->size() || !(alpha >= 0 && alpha <= 1))
+            return Error {"--alpha takes a number from 0 to 1, not '" + *text + "'", ErrorKind::Usage, *text};
+        overlay.alpha = alpha;
+    }
+    return overlay;
+}
+
+Result<LoadedModel> loadModel(const Args& args, bool quiet)
+{
+    LoadedModel model;
+    auto weights = resolveWeights(args);
+    if (!weights)
+        return weights.error();
+    model.weights = std::move(*weights);
+    ClassifierOptions options;
+    options.weights = model.weights.path;
+    options.arch = args.value("--arch", "");
+    options.device = args.value("--device", "cpu");
+    options.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
+    if (auto labelFile = args.value("--labels")) {
+        auto labels = readLabelFile(*labelFile);
+        if (!labels)
+            return labels.error();
+        options.labels = std::move(*labels);
+    }
+    auto classifier = Classifier::create(options);
+    if (!classifier)
+        return classifier.error();
+    model.classifier = std::move(*classifier);
+    for (const auto& warning : runtimeWarnings())
+        printError("warning: " + warning);
+    for (const auto& warning : model.classifier->warnings())
+        printError("warning: " + warning);
+    if (!quiet) {
+        for (const auto& fix : model.classifier->fixes())
+            printError("note: " + fix);
+    }
+    return model;
 }
 
 } // namespace lens::cli

@@ -4,8 +4,11 @@
 
 #include "Result.h"
 #include "cli/Args.h"
+#include "inference/Classifier.h"
+#include "preprocess/CamOverlay.h"
 #include "preprocess/Preprocess.h"
 
+#include <memory>
 #include <string>
 
 namespace lens::cli {
@@ -20,6 +23,18 @@ struct ResolvedWeights {
 /// weights found in that cache; --preset, else the weights' own preset when known (v2 for torchvision's V2
 /// weights), else v1. A bad --preset or an unknown name is a Usage error.
 Result<ResolvedWeights> resolveWeights(const Args& args);
+
+/// The model a command runs: resolveWeights, then the classifier from --arch, --device, --labels and
+/// --ignore-unsafe-objects, with the runtime's and the checkpoint's warnings printed (and its fixes, unless
+/// quiet).
+struct LoadedModel {
+    ResolvedWeights weights;
+    std::unique_ptr<Classifier> classifier;
+};
+Result<LoadedModel> loadModel(const Args& args, bool quiet);
+
+/// --colormap NAME and --alpha A (0..1) for maps drawn over photos; a bad value is a Usage error.
+Result<OverlayOptions> overlayOptions(const Args& args);
 
 /// --fast-decode: JPEGs are decoded at reduced scale down to twice the resize target, so the antialiased
 /// resize still downscales at least 2x.

@@ -18,6 +18,7 @@ struct BatchRow {
     std::string error; ///< empty when the file was classified
     std::vector<ClassScore> top; ///< best first; empty on error
     std::vector<float> logits; ///< every class, when the run keeps them (BatchOptions::keepLogits)
+    ActivationMap map; ///< the top-1 class's activation map, when the run keeps them (BatchOptions::keepMaps)
 };
 
 /// Receives every row in turn. An error stops the run; rows already written stay.

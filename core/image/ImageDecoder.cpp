@@ -537,19 +537,7 @@ Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string
     return fail(name, "internal error: no decoder for this format");
 }
 
-// Pillow's ImageOps.exif_transpose on the RGB result.
-cv::Mat oriented(const cv::Mat& rgb, int orientation)
-{
-    if (orientation < 2 || orientation > 8)
-        return rgb;
-    const bool swap = orientationSwapsAxes(orientation);
-    cv::Mat out(swap ? rgb.cols : rgb.rows, swap ? rgb.rows : rgb.cols, CV_8UC3);
-    const cv::Mat source = rgb.isContinuous() ? rgb : rgb.clone();
-    transposeForOrientation(orientation, source.data, source.cols, source.rows, 3, out.data);
-    return out;
-}
-
-Result<cv::Mat> decodeFile(const std::string& path, const DecodeOptions& options)
+Result<cv::Mat> decodeFile(const std::string& path, const DecodeOptions& options, int* orientation)
 {
     FileReader file(path);
     if (auto opened = file.open(options.maxFileBytes); !opened)
@@ -591,17 +579,35 @@ Result<cv::Mat> decodeFile(const std::string& path, const DecodeOptions& options
         rgb.create(image.height, image.width, CV_8UC3);
         toRgb(image, rgb.data);
     }
+    if (orientation)
+        *orientation = decoded->orientation;
     if (options.applyExifOrientation)
-        rgb = oriented(rgb, decoded->orientation);
+        rgb = orientForDisplay(rgb, decoded->orientation);
     return rgb;
 }
 
 } // namespace
 
+cv::Mat orientForDisplay(const cv::Mat& rgb, int orientation)
+{
+    if (orientation < 2 || orientation > 8)
+        return rgb;
+    const bool swap = orientationSwapsAxes(orientation);
+    cv::Mat out(swap ? rgb.cols : rgb.rows, swap ? rgb.rows : rgb.cols, CV_8UC3);
+    const cv::Mat source = rgb.isContinuous() ? rgb : rgb.clone();
+    transposeForOrientation(orientation, source.data, source.cols, source.rows, 3, out.data);
+    return out;
+}
+
 Result<cv::Mat> decodeImage(const std::string& path, const DecodeOptions& options)
 {
+    return decodeImage(path, options, nullptr);
+}
+
+Result<cv::Mat> decodeImage(const std::string& path, const DecodeOptions& options, int* orientation)
+{
     try {
-        return decodeFile(path, options);
+        return decodeFile(path, options, orientation);
     } catch (const std::bad_alloc&) {
         return fail(path, "out of memory while decoding the image");
     } catch (const cv::Exception& e) {

@@ -42,4 +42,12 @@ struct DecodeOptions {
 /// problem.
 Result<cv::Mat> decodeImage(const std::string& path, const DecodeOptions& options = {});
 
+/// The same, and the file's display orientation (EXIF 1..8; 1 when it has none, and for a TIFF, which is
+/// upright either way) into *orientation, whether or not options applied it.
+Result<cv::Mat> decodeImage(const std::string& path, const DecodeOptions& options, int* orientation);
+
+/// Pillow's ImageOps.exif_transpose of an RGB image for an orientation 1..8 (others: unchanged), e.g. to turn
+/// a picture drawn in the model's frame upright as the photo is displayed.
+cv::Mat orientForDisplay(const cv::Mat& rgb, int orientation);
+
 } // namespace lens

@@ -28,6 +28,9 @@ struct Classifier::Impl {
     std::vector<std::string> fixes;
     std::vector<std::string> warnings;
     LoadReport report;
+    /// fc.weight, classes x features, kept for activation maps (the fast path folds its own copy).
+    std::vector<float> fcWeight;
+    int fcInputs = 0;
 #if LENS_ONEDNN
     std::optional<FusedResNet> fused; ///< the CPU fast path
 #endif
@@ -110,6 +113,12 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
             impl->fixes.push_back(converted);
         checkpoint->tensors.clear(); // the model has its own copy
         impl->model->eval();
+        {
+            const torch::Tensor fc
+                = impl->model->named_parameters()["fc.weight"].detach().to(torch::kFloat32).contiguous();
+            impl->fcInputs = static_cast<int>(fc.size(1));
+            impl->fcWeight.assign(fc.data_ptr<float>(), fc.data_ptr<float>() + fc.numel());
+        }
         impl->model->to(impl->device);
 #if LENS_ONEDNN
         if (options.fast && impl->device.is_cpu() && FusedResNet::supports(*spec)) {
@@ -152,13 +161,39 @@ Result<std::vector<float>> Classifier::logits(const float* chw, int batch, int s
     }
 }
 
-Result<std::vector<Classification>> Classifier::classify(const float* chw, int batch, int size,
-                                                         int topk) const
+Result<std::vector<Classification>> Classifier::classify(const float* chw, int batch, int size, int topk,
+                                                         bool keepLastStage) const
 {
-    auto all = logits(chw, batch, size);
+    std::vector<Classification> results(batch);
+    Result<std::vector<float>> all = std::vector<float> {};
+    if (!keepLastStage) {
+        all = logits(chw, batch, size);
+    } else {
+        try {
+            c10::InferenceMode inferenceMode;
+            torch::Tensor input
+                = torch::from_blob(const_cast<float*>(chw), {batch, 3, size, size}, torch::kFloat32);
+            torch::Tensor features;
+            const torch::Tensor logits = m_impl->forward(input, &features).contiguous();
+            all = std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+            features = features.to(torch::kFloat32).contiguous();
+            const auto per = static_cast<std::size_t>(features.numel() / batch);
+            for (int i = 0; i < batch; ++i) {
+                FeatureMaps& stage = results[i].lastStage;
+                stage.channels = static_cast<int>(features.size(1));
+                stage.height = static_cast<int>(features.size(2));
+                stage.width = static_cast<int>(features.size(3));
+                const float* first = features.data_ptr<float>() + per * std::size_t(i);
+                stage.values.assign(first, first + per);
+            }
+        } catch (const c10::Error& e) {
+            return Error {std::string("inference failed: ") + e.what_without_backtrace()};
+        } catch (const std::exception& e) {
+            return Error {std::string("inference failed: ") + e.what()};
+        }
+    }
     if (!all)
         return all.error();
-    std::vector<Classification> results(batch);
     const std::size_t classes = all->size() / static_cast<std::size_t>(batch);
     for (int i = 0; i < batch; ++i) {
         const auto row = all->begin() + static_cast<std::ptrdiff_t>(i * classes);
@@ -166,6 +201,22 @@ Result<std::vector<Classification>> Classifier::classify(const float* chw, int b
         results[i].top = topK(results[i].logits, topk, m_impl->labels);
     }
     return results;
+}
+
+Result<ActivationMap> Classifier::activationMap(const FeatureMaps& lastStage, int classIndex) const
+{
+    const int classes
+        = m_impl->fcInputs > 0 ? static_cast<int>(m_impl->fcWeight.size()) / m_impl->fcInputs : 0;
+    if (classIndex < 0 || classIndex >= classes)
+        return Error {"class " + std::to_string(classIndex) + " is not one of the model's "
+                          + std::to_string(classes) + " classes (0.." + std::to_string(classes - 1) + ")",
+                      ErrorKind::Usage};
+    if (lastStage.channels != m_impl->fcInputs
+        || lastStage.values.size()
+            != std::size_t(lastStage.channels) * std::size_t(lastStage.height) * std::size_t(lastStage.width))
+        return Error {"the last stage's output does not fit the model's classifier", ErrorKind::Internal};
+    return classActivationMap(lastStage, m_impl->fcWeight.data() + std::size_t(classIndex) * m_impl->fcInputs,
+                              classIndex);
 }
 
 void Classifier::prepare(int batch, int size) const

@@ -55,8 +55,14 @@ public:
     Result<std::vector<float>> logits(const float* chw, int batch, int size) const;
 
     /// Classifies a batch of preprocessed images: `batch` CHW float32 tensors of 3 x size x size, back to
-    /// back.
-    Result<std::vector<Classification>> classify(const float* chw, int batch, int size, int topk) const;
+    /// back. With keepLastStage, each result also holds the last stage's output (for activationMap()),
+    /// from the same forward pass.
+    Result<std::vector<Classification>> classify(const float* chw, int batch, int size, int topk,
+                                                 bool keepLastStage = false) const;
+
+    /// The class activation map of classIndex (0..classes-1) from a result's lastStage
+    /// (model/ClassActivation.h).
+    Result<ActivationMap> activationMap(const FeatureMaps& lastStage, int classIndex) const;
 
     /// Gets the engine ready for batches of this shape (on the CPU fast path: builds the oneDNN primitives
     /// and reorders the weights for it), so that the first call of that shape is as fast as the others.

@@ -97,6 +97,11 @@ void BatchJob::addSink(RowSink& sink)
     m_state->sinks.push_back(&sink);
 }
 
+void BatchJob::addSinkBeforeOutput(RowSink& sink)
+{
+    m_state->sinks.insert(m_state->sinks.begin(), &sink);
+}
+
 Result<BatchJobSummary> BatchJob::run(const BatchProgressCallback& progress, const std::atomic<bool>* cancel)
 {
     State& s = *m_state;

@@ -79,6 +79,9 @@ public:
     /// Adds a sink that sees every row after the output has it (the job does not own it; it must outlive
     /// run()).
     void addSink(RowSink& sink);
+    /// Adds a sink that sees every row before the output has it, for what must exist for every row the
+    /// output holds (such as its map image): a run killed between the two redoes the row when resumed.
+    void addSinkBeforeOutput(RowSink& sink);
 
     /// Labels todo(); an error only when the run cannot go on (the output or a sink cannot be written).
     Result<BatchJobSummary> run(const BatchProgressCallback& progress = {},

@@ -171,16 +171,23 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         input.resize(batch.size() * imageFloats);
         for (std::size_t i = 0; i < batch.size(); ++i)
             std::copy(batch[i].chw.begin(), batch[i].chw.end(), input.begin() + i * imageFloats);
-        auto results = classifier.classify(input.data(), static_cast<int>(batch.size()), size, options.topk);
+        auto results = classifier.classify(input.data(), static_cast<int>(batch.size()), size, options.topk,
+                                           options.keepMaps);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (results) {
                 Classification& result = (*results)[i];
+                ActivationMap map;
+                if (options.keepMaps && !result.top.empty()) {
+                    if (auto made = classifier.activationMap(result.lastStage, result.top.front().index))
+                        map = std::move(*made);
+                }
                 write({batch[i].path,
                        {},
                        std::move(result.top),
-                       options.keepLogits ? std::move(result.logits) : std::vector<float> {}});
+                       options.keepLogits ? std::move(result.logits) : std::vector<float> {},
+                       std::move(map)});
             } else {
-                write({batch[i].path, batch[i].path + ": " + results.message(), {}, {}});
+                write({batch[i].path, batch[i].path + ": " + results.message(), {}, {}, {}});
                 ++state.failed;
             }
             ++state.done;
@@ -197,7 +204,7 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
         if (!item)
             break;
         if (!item->error.empty()) {
-            write({item->path, item->error, {}, {}});
+            write({item->path, item->error, {}, {}, {}});
             ++state.failed;
             ++state.done;
             report();

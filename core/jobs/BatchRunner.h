@@ -37,6 +37,9 @@ struct BatchOptions {
     DecodeOptions decode;
     /// Fill BatchRow::logits (for sinks that need every class, such as an evaluation).
     bool keepLogits = false;
+    /// Fill BatchRow::map with the top-1 class's activation map (for maps saved as images); from the same
+    /// forward pass.
+    bool keepMaps = false;
 };
 
 struct BatchProgress {

@@ -1,7 +1,9 @@
 #pragma once
 
 // A model's answer for one image, as plain data: ranked classes with softmax probabilities, and the raw
-// logits. LibTorch-free, so writers and reports use it anywhere.
+// logits (and, on request, the last stage's output). LibTorch-free, so writers and reports use it anywhere.
+
+#include "model/ClassActivation.h"
 
 #include <string>
 #include <vector>
@@ -19,6 +21,8 @@ struct ClassScore {
 struct Classification {
     std::vector<ClassScore> top; ///< best first
     std::vector<float> logits; ///< all classes
+    /// The last stage's output, only when asked for (for class activation maps).
+    FeatureMaps lastStage;
 };
 
 /// The k best classes of logits, with softmax probabilities (computed in double). Ties keep the lower class

@@ -197,6 +197,25 @@ def build_calibrated(arch, calib, batch_size=16):
     return model
 
 
+def cams_of(model, x, ranks=(0, 2)):
+    """Class activation maps as torchvision computes them: a forward hook on layer4 (after its last ReLU,
+    before pooling), then sum_k fc.weight[c, k] * A[k, y, x] for the classes at these ranks of the logits."""
+    captured = {}
+    handle = model.layer4.register_forward_hook(lambda m, i, o: captured.setdefault("a", o.detach()))
+    with torch.no_grad():
+        logits = model(x.unsqueeze(0))[0]
+    handle.remove()
+    a = captured["a"][0].double()
+    order = torch.argsort(logits, descending=True)
+    out = []
+    for rank in ranks:
+        c = int(order[rank])
+        with torch.no_grad():
+            cam = torch.einsum("k,khw->hw", model.fc.weight[c].double(), a)
+        out.append((rank, c, cam.float().numpy(), float(model.fc.bias[c]), float(logits[c])))
+    return out
+
+
 def logits_of(model, x):
     with torch.no_grad():
         return model(x.unsqueeze(0))[0]
@@ -364,12 +383,32 @@ def main():
             slot["logits"][arch] = [float(v) for v in lg]
             slot["top5"][arch] = idx
             slot["top5_prob"][arch] = prob
+        os.makedirs(os.path.join(out_dir, "cams"), exist_ok=True)
+        for photo in few[:2]:
+            for preset in PRESETS:
+                for rank, c, cam, bias, logit in cams_of(model, inputs[(photo, preset)]):
+                    rel = f"cams/{photo}.{preset}.{arch}.{c}.npy"
+                    np.save(os.path.join(out_dir, rel), cam)
+                    ref.setdefault("cams", []).append(
+                        {"photo": photo, "preset": preset, "checkpoint": arch, "rank": rank + 1, "class": c,
+                         "map": rel, "bias": bias, "logit": logit})
         if arch == "resnet18":
             sd = model.state_dict()
             sd["fc.weight"] = sd["fc.weight"][:10].clone()
             sd["fc.bias"] = sd["fc.bias"][:10].clone()
             torch.save(sd, os.path.join(out_dir, "resnet18_10cls.pth"))
             ref["checkpoints"]["resnet18_10cls"] = "resnet18_10cls.pth"
+            ten = torchvision.models.resnet18(num_classes=10)
+            ten.load_state_dict(sd)
+            ten.eval()
+            for photo in few[:2]:
+                for preset in PRESETS:
+                    for rank, c, cam, bias, logit in cams_of(ten, inputs[(photo, preset)]):
+                        rel = f"cams/{photo}.{preset}.resnet18_10cls.{c}.npy"
+                        np.save(os.path.join(out_dir, rel), cam)
+                        ref["cams"].append({"photo": photo, "preset": preset, "checkpoint": "resnet18_10cls",
+                                            "rank": rank + 1, "class": c, "map": rel, "bias": bias,
+                                            "logit": logit})
         timings[arch] = time.time() - t
         del model
 

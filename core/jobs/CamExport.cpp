@@ -1,0 +1,103 @@
+#include "jobs/CamExport.h"
+
+#include <filesystem>
+#include <map>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+#include <unistd.h>
+
+namespace lens {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> camFileNames(const std::vector<std::string>& images)
+{
+    std::map<std::string, int> seen;
+    std::vector<std::string> names;
+    names.reserve(images.size());
+    for (const std::string& image : images) {
+        const std::string name = fs::path(image).filename().string();
+        const int repeat = seen[name]++;
+        names.push_back(repeat == 0 ? name + ".cam.png" : name + "_" + std::to_string(repeat) + ".cam.png");
+    }
+    return names;
+}
+
+Result<void> prepareCamFolder(const std::string& folder)
+{
+    std::error_code error;
+    if (fs::is_directory(folder, error))
+        return {};
+    if (fs::exists(folder, error))
+        return Error {folder + ": exists and is not a folder; name a folder for the maps", ErrorKind::Usage,
+                      folder};
+    if (!fs::create_directories(folder, error) && !fs::is_directory(folder))
+        return Error {folder + ": cannot create the folder (" + error.message() + ")", ErrorKind::Failed,
+                      folder};
+    return {};
+}
+
+Result<void> writeCamOverlay(const std::string& image, const ActivationMap& map,
+                             const PreprocessOptions& preprocess, const DecodeOptions& decode,
+                             const OverlayOptions& overlay, const std::string& path)
+{
+    DecodeOptions asRun = decode;
+    asRun.applyExifOrientation = false;
+    int orientation = 1;
+    auto rgb = decodeImage(image, asRun, &orientation);
+    if (!rgb)
+        return rgb.error();
+    cv::Mat drawn = orientForDisplay(renderOverlay(*rgb, preprocess, map, overlay), orientation);
+    cv::Mat bgr;
+    cv::cvtColor(drawn, bgr, cv::COLOR_RGB2BGR);
+    const fs::path target(path);
+    const std::string extension = target.extension().string();
+    const fs::path temporary = target.parent_path()
+        / ("." + target.filename().string() + ".partial." + std::to_string(::getpid()) + extension);
+    bool written = false;
+    try {
+        written = cv::imwrite(temporary.string(), bgr);
+    } catch (const cv::Exception& e) {
+        return Error {path + ": cannot write the map (" + e.what() + ")", ErrorKind::Failed, path};
+    }
+    std::error_code error;
+    if (!written) {
+        fs::remove(temporary, error);
+        return Error {path + ": cannot write the map (is the folder writable, the name .png or .jpg?)",
+                      ErrorKind::Failed, path};
+    }
+    fs::rename(temporary, target, error);
+    if (error) {
+        fs::remove(temporary, error);
+        return Error {path + ": cannot write the map (" + error.message() + ")", ErrorKind::Failed, path};
+    }
+    return {};
+}
+
+CamSink::CamSink(std::string folder, const std::vector<std::string>& files, PreprocessOptions preprocess,
+                 DecodeOptions decode, OverlayOptions overlay)
+    : m_folder(std::move(folder))
+    , m_preprocess(preprocess)
+    , m_decode(decode)
+    , m_overlay(overlay)
+{
+    const std::vector<std::string> names = camFileNames(files);
+    for (std::size_t i = 0; i < files.size(); ++i)
+        m_names.emplace(files[i], names[i]);
+}
+
+Result<void> CamSink::write(const BatchRow& row)
+{
+    if (!row.error.empty() || row.map.values.empty())
+        return {};
+    const auto name = m_names.find(row.path);
+    const std::string file = name != m_names.end() ? name->second : camFileNames({row.path}).front();
+    if (auto written = writeCamOverlay(row.path, row.map, m_preprocess, m_decode, m_overlay,
+                                       (fs::path(m_folder) / file).string());
+        !written)
+        return written.error();
+    ++m_written;
+    return {};
+}
+
+} // namespace lens
