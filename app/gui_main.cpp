@@ -68,7 +68,9 @@ int main(int argc, char** argv)
                                    QStringLiteral("Print the seconds from start until the window is on "
                                                   "screen, then quit (for benchmarks)."));
     startupTime.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({weights, arch, device, preset, recursive, screenshot, startupTime});
+    const QCommandLineOption map(QStringLiteral("map"),
+                                 QStringLiteral("Show the class activation map of the selected class."));
+    parser.addOptions({weights, arch, device, preset, recursive, screenshot, startupTime, map});
     parser.addPositionalArgument(QStringLiteral("paths"), QStringLiteral("Images or folders to open."),
                                  QStringLiteral("[FILES or FOLDERS...]"));
 
@@ -95,6 +97,8 @@ int main(int argc, char** argv)
     options.recursive = parser.isSet(recursive);
     options.open = parser.positionalArguments();
     lens::MainWindow window(options);
+    if (parser.isSet(map))
+        window.camAction()->setChecked(true);
     window.show();
     if (parser.isSet(startupTime)) {
         // Runs once the event loop has handled the window's first expose and paint.

@@ -130,13 +130,29 @@ int main(int argc, char** argv)
     std::vector<float> eight;
     for (int i = 0; i < 8; ++i)
         eight.insert(eight.end(), one.begin(), one.end());
-    (*classifier)->logits(eight.data(), 8, preset.crop);
+    (void)(*classifier)->logits(eight.data(), 8, preset.crop);
     std::vector<double> batchMs;
     for (int r = 0; r < repeat; ++r) {
         const auto start = Clock::now();
-        (*classifier)->logits(eight.data(), 8, preset.crop);
+        (void)(*classifier)->logits(eight.data(), 8, preset.crop);
         batchMs.push_back(msSince(start) / 8);
     }
+
+    // A class activation map costs keeping the last stage and one weighted sum: single images, interleaved.
+    (void)(*classifier)->classify(one.data(), 1, preset.crop, 5, true);
+    std::vector<double> plainMs, mapMs;
+    for (int r = 0; r < repeat; ++r) {
+        auto start = Clock::now();
+        auto plain = (*classifier)->classify(one.data(), 1, preset.crop, 5);
+        plainMs.push_back(msSince(start));
+        start = Clock::now();
+        auto kept = (*classifier)->classify(one.data(), 1, preset.crop, 5, true);
+        if (kept)
+            (void)(*classifier)->activationMap(kept->front().lastStage, kept->front().top.front().index);
+        mapMs.push_back(msSince(start));
+    }
+    std::printf("classify one image: %.2f ms; with its top class's activation map: %.2f ms; ratio %.3f\n",
+                median(plainMs), median(mapMs), median(mapMs) / median(plainMs));
     const double perImage = median(batchMs);
     std::printf("forward pass at batch 8: %.1f ms per image (%.1f img/s)\n", perImage, 1000 / perImage);
     double gmacs = 0;

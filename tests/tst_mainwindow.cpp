@@ -35,6 +35,7 @@
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
@@ -512,6 +513,39 @@ private Q_SLOTS:
         window->showBatchPanel();
         QCOMPARE(window->batchPanel()->folders(), QStringList {folder});
         QCOMPARE(window->batchPanel()->output(), output);
+    }
+
+    void activationMapFollowsTheSelectedClass()
+    {
+        auto window = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")));
+        const QString path = photo(QStringLiteral("hopper_exif_rot6.jpg"));
+        QVERIFY(openAndWait(*window, path));
+        QVERIFY(window->imageView()->heat().isNull());
+        const quint64 before = window->lastResult().id;
+        window->camAction()->setChecked(true); // the maps come with a new result from the worker
+        QVERIFY(waitForResult(*window, path, true, before));
+        const ClassifyResult& result = window->lastResult();
+        QCOMPARE(result.heat.size(), result.top.size());
+        const QImage top = window->imageView()->heat();
+        QVERIFY(!top.isNull());
+        QCOMPARE(top.size(), window->imageView()->image().size()); // upright, as the photo is shown
+        QVERIFY(!window->preprocessPanel()->cropView()->heat().isNull());
+
+        auto* table = window->findChild<QTableView*>(QStringLiteral("predictionsView"));
+        QVERIFY(table);
+        table->setCurrentIndex(table->model()->index(2, 0));
+        QCOMPARE(window->mapRank(), 2);
+        QVERIFY(window->imageView()->heat() != top);
+
+        window->mapOpacity()->setValue(80);
+        QTemporaryDir dir;
+        const QString saved = dir.filePath(QStringLiteral("overlay.png"));
+        QVERIFY(window->saveOverlay(saved));
+        QCOMPARE(QImage(saved).size(), window->imageView()->image().size());
+
+        window->camAction()->setChecked(false);
+        QVERIFY(window->imageView()->heat().isNull());
+        QVERIFY(!window->saveOverlay(saved));
     }
 
     void everyShortcutIsNamedInItsTooltip()

@@ -23,6 +23,8 @@ void ImageView::clear()
     m_image = {};
     m_scaled = {};
     m_overlay = {};
+    m_heat = {};
+    m_scaledHeat = {};
     m_caption.clear();
     update();
 }
@@ -53,6 +55,13 @@ void ImageView::paintEvent(QPaintEvent*)
                          fontMetrics().elidedText(m_caption, Qt::ElideRight, width()));
     }
     painter.drawImage(placed.topLeft(), m_scaled);
+    if (!m_heat.isNull()) {
+        if (m_scaledHeat.size() != target)
+            m_scaledHeat = m_heat.scaled(target, Qt::IgnoreAspectRatio, Qt::SmoothTransformation);
+        painter.setOpacity(m_heatOpacity);
+        painter.drawImage(placed.topLeft(), m_scaledHeat);
+        painter.setOpacity(1.0);
+    }
     if (!m_overlay.isEmpty() && m_logical.width() > 0 && m_logical.height() > 0) {
         const double sx = double(placed.width()) / m_logical.width();
         const double sy = double(placed.height()) / m_logical.height();

@@ -19,6 +19,13 @@ public:
     /// downscaled copy); invalid = the image's size.
     void setImage(const QImage& image, QSize logicalSize = {});
     void setOverlay(const QRectF& rect) { m_overlay = rect, update(); }
+    /// A layer drawn over the whole image (a class activation map's colours), scaled as the image is, at
+    /// opacity 0..1; a null image removes it.
+    void setHeat(const QImage& layer, double opacity)
+    {
+        m_heat = layer, m_heatOpacity = opacity, m_scaledHeat = {}, update();
+    }
+    const QImage& heat() const { return m_heat; }
     void setCaption(const QString& caption) { m_caption = caption, update(); }
     void setPlaceholder(const QString& text) { m_placeholder = text, update(); }
     /// Pixelated scaling (nearest neighbour) for small tensors, so that pixels stay visible.
@@ -38,6 +45,9 @@ protected:
 private:
     QImage m_image;
     QImage m_scaled; // cache for the current widget size
+    QImage m_heat;
+    QImage m_scaledHeat;
+    double m_heatOpacity = 0.5;
     QSize m_logical;
     QRectF m_overlay;
     QString m_caption;

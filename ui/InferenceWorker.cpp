@@ -2,8 +2,10 @@
 
 #include "ImageConvert.h"
 #include "checkpoint/Checkpoint.h"
+#include "image/Exif.h"
 #include "image/ImageDecoder.h"
 #include "inference/RuntimeCheck.h"
+#include "preprocess/CamOverlay.h"
 
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -122,13 +124,15 @@ bool InferenceWorker::decode(const ClassifyRequest& request, ClassifyResult& res
         m_cachedPath.clear();
         m_cachedReference = toRgbMat(request.image);
         m_cachedUpright = fitWithin(request.image.convertToFormat(QImage::Format_RGB888), kDisplaySide);
+        m_cachedOrientation = 1;
         return !m_cachedReference.empty();
     }
     if (request.path == m_cachedPath)
         return true;
     m_cachedPath.clear();
     const std::string path = request.path.toStdString();
-    auto reference = decodeImage(path);
+    int orientation = 1;
+    auto reference = decodeImage(path, {}, &orientation);
     if (!reference.ok()) {
         result.error = text(reference.message());
         return false;
@@ -138,8 +142,38 @@ bool InferenceWorker::decode(const ClassifyRequest& request, ClassifyResult& res
     auto display = decodeImage(path, upright);
     m_cachedReference = *reference;
     m_cachedUpright = fitWithin(toQImage(display.ok() ? *display : *reference), kDisplaySide);
+    m_cachedOrientation = orientation;
     m_cachedPath = request.path;
     return true;
+}
+
+void InferenceWorker::drawMaps(const Classification& scores, const cv::Mat& image,
+                               const PreprocessOptions& options, ClassifyResult& result) const
+{
+    // The layer is drawn at the display size, in the model's frame, then turned upright as the photo is.
+    const QSize shown = result.upright.size();
+    const cv::Size frame = orientationSwapsAxes(m_cachedOrientation)
+        ? cv::Size(shown.height(), shown.width())
+        : cv::Size(shown.width(), shown.height());
+    for (const ClassScore& score : scores.top) {
+        auto map = m_classifier->activationMap(scores.lastStage, score.index);
+        if (!map)
+            break;
+        const cv::Mat layer
+            = orientForDisplay(renderHeatLayer(image.size(), frame, options, *map), m_cachedOrientation);
+        result.heat.push_back(
+            QImage(layer.data, layer.cols, layer.rows, int(layer.step), QImage::Format_RGBA8888).copy());
+        const cv::Mat heat = cropHeat(*map, options.crop);
+        QImage crop(options.crop, options.crop, QImage::Format_RGB888);
+        for (int y = 0; y < options.crop; ++y) {
+            uchar* line = crop.scanLine(y);
+            for (int x = 0; x < options.crop; ++x) {
+                const cv::Vec3b colour = colormapColor(Colormap::Viridis, heat.at<float>(y, x));
+                line[3 * x] = colour[0], line[3 * x + 1] = colour[1], line[3 * x + 2] = colour[2];
+            }
+        }
+        result.cropHeat.push_back(crop);
+    }
 }
 
 void InferenceWorker::classify(const ClassifyRequest& request)
@@ -200,12 +234,14 @@ void InferenceWorker::classify(const ClassifyRequest& request)
     if (m_classifier) {
         QElapsedTimer timer;
         timer.start();
-        auto scores = m_classifier->classify(pre.chw.data(), 1, size, request.topk);
+        auto scores = m_classifier->classify(pre.chw.data(), 1, size, request.topk, request.maps);
         result.inferenceMs = timer.nsecsElapsed() / 1e6;
         if (scores.ok()) {
             result.classified = true;
             result.top = scores->front().top;
             result.model = text(m_classifier->architecture().name);
+            if (request.maps)
+                drawMaps(scores->front(), image, request.options, result);
         } else {
             result.error = text(scores.message());
         }

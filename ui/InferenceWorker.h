@@ -42,6 +42,8 @@ Q_SIGNALS:
 private:
     ModelResult load(const ModelRequest& request, std::unique_ptr<Classifier>& out);
     bool decode(const ClassifyRequest& request, ClassifyResult& result);
+    void drawMaps(const Classification& scores, const cv::Mat& image, const PreprocessOptions& options,
+                  ClassifyResult& result) const;
 
     std::unique_ptr<Classifier> m_classifier;
     std::atomic<quint64> m_newestClassify {0};
@@ -50,6 +52,7 @@ private:
     QString m_cachedPath;
     cv::Mat m_cachedReference;
     QImage m_cachedUpright;
+    int m_cachedOrientation = 1; ///< EXIF orientation of the cached file, for drawing in its display frame
 };
 
 } // namespace lens

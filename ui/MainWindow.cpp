@@ -16,6 +16,7 @@
 #include "ProbabilityDelegate.h"
 #include "ThumbnailStrip.h"
 #include "WeightsPicker.h"
+#include "preprocess/CamOverlay.h"
 #include "weights/HubCache.h"
 
 #include <QAction>
@@ -28,11 +29,17 @@
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFutureWatcher>
+#include <QHBoxLayout>
 #include <QHeaderView>
+#include <QItemSelectionModel>
 #include <QLabel>
+#include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPainter>
+#include <QPixmap>
+#include <QSlider>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QStyle>
@@ -164,6 +171,19 @@ void MainWindow::createActions()
     m_downloadWeightsAction = new QAction(tr("Download torchvision weights…"), this);
     connect(m_downloadWeightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
 
+    m_camAction = new QAction(tr("Class &Activation Map"), this);
+    m_camAction->setObjectName(QStringLiteral("camAction"));
+    m_camAction->setCheckable(true);
+    bindShortcut(m_camAction, {QKeySequence(tr("Ctrl+M"))},
+                 tr("Show where in the picture the model saw the class selected in the top-5"));
+    connect(m_camAction, &QAction::toggled, this, [this](bool on) {
+        m_mapControls->setVisible(on);
+        if (on && m_last.classified && m_last.heat.empty())
+            requestClassify();
+        else
+            showMap();
+    });
+
     m_quitAction = new QAction(tr("&Quit"), this);
     bindShortcut(m_quitAction, {QKeySequence::Quit}, tr("Quit"));
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
@@ -196,6 +216,8 @@ void MainWindow::createMenus()
     QAction* report = m_reportDock->toggleViewAction();
     bindShortcut(report, {QKeySequence(tr("Ctrl+R"))}, tr("Show or hide the checkpoint report"));
     view->addAction(report);
+    view->addSeparator();
+    view->addAction(m_camAction);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
@@ -263,6 +285,10 @@ void MainWindow::createLayout()
     predictionsLayout->setContentsMargins(0, 0, 0, 0);
     predictionsLayout->addWidget(m_predictionsTitle);
     predictionsLayout->addWidget(m_predictionsView);
+    connect(m_predictionsView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+            [this] { showMap(); });
+    createMapControls();
+    predictionsLayout->addWidget(m_mapControls);
     m_modelInfo = new QLabel(this);
     m_modelInfo->setObjectName(QStringLiteral("modelInfo"));
     m_modelInfo->setWordWrap(true);
@@ -572,6 +598,7 @@ void MainWindow::requestClassify()
     request.path = m_currentPath;
     request.image = m_currentImage;
     request.options = m_preprocess->presetEditor()->options();
+    request.maps = m_camAction->isChecked();
     m_session->classify(request);
 }
 
@@ -600,6 +627,7 @@ void MainWindow::onClassified(const ClassifyResult& result)
                             .arg(result.originalSize.height()));
     m_preprocess->showStages(result);
     m_predictions->setScores(result.top);
+    showMap();
     if (!result.error.isEmpty()) {
         m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error));
         m_bannerAboutImage = true;
@@ -861,6 +889,80 @@ void MainWindow::updateBatchModel()
     model.preprocess = m_preprocess->presetEditor()->options();
     model.presetName = m_preprocess->presetEditor()->presetName();
     m_batchPanel->setModel(model);
+}
+
+void MainWindow::createMapControls()
+{
+    m_mapControls = new QWidget(this);
+    m_mapControls->setObjectName(QStringLiteral("mapControls"));
+    auto* layout = new QHBoxLayout(m_mapControls);
+    layout->setContentsMargins(0, 4, 0, 4);
+    layout->addWidget(new QLabel(tr("Map opacity"), m_mapControls));
+    m_mapOpacity = new QSlider(Qt::Horizontal, m_mapControls);
+    m_mapOpacity->setObjectName(QStringLiteral("mapOpacity"));
+    m_mapOpacity->setAccessibleName(tr("Class activation map opacity"));
+    m_mapOpacity->setRange(0, 100);
+    m_mapOpacity->setValue(50);
+    connect(m_mapOpacity, &QSlider::valueChanged, this, [this] { showMap(); });
+    layout->addWidget(m_mapOpacity, 1);
+    // The colour scale: the class's weakest evidence (or none) to its strongest.
+    QImage scale(128, 12, QImage::Format_RGB888);
+    for (int x = 0; x < scale.width(); ++x) {
+        const cv::Vec3b c = colormapColor(Colormap::Viridis, x / float(scale.width() - 1));
+        for (int y = 0; y < scale.height(); ++y)
+            scale.setPixelColor(x, y, QColor(c[0], c[1], c[2]));
+    }
+    auto* legend = new QLabel(m_mapControls);
+    legend->setPixmap(QPixmap::fromImage(scale));
+    legend->setToolTip(tr("Evidence for the class: none (left) to the most in this picture (right); outside "
+                          "the centre crop the model saw nothing"));
+    layout->addWidget(new QLabel(tr("none"), m_mapControls));
+    layout->addWidget(legend);
+    layout->addWidget(new QLabel(tr("most"), m_mapControls));
+    m_mapControls->setVisible(false);
+
+    m_image->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_image, &QWidget::customContextMenuRequested, this, [this](const QPoint& at) {
+        QMenu menu(this);
+        QAction* save = menu.addAction(tr("Save Overlay…"), this, [this] {
+            const QString path = QFileDialog::getSaveFileName(this, tr("Save Overlay"),
+                                                              QFileInfo(m_currentPath).completeBaseName()
+                                                                  + QStringLiteral(".cam.png"),
+                                                              tr("Images (*.png *.jpg)"));
+            if (!path.isEmpty() && !saveOverlay(path))
+                m_banner->showMessage(MessageBanner::Kind::Error, tr("Could not write %1.").arg(path));
+        });
+        save->setEnabled(!m_image->heat().isNull());
+        menu.exec(m_image->mapToGlobal(at));
+    });
+}
+
+int MainWindow::mapRank() const
+{
+    const int row = m_predictionsView->selectionModel()->currentIndex().row();
+    return row < 0 ? 0 : row;
+}
+
+void MainWindow::showMap()
+{
+    const int rank = mapRank();
+    const bool shown = m_camAction->isChecked() && rank < int(m_last.heat.size());
+    const double opacity = m_mapOpacity->value() / 100.0;
+    m_image->setHeat(shown ? m_last.heat[std::size_t(rank)] : QImage(), opacity);
+    m_preprocess->cropView()->setHeat(shown ? m_last.cropHeat[std::size_t(rank)] : QImage(), opacity);
+}
+
+bool MainWindow::saveOverlay(const QString& path) const
+{
+    const int rank = mapRank();
+    if (!m_camAction->isChecked() || rank >= int(m_last.heat.size()) || m_last.upright.isNull())
+        return false;
+    QImage out = m_last.upright.convertToFormat(QImage::Format_RGB888);
+    QPainter painter(&out);
+    painter.setOpacity(m_mapOpacity->value() / 100.0);
+    painter.drawImage(QRect(QPoint(0, 0), out.size()), m_last.heat[std::size_t(rank)]);
+    painter.end();
+    return out.save(path);
 }
 
 void MainWindow::bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description)

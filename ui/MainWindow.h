@@ -19,6 +19,7 @@ class QAction;
 class QLabel;
 class QMenu;
 class QMimeData;
+class QSlider;
 class QTableView;
 class QThread;
 class QDockWidget;
@@ -93,6 +94,12 @@ public:
     QAction* weightsAction() const { return m_weightsAction; }
     /// The action the no-weights banner offers besides opening a file.
     QAction* downloadWeightsAction() const { return m_downloadWeightsAction; }
+    QAction* camAction() const { return m_camAction; }
+    QSlider* mapOpacity() const { return m_mapOpacity; }
+    /// The rank (0 = top) whose class activation map is shown: the top-5 table's current row.
+    int mapRank() const;
+    /// Writes the image as shown with its map over it; false when no map is shown or writing fails.
+    bool saveOverlay(const QString& path) const;
     /// The batch panel, created on first use.
     BatchPanel* batchPanel();
     /// The weights picker, created on first use.
@@ -141,6 +148,8 @@ private:
     /// bound here, so an action, its tooltip and the list never disagree.
     void bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description);
     void showShortcuts();
+    void createMapControls();
+    void showMap();
     void updateBatchModel();
 
     std::unique_ptr<AppSettings> m_settings;
@@ -180,6 +189,9 @@ private:
     QAction* m_batchAction = nullptr;
     QAction* m_weightsAction = nullptr;
     QAction* m_downloadWeightsAction = nullptr;
+    QAction* m_camAction = nullptr;
+    QWidget* m_mapControls = nullptr;
+    QSlider* m_mapOpacity = nullptr;
     QMenu* m_recentMenu = nullptr;
     struct Shortcut {
         QAction* action;

@@ -50,6 +50,8 @@ struct ClassifyRequest {
     QImage image;
     PreprocessOptions options;
     int topk = 5;
+    /// Also draw each top class's activation map (ClassifyResult::heat, cropHeat).
+    bool maps = false;
 };
 
 /// Every preprocessing stage as an image for display, and the predictions.
@@ -72,6 +74,10 @@ struct ClassifyResult {
     std::vector<ClassScore> top;
     double inferenceMs = 0;
     QString model; ///< architecture that produced `top`
+    /// With ClassifyRequest::maps: per entry of `top`, its class activation map as a colour layer over
+    /// `upright` (its size, RGBA; dimming outside the crop) and over `cropped`.
+    std::vector<QImage> heat;
+    std::vector<QImage> cropHeat;
 };
 
 constexpr int kDisplaySide = 1600;

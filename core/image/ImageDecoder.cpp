@@ -593,9 +593,10 @@ cv::Mat orientForDisplay(const cv::Mat& rgb, int orientation)
     if (orientation < 2 || orientation > 8)
         return rgb;
     const bool swap = orientationSwapsAxes(orientation);
-    cv::Mat out(swap ? rgb.cols : rgb.rows, swap ? rgb.rows : rgb.cols, CV_8UC3);
+    cv::Mat out(swap ? rgb.cols : rgb.rows, swap ? rgb.rows : rgb.cols, rgb.type());
     const cv::Mat source = rgb.isContinuous() ? rgb : rgb.clone();
-    transposeForOrientation(orientation, source.data, source.cols, source.rows, 3, out.data);
+    transposeForOrientation(orientation, source.data, source.cols, source.rows,
+                            static_cast<int>(rgb.elemSize()), out.data);
     return out;
 }
 

@@ -46,8 +46,8 @@ Result<cv::Mat> decodeImage(const std::string& path, const DecodeOptions& option
 /// upright either way) into *orientation, whether or not options applied it.
 Result<cv::Mat> decodeImage(const std::string& path, const DecodeOptions& options, int* orientation);
 
-/// Pillow's ImageOps.exif_transpose of an RGB image for an orientation 1..8 (others: unchanged), e.g. to turn
-/// a picture drawn in the model's frame upright as the photo is displayed.
+/// Pillow's ImageOps.exif_transpose of an 8-bit image (any number of channels) for an orientation 1..8
+/// (others: unchanged), e.g. to turn a picture drawn in the model's frame upright as the photo is displayed.
 cv::Mat orientForDisplay(const cv::Mat& rgb, int orientation);
 
 } // namespace lens

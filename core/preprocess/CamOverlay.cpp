@@ -92,40 +92,77 @@ cv::Mat cropHeat(const ActivationMap& map, int crop)
     return out;
 }
 
+namespace {
+
+/// Where each pixel of an image of size `out` covering the photo falls in the crop: its centre mapped to
+/// the photo, then through the resize (which scales each axis by resized / photo); -1 outside the crop.
+struct CropLookup {
+    std::vector<int> x, y;
+};
+
+CropLookup cropLookup(cv::Size photo, cv::Size out, const PreprocessOptions& preprocess)
+{
+    const cv::Size resized = resizedSize(photo, preprocess.resizeShort);
+    const cv::Rect crop = centerCropRect(resized, preprocess.crop);
+    const auto axis = [&](int outLength, int photoLength, int resizedLength, int offset) {
+        std::vector<int> to(static_cast<std::size_t>(outLength));
+        for (int i = 0; i < outLength; ++i) {
+            const double inPhoto = (i + 0.5) * photoLength / outLength;
+            const int c = static_cast<int>(std::floor(inPhoto * resizedLength / photoLength)) - offset;
+            to[static_cast<std::size_t>(i)] = c >= 0 && c < preprocess.crop ? c : -1;
+        }
+        return to;
+    };
+    return {axis(out.width, photo.width, resized.width, crop.x),
+            axis(out.height, photo.height, resized.height, crop.y)};
+}
+
+} // namespace
+
 cv::Mat renderOverlay(const cv::Mat& rgb, const PreprocessOptions& preprocess, const ActivationMap& map,
                       const OverlayOptions& options)
 {
-    const cv::Size photo = rgb.size();
-    const cv::Size resized = resizedSize(photo, preprocess.resizeShort);
-    const cv::Rect crop = centerCropRect(resized, preprocess.crop);
-    const cv::Mat heat = cropHeat(map, preprocess.crop);
-    const std::vector<cv::Vec3b>& colours = lookupTable(options.colormap);
+    const cv::Mat layer = renderHeatLayer(rgb.size(), rgb.size(), preprocess, map, options);
     const float alpha = std::clamp(options.alpha, 0.0f, 1.0f);
-    const float dim = std::clamp(options.dimOutside, 0.0f, 1.0f);
-    // Each photo pixel's centre, mapped through the resize (which scales each axis by resized / photo) into
-    // the crop's pixels.
-    const double sx = double(resized.width) / photo.width;
-    const double sy = double(resized.height) / photo.height;
-    cv::Mat out(photo, CV_8UC3);
-    for (int y = 0; y < photo.height; ++y) {
-        const auto cy = static_cast<int>(std::floor((y + 0.5) * sy)) - crop.y;
+    cv::Mat out(rgb.size(), CV_8UC3);
+    for (int y = 0; y < rgb.rows; ++y) {
         const cv::Vec3b* in = rgb.ptr<cv::Vec3b>(y);
+        const cv::Vec4b* over = layer.ptr<cv::Vec4b>(y);
         cv::Vec3b* to = out.ptr<cv::Vec3b>(y);
-        for (int x = 0; x < photo.width; ++x) {
-            const auto cx = static_cast<int>(std::floor((x + 0.5) * sx)) - crop.x;
-            if (cy < 0 || cx < 0 || cy >= preprocess.crop || cx >= preprocess.crop) {
-                for (int c = 0; c < 3; ++c)
-                    to[x][c] = static_cast<unsigned char>(std::lround(in[x][c] * dim));
-                continue;
-            }
-            const float h = heat.at<float>(cy, cx);
-            const cv::Vec3b colour = colours[static_cast<std::size_t>(std::lround(h * 255.0f))];
+        for (int x = 0; x < rgb.cols; ++x) {
+            // Inside the crop the colour at alpha; outside, the photo dimmed.
+            const float a = over[x][3] == 255 ? alpha : over[x][3] / 255.0f;
             for (int c = 0; c < 3; ++c)
-                to[x][c]
-                    = static_cast<unsigned char>(std::lround((1 - alpha) * in[x][c] + alpha * colour[c]));
+                to[x][c] = static_cast<unsigned char>(std::lround((1 - a) * in[x][c] + a * over[x][c]));
         }
     }
     return out;
+}
+
+cv::Mat renderHeatLayer(cv::Size photo, cv::Size out, const PreprocessOptions& preprocess,
+                        const ActivationMap& map, const OverlayOptions& options)
+{
+    const CropLookup lookup = cropLookup(photo, out, preprocess);
+    const cv::Mat heat = cropHeat(map, preprocess.crop);
+    const std::vector<cv::Vec3b>& colours = lookupTable(options.colormap);
+    const auto shade
+        = static_cast<unsigned char>(std::lround((1 - std::clamp(options.dimOutside, 0.0f, 1.0f)) * 255));
+    cv::Mat layer(out, CV_8UC4);
+    for (int y = 0; y < out.height; ++y) {
+        const int cy = lookup.y[static_cast<std::size_t>(y)];
+        cv::Vec4b* to = layer.ptr<cv::Vec4b>(y);
+        for (int x = 0; x < out.width; ++x) {
+            const int cx = lookup.x[static_cast<std::size_t>(x)];
+            if (cy < 0 || cx < 0) {
+                to[x] = cv::Vec4b(0, 0, 0, shade);
+                continue;
+            }
+            const cv::Vec3b& colour
+                = colours[static_cast<std::size_t>(std::lround(heat.at<float>(cy, cx) * 255.0f))];
+            to[x] = cv::Vec4b(colour[0], colour[1], colour[2], 255);
+        }
+    }
+    return layer;
 }
 
 } // namespace lens

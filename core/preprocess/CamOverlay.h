@@ -40,6 +40,12 @@ cv::Mat cropHeat(const ActivationMap& map, int crop);
 cv::Mat renderOverlay(const cv::Mat& rgb, const PreprocessOptions& preprocess, const ActivationMap& map,
                       const OverlayOptions& options = {});
 
+/// The map alone as a layer to draw over the photo, at any size (a display's): RGBA uint8 of size `out`
+/// covering the whole photo (photo is the decoded image's size, in the model's frame). Inside the crop, the
+/// colour of the heat, opaque; outside it, black with alpha (1 - dimOutside) * 255, which dims the photo.
+cv::Mat renderHeatLayer(cv::Size photo, cv::Size out, const PreprocessOptions& preprocess,
+                        const ActivationMap& map, const OverlayOptions& options = {});
+
 /// The colour of heat 0..1 in a colormap (RGB), for legends.
 cv::Vec3b colormapColor(Colormap colormap, float heat);
 
