@@ -4,9 +4,9 @@
 
 #include "TestSupport.h"
 #include "checkpoint/Checkpoint.h"
-#include "inference/TorchTensor.h"
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
+#include "inference/TorchTensor.h"
 #include "preprocess/Preprocess.h"
 
 #include <QFileInfo>
