@@ -238,12 +238,17 @@ private Q_SLOTS:
         for (const char* photo : {"grace_hopper.jpg", "chelsea.png"})
             QVERIFY(QFile::copy(data(photo), folder + "/" + photo));
         QVERIFY(QFile::copy(ref("bad/truncated.jpg"), folder + "/broken.jpg"));
-        const QString maps = dir.filePath("maps");
-        const Run batch = runCli({"batch", folder, "-o", dir.filePath("out.csv"), "--weights",
-                                  ref("resnet18.pth"), "--cam-dir", maps, "--quiet"});
-        QCOMPARE(batch.exitCode, 3); // the broken file's error row
-        QCOMPARE(QDir(maps).entryList(QDir::Files | QDir::Hidden),
-                 (QStringList {"chelsea.png.cam.png", "grace_hopper.jpg.cam.png"}));
+        const QString maps = folder + "/maps"; // inside the labelled folder: never labelled itself
+        for (const char* out : {"out.csv", "again.csv"}) {
+            const Run batch = runCli({"batch", folder, "-o", dir.filePath(out), "--weights",
+                                      ref("resnet18.pth"), "--cam-dir", maps, "--quiet", "--recursive"});
+            QCOMPARE(batch.exitCode, 3); // the broken file's error row
+            QCOMPARE(QDir(maps).entryList(QDir::Files | QDir::Hidden),
+                     (QStringList {"chelsea.png.cam.png", "grace_hopper.jpg.cam.png"}));
+        }
+        QFile first(dir.filePath("out.csv")), second(dir.filePath("again.csv"));
+        QVERIFY(first.open(QIODevice::ReadOnly) && second.open(QIODevice::ReadOnly));
+        QCOMPARE(second.readAll().count('\n'), first.readAll().count('\n'));
         QCOMPARE(imageSize(maps + "/chelsea.png.cam.png"), imageSize(data("chelsea.png")));
 
         const QString classified = dir.filePath("classified");

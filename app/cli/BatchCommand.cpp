@@ -145,7 +145,10 @@ int batchCommand(const std::vector<std::string>& words)
         if (auto usable = prepareCamFolder(camDir); !usable)
             return fail(usable.error());
         job.pipeline.keepMaps = true;
+        job.listing.excludeFolders.push_back(camDir); // maps are not images to label
     }
+    if (!sortFolder.empty())
+        job.listing.excludeFolders.push_back(sortFolder);
 
     auto prepared = BatchJob::prepare(job, warn);
     if (!prepared)

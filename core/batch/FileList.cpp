@@ -135,10 +135,23 @@ Result<FileListing> listFiles(const std::vector<std::string>& roots, const FileL
         excluded.insert(error ? path : canonical.string());
     }
 
+    std::vector<std::string> excludedFolders;
+    for (const auto& folder : options.excludeFolders) {
+        std::error_code error;
+        const fs::path canonical = fs::weakly_canonical(folder, error);
+        excludedFolders.push_back((error ? fs::path(folder) : canonical).string() + "/");
+    }
+    const auto inExcludedFolder = [&](const std::string& canonical) {
+        for (const auto& folder : excludedFolders)
+            if (canonical.compare(0, folder.size(), folder) == 0)
+                return true;
+        return false;
+    };
+
     FileListing listing;
     std::unordered_set<std::string> seen; // canonical paths: each file once, under its first spelling
     const auto add = [&](std::string spelling, std::string canonical) {
-        if (!excluded.count(canonical) && seen.insert(canonical).second)
+        if (!excluded.count(canonical) && !inExcludedFolder(canonical) && seen.insert(canonical).second)
             listing.files.push_back(std::move(spelling));
     };
     Walk walk(options.recursive, listing.warnings);

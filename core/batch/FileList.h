@@ -28,6 +28,8 @@ struct FileListOptions {
     int shardCount = 1;
     /// Paths never listed (e.g. the output file, when it lies inside an input folder).
     std::vector<std::string> exclude;
+    /// Folders whose files are never listed (what a run writes inside an input folder: maps, sorted copies).
+    std::vector<std::string> excludeFolders;
 };
 
 struct FileListing {
