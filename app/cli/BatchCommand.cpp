@@ -137,13 +137,11 @@ int batchCommand(const std::vector<std::string>& words)
     job.classifier.device = args.value("--device", "cpu");
     job.classifier.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
 
-    const std::string camDir = args.value("--cam-dir", "");
-    auto overlay = overlayOptions(args);
-    if (!overlay)
-        return fail(overlay.error());
+    auto camOption = camDirOption(args);
+    if (!camOption)
+        return fail(camOption.error());
+    const std::string& camDir = camOption->folder;
     if (!camDir.empty()) {
-        if (auto usable = prepareCamFolder(camDir); !usable)
-            return fail(usable.error());
         job.pipeline.keepMaps = true;
         job.listing.excludeFolders.push_back(camDir); // maps are not images to label
     }
@@ -176,7 +174,7 @@ int batchCommand(const std::vector<std::string>& words)
 
     std::optional<CamSink> maps;
     if (!camDir.empty()) {
-        maps.emplace(camDir, run.files(), job.pipeline.preprocess, job.pipeline.decode, *overlay);
+        maps.emplace(camDir, run.files(), job.pipeline.preprocess, job.pipeline.decode, camOption->overlay);
         run.addSinkBeforeOutput(*maps);
     }
 

@@ -64,14 +64,10 @@ int classifyCommand(const std::vector<std::string>& words)
         return Usage;
     }
 
-    const std::string camDir = args.value("--cam-dir", "");
-    auto overlay = overlayOptions(args);
-    if (!overlay)
-        return fail(overlay.error());
-    if (!camDir.empty()) {
-        if (auto usable = prepareCamFolder(camDir); !usable)
-            return fail(usable.error());
-    }
+    auto maps = camDirOption(args);
+    if (!maps)
+        return fail(maps.error());
+    const std::string& camDir = maps->folder;
     const bool asJson = args.flag("--json");
     auto model = loadModel(args, /*quiet=*/asJson);
     if (!model)
@@ -103,7 +99,7 @@ int classifyCommand(const std::vector<std::string>& words)
             const Classification& result = results->front();
             auto map = classifier.activationMap(result.lastStage, result.top.front().index);
             Result<void> written = map
-                ? writeCamOverlay(path, *map, preset, decode, *overlay,
+                ? writeCamOverlay(path, *map, preset, decode, maps->overlay,
                                   (std::filesystem::path(camDir) / camNames[i]).string())
                 : Result<void>(map.error());
             if (!written)

@@ -2,6 +2,7 @@
 
 #include "cli/Commands.h"
 #include "inference/RuntimeCheck.h"
+#include "jobs/CamExport.h"
 #include "labels/Labels.h"
 #include "weights/Catalog.h"
 #include "weights/HubCache.h"
@@ -86,6 +87,21 @@ Result<OverlayOptions> overlayOptions(const Args& args)
         overlay.alpha = alpha;
     }
     return overlay;
+}
+
+Result<CamDirOption> camDirOption(const Args& args)
+{
+    CamDirOption option;
+    option.folder = args.value("--cam-dir", "");
+    auto overlay = overlayOptions(args);
+    if (!overlay)
+        return overlay.error();
+    option.overlay = *overlay;
+    if (!option.folder.empty()) {
+        if (auto usable = prepareCamFolder(option.folder); !usable)
+            return usable.error();
+    }
+    return option;
 }
 
 Result<LoadedModel> loadModel(const Args& args, bool quiet)

@@ -36,6 +36,14 @@ Result<LoadedModel> loadModel(const Args& args, bool quiet);
 /// --colormap NAME and --alpha A (0..1) for maps drawn over photos; a bad value is a Usage error.
 Result<OverlayOptions> overlayOptions(const Args& args);
 
+/// --cam-dir DIR (created when missing) with the overlay options: where classify and batch save maps;
+/// folder is empty when none was asked for.
+struct CamDirOption {
+    std::string folder;
+    OverlayOptions overlay;
+};
+Result<CamDirOption> camDirOption(const Args& args);
+
 /// --fast-decode: JPEGs are decoded at reduced scale down to twice the resize target, so the antialiased
 /// resize still downscales at least 2x.
 inline int fastDecodeShortSide(const PreprocessOptions& preset)
