@@ -19,7 +19,9 @@ namespace lens::cli {
 namespace {
 
 const char* kBatchUsage
-    = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--arch A] [--preset v1|v2]\n"
+    = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--weights-key PATH] [--arch "
+      "A]\n"
+      "       [--preset v1|v2]\n"
       "       [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--device D]\n"
       "       [--fast-decode] [--quiet] [--sort-into DIR [--sort-mode link|copy] [--dry-run]]\n"
       "       [--ignore-unsafe-objects]\n"
@@ -72,8 +74,8 @@ private:
 
 int batchCommand(const std::vector<std::string>& words)
 {
-    Args args({"-o", "--output", "--weights", "--arch", "--preset", "--batch-size", "--topk", "--threads",
-               "--shard", "--device", "--sort-into", "--sort-mode"},
+    Args args({"-o", "--output", "--weights", "--weights-key", "--arch", "--preset", "--batch-size", "--topk",
+               "--threads", "--shard", "--device", "--sort-into", "--sort-mode"},
               {"--recursive", "--resume", "--quiet", "--fast-decode", "--dry-run", "--ignore-unsafe-objects",
                "--help"});
     if (auto exit = parseCommandLine(args, words, kBatchUsage))
@@ -160,6 +162,7 @@ int batchCommand(const std::vector<std::string>& words)
 
     ClassifierOptions classifierOptions;
     classifierOptions.weights = weights->path;
+    classifierOptions.weightsKey = args.value("--weights-key", "");
     classifierOptions.arch = args.value("--arch", "");
     classifierOptions.device = args.value("--device", "cpu");
     classifierOptions.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
@@ -169,7 +172,13 @@ int batchCommand(const std::vector<std::string>& words)
         return Failure;
     }
 
-    RunInfo run {(*classifier)->architecture().name, weights->path, weights->presetName,
+    if (const std::string others = otherWeightSetsNote((*classifier)->otherWeightSets()); !others.empty())
+        warn(others);
+    // A weight set picked by key is part of which weights the output was written with.
+    const std::string weightsName = classifierOptions.weightsKey.empty()
+        ? weights->path
+        : weights->path + "#" + (*classifier)->weightsKey();
+    RunInfo run {(*classifier)->architecture().name, weightsName, weights->presetName,
                  (*classifier)->deviceName(), options.topk};
     PriorRows prior;
     auto writer = BatchWriter::open(std::move(*lock), run, prior);

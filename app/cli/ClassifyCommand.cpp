@@ -17,10 +17,15 @@ namespace lens::cli {
 namespace {
 
 const char* kClassifyUsage
-    = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] "
-      "[--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] [--ignore-unsafe-objects] IMAGE...\n"
+    = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--weights-key PATH] [--arch A] [--preset "
+      "v1|v2] "
+      "[--topk K]\n"
+      "       [--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] [--ignore-unsafe-objects] "
+      "IMAGE...\n"
       "--weights takes a checkpoint file or a catalog name (resnet50.v2; see 'weights list'), default: "
       "resnet50 from the torch.hub cache. The preset defaults to the one the weights were trained with.\n"
+      "--weights-key picks one weight set of a training checkpoint (model_ema, checkpoint/model; 'inspect'\n"
+      "lists them).\n"
       "A checkpoint whose pickle would run code when loaded in Python is refused; --ignore-unsafe-objects\n"
       "uses its tensors anyway (nothing in it is run either way).";
 
@@ -46,7 +51,7 @@ void printImageError(const std::string& path, const std::string& message, bool a
 
 int classifyCommand(const std::vector<std::string>& words)
 {
-    Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels"},
+    Args args({"--weights", "--weights-key", "--arch", "--preset", "--topk", "--device", "--labels"},
               {"--json", "--fast-decode", "--ignore-unsafe-objects", "--help"});
     if (auto exit = parseCommandLine(args, words, kClassifyUsage))
         return *exit;
@@ -69,6 +74,7 @@ int classifyCommand(const std::vector<std::string>& words)
     const PreprocessOptions& preset = weights->preset;
     ClassifierOptions options;
     options.weights = weights->path;
+    options.weightsKey = args.value("--weights-key", "");
     options.arch = args.value("--arch", "");
     options.device = args.value("--device", "cpu");
     options.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
@@ -95,6 +101,8 @@ int classifyCommand(const std::vector<std::string>& words)
     if (!asJson) {
         for (const auto& fix : (*classifier)->fixes())
             printError("note: " + fix);
+        if (const std::string others = otherWeightSetsNote((*classifier)->otherWeightSets()); !others.empty())
+            printError("note: " + others);
     }
     int failures = 0;
     for (const auto& path : args.positionals()) {

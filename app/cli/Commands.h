@@ -16,6 +16,7 @@ int preprocessCommand(const std::vector<std::string>& words);
 int batchCommand(const std::vector<std::string>& words);
 int weightsCommand(const std::vector<std::string>& words);
 int inspectCommand(const std::vector<std::string>& words);
+int convertCommand(const std::vector<std::string>& words);
 
 /// Prints "resnet-lens-cli: <message>" on stderr.
 void printError(const std::string& message);

@@ -68,4 +68,17 @@ Result<ResolvedWeights> resolveWeights(const Args& args, bool& usageError)
     return resolved;
 }
 
+std::string otherWeightSetsNote(const std::vector<std::string>& others)
+{
+    if (others.empty())
+        return {};
+    std::string keys;
+    for (std::size_t i = 0; i < others.size() && i < 8; ++i)
+        keys += (i ? ", '" : "'") + (others[i].empty() ? std::string("(the whole file)") : others[i]) + "'";
+    if (others.size() > 8)
+        keys += " and " + std::to_string(others.size() - 8) + " more";
+    return "the file also holds the weight set" + std::string(others.size() == 1 ? " " : "s ") + keys
+        + " (choose one with --weights-key)";
+}
+
 } // namespace lens::cli

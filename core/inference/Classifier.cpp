@@ -59,6 +59,8 @@ struct Classifier::Impl {
     std::vector<std::string> fixes;
     std::vector<std::string> warnings;
     LoadReport report;
+    std::string weightsKey;
+    std::vector<std::string> otherWeightSets;
 #if LENS_ONEDNN
     std::optional<FusedResNet> fused; ///< the CPU fast path
 #endif
@@ -89,6 +91,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
 {
     ReadOptions read;
     read.allowUnsafeObjects = options.allowUnsafeObjects;
+    read.weightsKey = options.weightsKey;
     auto checkpoint = readCheckpoint(options.weights, read);
     if (!checkpoint)
         return checkpoint.error();
@@ -114,6 +117,8 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     auto impl = std::make_unique<Impl>();
     impl->fixes = fixes;
     impl->warnings = checkpoint->warnings;
+    impl->weightsKey = checkpoint->weightsKey;
+    impl->otherWeightSets = checkpoint->otherWeightSets;
     try {
         torch::Device device(options.device);
         if (device.is_cuda() && !torch::cuda::is_available())
@@ -232,6 +237,16 @@ const std::vector<std::string>& Classifier::warnings() const
 const LoadReport& Classifier::loadReport() const
 {
     return m_impl->report;
+}
+
+const std::string& Classifier::weightsKey() const
+{
+    return m_impl->weightsKey;
+}
+
+const std::vector<std::string>& Classifier::otherWeightSets() const
+{
+    return m_impl->otherWeightSets;
 }
 
 } // namespace lens
