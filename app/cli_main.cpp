@@ -4,7 +4,6 @@
 #include "OpenMpSetup.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
-#include "io/Text.h"
 
 #include <iostream>
 #include <string>
@@ -40,27 +39,6 @@ Exit codes: 0 success, 1 usage error, 2 failure, 3 partial success (some inputs 
 )";
 
 } // namespace
-
-namespace lens::cli {
-void printError(const std::string& message)
-{
-    // Messages quote names from files: control characters in them must not reach the terminal.
-    std::cerr << "resnet-lens-cli: " << terminalSafe(message, /*keepNewlines=*/true) << std::endl;
-}
-
-std::optional<int> parseCommandLine(Args& args, const std::vector<std::string>& words, const char* usage)
-{
-    if (auto problem = args.parse(words); !problem.empty()) {
-        printError(problem + "\n" + usage);
-        return Usage;
-    }
-    if (args.flag("--help")) {
-        std::cout << usage << "\n";
-        return Success;
-    }
-    return std::nullopt;
-}
-} // namespace lens::cli
 
 int main(int argc, char** argv)
 {

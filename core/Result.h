@@ -19,6 +19,7 @@ enum class ErrorKind {
     Unreadable, ///< a file that exists but cannot be read as what it should be (corrupt, wrong format)
     Unsupported, ///< valid, but not something this program handles
     Mismatch, ///< a checkpoint that does not fit the model (strict loading)
+    Device, ///< the compute device cannot be used (no GPU, a driver error, out of its memory)
     Dangerous, ///< a file whose loading in Python would run code; refused unless the user opts in
     Cancelled, ///< stopped on request
     Internal, ///< a bug: an impossible state

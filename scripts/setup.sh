@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(build-essential cmake ninja-build pkg-config libtorch-dev qt6-base-dev libopencv-dev
-          libopenblas0-pthread libdnnl-dev libcurl4-openssl-dev libssl-dev python3)
+          libopenblas0-pthread libdnnl-dev ocl-icd-opencl-dev libcurl4-openssl-dev libssl-dev python3
+          libjpeg62-turbo-dev zlib1g-dev libtiff-dev libwebp-dev libopenjp2-7-dev liblcms2-dev)
 if [[ "${1:-}" == "--tests" ]]; then
-    packages+=(python3 python3-torch python3-torchvision python3-numpy python3-pil clang-14 libclang-rt-14-dev
+    packages+=(python3 python3-torch python3-torchvision python3-numpy python3-pil libjpeg-turbo-progs clang-14 libclang-rt-14-dev
               xvfb xauth)
 fi
 

@@ -6,9 +6,11 @@
 // short by a crash, damaged rows, overlapping folders, link loops and unreadable folders.
 
 #include "TestSupport.h"
-#include "batch/BatchRunner.h"
+#include "batch/BatchWriter.h"
 #include "batch/FileList.h"
 #include "inference/Classifier.h"
+#include "jobs/BatchRunner.h"
+#include "support/TestFolders.h"
 
 #include <QDirIterator>
 #include <QProcess>
@@ -32,25 +34,13 @@ QString weights()
     return QString::fromStdString(lens::test::referencePath("resnet18.pth"));
 }
 
-// A folder of good photos (each copied `copies` times) and bad files.
+// A folder of good photos (each copied `copies` times) and bad files: with withBad, also an empty image and
+// a file that is no image at all.
 QStringList makeFolder(const QString& dir, int copies, bool withBad)
 {
-    QStringList files;
-    const QStringList photos = {"grace_hopper.jpg", "chelsea.png", "coffee_gray.jpg", "rocket.jpg"};
-    for (int c = 0; c < copies; ++c) {
-        for (const auto& photo : photos) {
-            const QString target = QDir(dir).filePath(QString("%1_%2").arg(c, 3, 10, QChar('0')).arg(photo));
-            QFile::copy(QDir(lens::test::dataDir()).filePath(photo), target);
-            files << target;
-        }
-    }
+    QStringList files = lens::test::makeFolder(
+        dir, copies, withBad, {"grace_hopper.jpg", "chelsea.png", "coffee_gray.jpg", "rocket.jpg"});
     if (withBad) {
-        QDir(dir).mkpath("sub");
-        for (const char* bad : {"text.jpg", "truncated.jpg"}) {
-            const QString target = QDir(dir).filePath(QString("sub/") + bad);
-            QFile::copy(QString::fromStdString(lens::test::referencePath(QString("bad/") + bad)), target);
-            files << target;
-        }
         QFile empty(QDir(dir).filePath("sub/empty.png"));
         empty.open(QIODevice::WriteOnly);
         files << empty.fileName();
@@ -169,7 +159,6 @@ private Q_SLOTS:
         QFETCH(QString, output);
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 1, true);
         const QString out = dir.filePath(output);
 
@@ -220,7 +209,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 1, true);
         const QString out = dir.filePath("out.jsonl");
 
@@ -237,12 +225,20 @@ private Q_SLOTS:
             = lens::BatchWriter::open(out.toStdString(), {"resnet18", "w", "v1", "cpu", 3}, false, prior);
         QVERIFY2(writer.ok(), writer.message().c_str());
 
-        std::vector<lens::BatchRow> rows;
+        // A sink after the writer sees exactly the rows the output got.
+        struct Collect : lens::RowSink {
+            std::vector<lens::BatchRow> rows;
+            lens::Result<void> write(const lens::BatchRow& row) override
+            {
+                rows.push_back(row);
+                return {};
+            }
+        } collect;
+        const std::vector<lens::BatchRow>& rows = collect.rows;
         lens::BatchOptions options;
         options.topk = 3;
         options.batchSize = 3;
-        options.onRow = [&](const lens::BatchRow& row) { rows.push_back(row); };
-        auto result = lens::runBatch(**classifier, listed->files, *writer, options);
+        auto result = lens::runBatch(**classifier, listed->files, {&*writer, &collect}, options);
         QVERIFY2(result.ok(), result.message().c_str());
         QCOMPARE(rows.size(), std::size_t(files.size()));
         QCOMPARE(result->done, rows.size());
@@ -272,7 +268,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 8, false);
         const QString out = dir.filePath("out.csv");
         const QStringList arguments = {"batch",   folder,         "-o", out,       "--weights",
@@ -314,7 +309,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 1, false);
         const QString out = dir.filePath("out.jsonl");
         QCOMPARE(runCli({"batch", folder, "-o", out, "--weights", weights(), "--quiet"}).exitCode, 0);
@@ -353,7 +347,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 3, true);
         QStringList all;
         for (int shard = 0; shard < 3; ++shard) {
@@ -373,7 +366,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 1, true);
         const QString sorted = dir.filePath("sorted");
         const QStringList base
@@ -575,7 +567,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 50, false);
         const QString out = dir.filePath("out.csv");
         const QStringList arguments = {"batch",   folder,         "-o", out,       "--weights",
@@ -625,7 +616,6 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         makeFolder(folder, 1, false);
         const QString out = dir.filePath(output);
         QCOMPARE(runCli({"batch", folder, "-o", out, "--weights", weights(), "--quiet"}).exitCode, 0);
@@ -651,11 +641,13 @@ private Q_SLOTS:
         const QByteArray large
             = photo("grace_hopper.jpg") + QByteArray(3 << 20, '\0'); // decoders stop at EOI
         writeBytes(QDir(folder).filePath("large.jpg").toStdString(), large);
-        QVERIFY(QFile::copy(lens::test::photoFile("chelsea.png"), QDir(folder).filePath("small.png")));
+        // One decode thread labels the files in list order: a_small.png (copied whole) before large.jpg.
+        QVERIFY(QFile::copy(lens::test::photoFile("chelsea.png"), QDir(folder).filePath("a_small.png")));
         const QString out = dir.filePath("out.csv");
         const QString sorted = dir.filePath("sorted");
-        const QStringList arguments = {"batch",       folder, "-o",          out,    "--weights", weights(),
-                                       "--sort-into", sorted, "--sort-mode", "copy", "--quiet"};
+        const QStringList arguments
+            = {"batch", folder,        "-o",   out,       "--weights", weights(), "--sort-into",
+               sorted,  "--sort-mode", "copy", "--quiet", "--threads", "1"};
         RunOptions limited;
         limited.child = [] {
             const struct rlimit size {
@@ -677,11 +669,11 @@ private Q_SLOTS:
             const QString name = QFileInfo(path).fileName();
             if (name == "large.jpg")
                 QVERIFY(readBytes(path.toStdString()) == large);
-            else if (name == "small.png")
+            else if (name == "a_small.png")
                 QVERIFY(readBytes(path.toStdString()) == photo("chelsea.png"));
         }
         placed.sort();
-        QCOMPARE(placed, (QStringList {"large.jpg", "small.png"})); // no leftovers, no large_1.jpg
+        QCOMPARE(placed, (QStringList {"a_small.png", "large.jpg"})); // no leftovers, no large_1.jpg
     }
 
     void damagedRowsAreSetAside_data()
@@ -696,7 +688,6 @@ private Q_SLOTS:
         QFETCH(QString, output);
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         const QStringList files = makeFolder(folder, 2, false);
         const QString out = dir.filePath(output);
         const QStringList arguments = {"batch", folder, "-o", out, "--weights", weights()};
@@ -816,7 +807,6 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
         makeFolder(folder, 1, true);
         const QString out = dir.filePath("out.csv");
         const QStringList arguments = {"batch", folder, "--recursive", "-o", out, "--weights", weights()};

@@ -52,16 +52,16 @@ QString hex(const std::string& bytes)
     return QString::fromLatin1(QByteArray::fromStdString(bytes).toHex());
 }
 
-Classification scores(const std::vector<std::string>& labels)
+std::vector<ClassScore> scores(const std::vector<std::string>& labels)
 {
-    Classification result;
+    std::vector<ClassScore> result;
     for (std::size_t i = 0; i < labels.size(); ++i) {
         ClassScore score;
         score.rank = static_cast<int>(i) + 1;
         score.index = static_cast<int>(i);
         score.label = labels[i];
         score.probability = 0.5f / static_cast<float>(i + 1);
-        result.top.push_back(score);
+        result.push_back(score);
     }
     return result;
 }

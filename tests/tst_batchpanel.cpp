@@ -9,6 +9,8 @@
 #include "MessageBanner.h"
 #include "TestSupport.h"
 #include "support/GapMeter.h"
+#include "support/TestFolders.h"
+#include "support/TestWindows.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -45,54 +47,13 @@ QSet<QString> toSet(const QStringList& list)
     return QSet<QString>(list.begin(), list.end());
 }
 
-/// copies x the photos, plus (withBad) sub/text.jpg and sub/truncated.jpg. Returns every file.
-QStringList makeFolder(const QString& dir, int copies, bool withBad)
-{
-    QStringList files;
-    const QStringList photos = {"grace_hopper.jpg", "chelsea.png", "coffee.png", "rocket.jpg"};
-    for (int c = 0; c < copies; ++c) {
-        for (const auto& photo : photos) {
-            const QString target = QDir(dir).filePath(QString("%1_%2").arg(c, 3, 10, QChar('0')).arg(photo));
-            if (!QFile::copy(QDir(test::dataDir()).filePath(photo), target))
-                qFatal("cannot copy %s", qPrintable(photo));
-            files << target;
-        }
-    }
-    if (withBad) {
-        QDir(dir).mkpath("sub");
-        for (const char* bad : {"text.jpg", "truncated.jpg"}) {
-            const QString target = QDir(dir).filePath(QString("sub/") + bad);
-            if (!QFile::copy(checkpoint(QString("bad/") + bad), target))
-                qFatal("cannot copy %s", bad);
-            files << target;
-        }
-    }
-    return files;
-}
-
 } // namespace
 
 class TestBatchPanel : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_dir;
-    int m_windows = 0;
-
-    std::unique_ptr<MainWindow> makeWindow(const QString& weights)
-    {
-        MainWindowOptions options;
-        options.settingsFile = m_dir.filePath(QStringLiteral("settings%1.ini").arg(++m_windows));
-        options.weights = weights;
-        options.preset = QStringLiteral("v1");
-        auto window = std::make_unique<MainWindow>(options);
-        if (!weights.isEmpty()) {
-            QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
-            if (!loaded.wait(kRunTimeout))
-                qWarning("model did not load in time");
-        }
-        window->show();
-        return window;
-    }
+    test::WindowFactory m_windows {kRunTimeout};
 
 private Q_SLOTS:
     void initTestCase()
@@ -115,11 +76,10 @@ private Q_SLOTS:
         QFETCH(QString, output);
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
-        const QStringList files = makeFolder(folder, 1, true);
+        const QStringList files = test::makeFolder(folder, 1, true);
         const QString out = dir.filePath(output);
 
-        auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+        auto window = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")));
         QCOMPARE(window->batchAction()->shortcut(), QKeySequence(QStringLiteral("Ctrl+B")));
         window->batchAction()->trigger();
         BatchPanel* panel = window->batchPanel();
@@ -234,11 +194,10 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         const QString folder = dir.filePath("photos");
-        QDir().mkpath(folder);
-        const QStringList files = makeFolder(folder, 12, false); // 48 files
+        const QStringList files = test::makeFolder(folder, 12, false); // 48 files
         const QString out = dir.filePath("labels.csv");
 
-        auto window = makeWindow(checkpoint(QStringLiteral("resnet18.pth")));
+        auto window = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")));
         window->showBatchPanel();
         BatchPanel* panel = window->batchPanel();
         panel->setFolders({folder});
@@ -302,7 +261,7 @@ private Q_SLOTS:
 
     void needsAModel()
     {
-        auto window = makeWindow({});
+        auto window = m_windows.make({});
         BatchPanel* panel = window->batchPanel();
         QVERIFY(!panel->startButton()->isEnabled());
         panel->setFolders({test::dataDir()});

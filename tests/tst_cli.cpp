@@ -103,6 +103,9 @@ private Q_SLOTS:
         QTest::newRow("missing checkpoint")
             << QStringList {"classify", "--weights", ref("bad/missing.pth"), data("chelsea.png")}
             << "missing.pth";
+        QTest::newRow("GPU not available")
+            << QStringList {"classify", "--weights", weights, "--device", "cuda", data("chelsea.png")}
+            << "no CUDA GPU is available";
     }
 
     void badInput()
@@ -172,6 +175,10 @@ private Q_SLOTS:
         QTest::newRow("bad topk") << QStringList {"classify", "--topk", "zero", "x.jpg"};
         QTest::newRow("bad preset") << QStringList {"preprocess", "x.jpg", "-o", "x.npy", "--preset", "v9"};
         QTest::newRow("no image") << QStringList {"classify", "--weights", "w.pth"};
+        QTest::newRow("unknown device") << QStringList {"classify", "--weights", ref("resnet18.pth"),
+                                                        "--device", "tpu",       data("chelsea.png")};
+        QTest::newRow("unknown weights name")
+            << QStringList {"classify", "--weights", "resnet51.v1", "x.jpg"};
     }
 
     void usageErrors()

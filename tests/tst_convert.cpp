@@ -139,7 +139,7 @@ private Q_SLOTS:
         QCOMPARE(classes[3].toString(), QString("kind 3"));
         // And the inspector reads them back as the checkpoint's.
         const Run inspect = runCli({"inspect", "--json", output});
-        QCOMPARE(QJsonDocument::fromJson(inspect.out).object()["labels"]["source"].toString(),
+        QCOMPARE(QJsonDocument::fromJson(inspect.out).object()["labels"].toObject()["source"].toString(),
                  QString("checkpoint"));
         // torch.save's format holds tensors only: the names are not kept, and convert says so.
         const Run pth = runCli({"convert", ref("training/nested.pth"), m_dir.filePath("teacher.pth"),

@@ -104,6 +104,9 @@ private Q_SLOTS:
         const QJsonObject json = inspectJson({ref(file)}, 3); // the extra tensors are unexpected keys
         QVERIFY(!json.isEmpty());
         const QJsonArray tensors = json["tensors"].toArray();
+        // resnet18's 122 tensors and the extras: 133 at least (the safetensors file has one fewer).
+        QVERIFY2(expected.size() >= 133,
+                 qPrintable(QString("only %1 tensors in the reference").arg(expected.size())));
         QCOMPARE(tensors.size(), expected.size());
         int withNan = 0;
         for (const auto& value : tensors) {
@@ -159,6 +162,9 @@ private Q_SLOTS:
         }
         const QJsonObject diffs = expected["max_abs_diff"].toObject();
         const QJsonArray ours = against["max_abs_diff"].toArray();
+        // Every tensor the two files share: 119 for the partial checkpoint, 122 for the float16 one.
+        QVERIFY2(diffs.size() >= 119,
+                 qPrintable(QString("only %1 shared tensors in the reference").arg(diffs.size())));
         QCOMPARE(ours.size(), diffs.size());
         int nonzero = 0;
         for (const auto& value : ours) {
@@ -530,6 +536,8 @@ private Q_SLOTS:
         const QJsonObject hostile = checkpoints()["hostile"].toObject();
         for (auto it = hostile.begin(); it != hostile.end(); ++it)
             QTest::newRow(qPrintable(QFileInfo(it.key()).fileName())) << it.key() << it.value().toString();
+        // make_checkpoints.py writes 8 hostile files; with none, every row would pass vacuously.
+        QVERIFY2(hostile.size() >= 8, qPrintable(QString("only %1 hostile files").arg(hostile.size())));
     }
 
     void hostileFile()

@@ -16,6 +16,7 @@
 #include "WeightsPicker.h"
 #include "support/GapMeter.h"
 #include "support/PredictionIndices.h"
+#include "support/TestWindows.h"
 #include "support/WeightsServer.h"
 #include "weights/Catalog.h"
 #include "weights/HubCache.h"
@@ -38,6 +39,7 @@ constexpr int kTimeout = 120000;
 
 const auto photo = test::photoFile;
 const auto checkpoint = test::referenceFile;
+using test::openAndWait;
 using test::referenceTop5;
 
 QString catalogFile(const QString& name)
@@ -52,12 +54,11 @@ const auto indices = test::predictionIndices;
 class TestWeightsPicker : public QObject {
     Q_OBJECT
 
-    QTemporaryDir m_dir; // settings files
+    test::WindowFactory m_windows {kTimeout};
     QTemporaryDir m_root; // what the server serves
     std::unique_ptr<test::WeightsServer> m_server;
     std::unique_ptr<QTemporaryDir> m_home; // TORCH_HOME of the current test
     WeightsInfo m_own; // an entry naming the reference resnet18.pth by its real hash prefix
-    int m_windows = 0;
 
     QString cacheDir() const { return m_home->filePath("hub/checkpoints"); }
     QStringList cacheEntries() const { return QDir(cacheDir()).entryList(QDir::Files); }
@@ -66,33 +67,6 @@ class TestWeightsPicker : public QObject {
     {
         QVERIFY(QDir().mkpath(cacheDir()));
         QVERIFY(QFile::copy(source, QDir(cacheDir()).filePath(name)));
-    }
-
-    std::unique_ptr<MainWindow> makeWindow()
-    {
-        MainWindowOptions options;
-        options.settingsFile = m_dir.filePath(QStringLiteral("settings%1.ini").arg(++m_windows));
-        options.preset = QStringLiteral("v1");
-        auto window = std::make_unique<MainWindow>(options);
-        window->show();
-        return window;
-    }
-
-    /// Opens a file and waits until its classified result is on screen.
-    static bool openAndWait(MainWindow& window, const QString& path)
-    {
-        const quint64 after = window.lastResult().id;
-        QSignalSpy shown(&window, &MainWindow::resultShown);
-        window.openPaths({path});
-        QElapsedTimer clock;
-        clock.start();
-        while (clock.elapsed() < kTimeout) {
-            const ClassifyResult& last = window.lastResult();
-            if (last.id > after && last.source == path && last.classified)
-                return true;
-            shown.wait(int(kTimeout - clock.elapsed()));
-        }
-        return false;
     }
 
 private Q_SLOTS:
@@ -128,7 +102,7 @@ private Q_SLOTS:
 
     void catalogWithCacheState()
     {
-        auto window = makeWindow();
+        auto window = m_windows.make();
         // No weights: the banner offers a file and the picker.
         QVERIFY(window->banner()->actions().contains(window->downloadWeightsAction()));
         QCOMPARE(window->banner()->action(), window->loadCheckpointAction());
@@ -201,7 +175,7 @@ private Q_SLOTS:
         QFETCH(QString, arch);
         QFETCH(QString, preset);
         QFETCH(QString, photoName);
-        auto window = makeWindow();
+        auto window = m_windows.make();
         QVERIFY(window->modelArch().isEmpty());
         putInCache(checkpoint(file), catalogFile(name));
 
@@ -240,7 +214,7 @@ private Q_SLOTS:
         const QString base = mode.isEmpty() ? QString("http://127.0.0.1:%1/models/").arg(test::closedPort())
                                             : m_server->base(mode);
         qputenv("RESNET_LENS_WEIGHTS_URL", base.toUtf8());
-        auto window = makeWindow();
+        auto window = m_windows.make();
         window->showWeightsPicker();
         WeightsPicker* picker = window->weightsPicker();
         QCOMPARE(picker->workerThread()->objectName(), QString("WeightsDownload"));
@@ -275,7 +249,7 @@ private Q_SLOTS:
     void downloadThenUse()
     {
         qputenv("RESNET_LENS_WEIGHTS_URL", m_server->base("models").toUtf8());
-        auto window = makeWindow();
+        auto window = m_windows.make();
         WeightsPicker picker({*weightsByName("resnet50.v2"), m_own});
         connect(&picker, &WeightsPicker::useRequested, window.get(), &MainWindow::usePretrained);
         picker.show();

@@ -2,6 +2,9 @@
 
 #include "BatchResultModel.h"
 #include "MessageBanner.h"
+#include "WorkerThread.h"
+#include "batch/BatchWriter.h"
+#include "io/Text.h"
 
 #include <QAction>
 #include <QCheckBox>
@@ -18,7 +21,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QTableView>
-#include <QThread>
 #include <QVBoxLayout>
 
 namespace lens {
@@ -27,20 +29,12 @@ namespace {
 
 QString clock(double seconds)
 {
-    const long s = long(seconds + 0.5);
-    if (s >= 3600)
-        return QStringLiteral("%1:%2:%3")
-            .arg(s / 3600)
-            .arg(s / 60 % 60, 2, 10, QLatin1Char('0'))
-            .arg(s % 60, 2, 10, QLatin1Char('0'));
-    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QString::fromStdString(formatDuration(seconds));
 }
 
 bool knownOutputFormat(const QString& path)
 {
-    const QString suffix = QFileInfo(path).suffix().toLower();
-    return suffix == QLatin1String("csv") || suffix == QLatin1String("jsonl")
-        || suffix == QLatin1String("json");
+    return BatchWriter::formatFor(path.toStdString()).ok(); // the rule the run itself applies
 }
 
 } // namespace
@@ -51,11 +45,8 @@ BatchPanel::BatchPanel(QWidget* parent)
     setObjectName(QStringLiteral("batchPanel"));
     setWindowTitle(tr("Label Folder — ResNet Lens"));
 
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("BatchWorker"));
-    m_worker = new BatchWorker;
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_work = std::make_unique<WorkerThread<BatchWorker>>(QStringLiteral("BatchWorker"));
+    m_worker = m_work->worker();
     connect(m_worker, &BatchWorker::started, this, &BatchPanel::onStarted);
     connect(m_worker, &BatchWorker::progress, this, &BatchPanel::onProgress);
     connect(m_worker, &BatchWorker::finished, this, &BatchPanel::onFinished);
@@ -63,7 +54,6 @@ BatchPanel::BatchPanel(QWidget* parent)
         m_results->append(rows);
         Q_EMIT rowsAdded(int(rows.size()));
     });
-    m_thread->start();
 
     m_results = new BatchResultModel(this);
     m_filter = new BatchFilterModel(this);
@@ -171,9 +161,12 @@ BatchPanel::BatchPanel(QWidget* parent)
 
 BatchPanel::~BatchPanel()
 {
-    m_worker->cancel();
-    m_thread->quit();
-    m_thread->wait();
+    m_worker->cancel(); // the worker thread is joined when m_work goes
+}
+
+QThread* BatchPanel::workerThread() const
+{
+    return m_work->thread();
 }
 
 void BatchPanel::setModel(const BatchModel& model)
@@ -333,8 +326,7 @@ bool BatchPanel::start()
     m_progress->setRange(0, 0); // busy until the file list and the model are ready
     m_progressLabel->setText(tr("Listing files and loading the model…"));
     m_worker->clearCancel();
-    QMetaObject::invokeMethod(
-        m_worker, [worker = m_worker, request] { worker->run(request); }, Qt::QueuedConnection);
+    m_work->post([request](BatchWorker* worker) { worker->run(request); });
     return true;
 }
 

@@ -10,6 +10,7 @@
 #include "BatchWorker.h"
 
 #include <QWidget>
+#include <memory>
 
 class QCheckBox;
 class QComboBox;
@@ -24,6 +25,7 @@ class QThread;
 namespace lens {
 
 class BatchFilterModel;
+template <typename Worker> class WorkerThread;
 class BatchResultModel;
 class MessageBanner;
 
@@ -73,7 +75,7 @@ public:
     MessageBanner* banner() const { return m_banner; }
     QProgressBar* progressBar() const { return m_progress; }
     QString progressText() const;
-    QThread* workerThread() const { return m_thread; }
+    QThread* workerThread() const;
 
 Q_SIGNALS:
     /// A run ended (finished, cancelled, or failed: see summary).
@@ -93,8 +95,8 @@ private:
     void onProgress(const BatchStatus& status);
     void onFinished(const BatchSummary& summary);
 
-    QThread* m_thread = nullptr;
-    BatchWorker* m_worker = nullptr;
+    std::unique_ptr<WorkerThread<BatchWorker>> m_work;
+    BatchWorker* m_worker = nullptr; ///< m_work's
     BatchResultModel* m_results = nullptr;
     BatchFilterModel* m_filter = nullptr;
 

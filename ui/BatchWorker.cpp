@@ -1,8 +1,6 @@
 #include "BatchWorker.h"
 
-#include "batch/BatchRunner.h"
-#include "batch/FileList.h"
-#include "inference/Classifier.h"
+#include "jobs/BatchJob.h"
 
 #include <QElapsedTimer>
 
@@ -52,48 +50,40 @@ void BatchWorker::run(const BatchRequest& request)
         Q_EMIT finished(summary);
     };
 
-    const std::string output = request.output.toStdString();
-    // Core's first step, as for the CLI: check the output and lock it before anything slow.
-    auto lock = BatchOutputLock::acquire(output, request.resume);
-    if (!lock)
-        return fail(lock.message());
-    std::vector<std::string> roots;
+    // The same job as the CLI's: core checks and locks the output, lists, loads, resumes.
+    BatchJobOptions job;
     for (const QString& root : request.roots)
-        roots.push_back(root.toStdString());
-    FileListOptions listing;
-    listing.recursive = request.recursive;
-    listing.exclude = batchOutputFiles(output);
-    auto listed = listFiles(roots, listing);
-    if (!listed)
-        return fail(listed.message());
-    const std::vector<std::string>* files = &listed->files;
-
-    ClassifierOptions classifierOptions;
-    classifierOptions.weights = request.weights.toStdString();
-    classifierOptions.arch = request.arch.toStdString();
-    classifierOptions.device = request.device.toStdString();
-    auto classifier = Classifier::create(classifierOptions);
-    if (!classifier)
-        return fail(classifier.message());
-    summary.model = text((*classifier)->architecture().name);
-
-    const RunInfo run {(*classifier)->architecture().name, classifierOptions.weights,
-                       request.presetName.toStdString(), (*classifier)->deviceName(), request.topk};
-    PriorRows prior;
-    auto writer = BatchWriter::open(std::move(*lock), run, prior);
-    if (!writer)
-        return fail(writer.message());
-    std::vector<std::string> todo;
-    for (const auto& file : *files) {
-        if (!prior.done.count(file))
-            todo.push_back(file);
-    }
-    summary.status.total = static_cast<int>(todo.size());
-    summary.status.skipped = static_cast<int>(files->size() - todo.size());
+        job.roots.push_back(root.toStdString());
+    job.listing.recursive = request.recursive;
+    job.output = request.output.toStdString();
+    job.resume = request.resume;
+    job.classifier.weights = request.weights.toStdString();
+    job.classifier.arch = request.arch.toStdString();
+    job.classifier.device = request.device.toStdString();
+    job.presetName = request.presetName.toStdString();
+    job.pipeline.topk = request.topk;
+    job.pipeline.batchSize = request.batchSize;
+    job.pipeline.decodeThreads = request.decodeThreads;
+    job.pipeline.preprocess = request.preprocess;
+    auto prepared = BatchJob::prepare(std::move(job));
+    if (!prepared)
+        return fail(prepared.message());
+    BatchJob& run = *prepared;
+    summary.model = text(run.classifier().architecture().name);
+    summary.status.total = static_cast<int>(run.todo().size());
+    summary.status.skipped = static_cast<int>(run.files().size() - run.todo().size());
     Q_EMIT started(summary.status, summary.model);
 
     // Rows and progress go out together, at most every 100 ms, so a fast run does not flood the GUI.
-    QList<BatchResultRow> pending;
+    struct Rows : RowSink {
+        QList<BatchResultRow> pending;
+        Result<void> write(const BatchRow& row) override
+        {
+            pending.push_back(toRow(row));
+            return {};
+        }
+    } rows;
+    run.addSink(rows);
     QElapsedTimer sinceReport;
     sinceReport.start();
     const auto toStatus = [&](const BatchProgress& p) {
@@ -103,27 +93,21 @@ void BatchWorker::run(const BatchRequest& request)
         status.seconds = clock.elapsed() / 1000.0;
         return status;
     };
-    BatchOptions options;
-    options.topk = request.topk;
-    options.batchSize = request.batchSize;
-    options.decodeThreads = request.decodeThreads;
-    options.preprocess = request.preprocess;
-    options.onRow = [&](const BatchRow& row) { pending.push_back(toRow(row)); };
     const BatchProgressCallback onProgress = [&](const BatchProgress& p) {
         if (sinceReport.elapsed() < 100 && p.done < p.total)
             return;
         sinceReport.restart();
-        if (!pending.isEmpty())
-            Q_EMIT rowsReady(std::exchange(pending, {}));
+        if (!rows.pending.isEmpty())
+            Q_EMIT rowsReady(std::exchange(rows.pending, {}));
         Q_EMIT progress(toStatus(p));
     };
-    auto result = runBatch(**classifier, todo, *writer, options, onProgress, &m_cancel);
-    if (!pending.isEmpty())
-        Q_EMIT rowsReady(std::exchange(pending, {}));
+    auto result = run.run(onProgress, &m_cancel);
+    if (!rows.pending.isEmpty())
+        Q_EMIT rowsReady(std::exchange(rows.pending, {}));
     if (!result)
         return fail(result.message());
-    summary.status = toStatus(*result);
-    summary.cancelled = m_cancel.load() && result->done < result->total;
+    summary.status = toStatus(result->progress);
+    summary.cancelled = result->cancelled;
     summary.ok = true;
     Q_EMIT progress(summary.status);
     Q_EMIT finished(summary);

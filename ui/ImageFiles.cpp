@@ -9,11 +9,20 @@ namespace lens {
 
 namespace {
 
+// The extensions Pillow 9.4 registers for the formats the decoder reads (Image.EXTENSION).
 const QStringList& extensions()
 {
-    static const QStringList list
-        = {QStringLiteral("jpg"), QStringLiteral("jpeg"), QStringLiteral("png"), QStringLiteral("bmp"),
-           QStringLiteral("tif"), QStringLiteral("tiff"), QStringLiteral("webp")};
+    static const QStringList list = [] {
+        QStringList out;
+        for (const char* ext :
+             {"jpg",  "jpeg", "jpe", "jfif", "mpo",  "png", "apng", "bmp", "dib", "gif",  "tif",
+              "tiff", "webp", "tga", "icb",  "vda",  "vst", "ico",  "cur", "pbm", "pgm",  "ppm",
+              "pnm",  "pcx",  "dcx", "dds",  "icns", "msp", "sgi",  "bw",  "rgb", "rgba", "ras",
+              "xbm",  "xpm",  "psd", "gbr",  "pxr",  "ftc", "ftu",  "jp2", "j2k", "j2c",  "jpc",
+              "jpf",  "jpx",  "fit", "fits", "fli",  "flc", "im"})
+            out << QString::fromLatin1(ext);
+        return out;
+    }();
     return list;
 }
 

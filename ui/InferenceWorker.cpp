@@ -66,7 +66,7 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     const ShapeList shapes = keyShapes(checkpoint->tensors);
     auto created = Classifier::create(options, *checkpoint);
     // Another device helps only when the device was the problem, not the file.
-    if (!created && request.device != QLatin1String("cpu") && created.error().kind == ErrorKind::Failed) {
+    if (!created && request.device != QLatin1String("cpu") && created.error().kind == ErrorKind::Device) {
         result.deviceNote = tr("Could not use %1 (%2); using the CPU instead.")
                                 .arg(request.device, text(created.message()));
         options.device = "cpu";

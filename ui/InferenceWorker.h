@@ -2,7 +2,7 @@
 
 // Model loading and inference off the GUI thread.
 //
-// Threading: an InferenceWorker lives on its own QThread (the window owns both). Call its slots only by
+// Threading: an InferenceWorker lives on its own QThread (a ModelSession owns both). Call its slots only by
 // queued invocation; it answers with queued signals carrying plain structs. The only members safe to call
 // from another thread are supersedeClassify() and cancelLoad(), which set atomics: a classify request
 // older than the newest one is skipped, and a cancelled load is finished but discarded (the old model

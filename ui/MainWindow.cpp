@@ -7,9 +7,9 @@
 #include "DeviceSelector.h"
 #include "ImageFiles.h"
 #include "ImageView.h"
-#include "InferenceWorker.h"
 #include "LoadCheckpointDialog.h"
 #include "MessageBanner.h"
+#include "ModelSession.h"
 #include "PredictionModel.h"
 #include "PreprocessPanel.h"
 #include "PresetEditor.h"
@@ -37,7 +37,6 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
-#include <QThread>
 #include <QToolBar>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
@@ -105,35 +104,25 @@ MainWindow::MainWindow(const MainWindowOptions& options, QWidget* parent)
 MainWindow::~MainWindow()
 {
     m_thumbs->cancel();
-    m_worker->cancelLoad(m_pendingLoad);
-    m_thread->quit();
-    m_thread->wait();
 }
 
 void MainWindow::startWorker()
 {
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("InferenceWorker"));
-    m_worker = new InferenceWorker;
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &InferenceWorker::classified, this, &MainWindow::onClassified);
-    connect(m_worker, &InferenceWorker::modelLoaded, this, &MainWindow::onModelLoaded);
-    m_thread->start();
+    m_session = new ModelSession(this);
+    connect(m_session, &ModelSession::classified, this, &MainWindow::onClassified);
+    connect(m_session, &ModelSession::loadFinished, this, &MainWindow::onModelLoaded);
 }
 
 void MainWindow::createActions()
 {
     const QStyle* s = style();
     m_openAction = new QAction(themed("document-open", QStyle::SP_DialogOpenButton, s), tr("&Open…"), this);
-    m_openAction->setShortcut(QKeySequence::Open);
-    m_openAction->setToolTip(tr("Open images (Ctrl+O)"));
+    bindShortcut(m_openAction, {QKeySequence::Open}, tr("Open images"));
     connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseFiles);
 
     m_openFolderAction
         = new QAction(themed("folder-open", QStyle::SP_DirOpenIcon, s), tr("Open &Folder…"), this);
-    m_openFolderAction->setShortcut(QKeySequence(tr("Ctrl+Shift+O")));
-    m_openFolderAction->setToolTip(tr("Open every image in a folder (Ctrl+Shift+O)"));
+    bindShortcut(m_openFolderAction, {QKeySequence(tr("Ctrl+Shift+O"))}, tr("Open every image in a folder"));
     connect(m_openFolderAction, &QAction::triggered, this, &MainWindow::chooseFolder);
 
     m_recursiveAction = new QAction(tr("Include &Subfolders"), this);
@@ -142,42 +131,41 @@ void MainWindow::createActions()
 
     m_pasteAction
         = new QAction(themed("edit-paste", QStyle::SP_FileDialogDetailedView, s), tr("&Paste"), this);
-    m_pasteAction->setShortcut(QKeySequence::Paste);
-    m_pasteAction->setToolTip(tr("Classify the image or files on the clipboard (Ctrl+V)"));
+    bindShortcut(m_pasteAction, {QKeySequence::Paste}, tr("Classify the image or files on the clipboard"));
     connect(m_pasteAction, &QAction::triggered, this, &MainWindow::paste);
 
     m_loadCheckpointAction
         = new QAction(themed("document-import", QStyle::SP_DriveHDIcon, s), tr("Open &Checkpoint…"), this);
-    m_loadCheckpointAction->setShortcut(QKeySequence(tr("Ctrl+L")));
-    m_loadCheckpointAction->setToolTip(tr("Load model weights, strictly or partially (Ctrl+L)"));
+    bindShortcut(m_loadCheckpointAction, {QKeySequence(tr("Ctrl+L"))},
+                 tr("Load model weights, strictly or partially"));
     connect(m_loadCheckpointAction, &QAction::triggered, this, &MainWindow::chooseCheckpoint);
 
     m_previousAction
         = new QAction(themed("go-previous", QStyle::SP_ArrowBack, s), tr("&Previous Image"), this);
-    m_previousAction->setShortcuts({QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::ALT | Qt::Key_Left)});
-    m_previousAction->setToolTip(tr("Previous image (Page Up)"));
+    bindShortcut(m_previousAction, {QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::ALT | Qt::Key_Left)},
+                 tr("Previous image"));
     connect(m_previousAction, &QAction::triggered, this, &MainWindow::showPrevious);
     m_nextAction = new QAction(themed("go-next", QStyle::SP_ArrowForward, s), tr("&Next Image"), this);
-    m_nextAction->setShortcuts({QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::ALT | Qt::Key_Right)});
-    m_nextAction->setToolTip(tr("Next image (Page Down)"));
+    bindShortcut(m_nextAction, {QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::ALT | Qt::Key_Right)},
+                 tr("Next image"));
     connect(m_nextAction, &QAction::triggered, this, &MainWindow::showNext);
 
     m_batchAction = new QAction(themed("view-list-details", QStyle::SP_FileDialogListView, s),
                                 tr("&Label Folder…"), this);
-    m_batchAction->setShortcut(QKeySequence(tr("Ctrl+B")));
-    m_batchAction->setToolTip(tr("Label every image in folders into a CSV or JSON Lines file (Ctrl+B)"));
+    bindShortcut(m_batchAction, {QKeySequence(tr("Ctrl+B"))},
+                 tr("Label every image in folders into a CSV or JSON Lines file"));
     connect(m_batchAction, &QAction::triggered, this, &MainWindow::showBatchPanel);
 
     m_weightsAction
         = new QAction(themed("download", QStyle::SP_ArrowDown, s), tr("Pretrained &Weights…"), this);
-    m_weightsAction->setShortcut(QKeySequence(tr("Ctrl+Shift+L")));
-    m_weightsAction->setToolTip(tr("Use or download torchvision's pretrained weights (Ctrl+Shift+L)"));
+    bindShortcut(m_weightsAction, {QKeySequence(tr("Ctrl+Shift+L"))},
+                 tr("Use or download torchvision's pretrained weights"));
     connect(m_weightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
     m_downloadWeightsAction = new QAction(tr("Download torchvision weights…"), this);
     connect(m_downloadWeightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
 
     m_quitAction = new QAction(tr("&Quit"), this);
-    m_quitAction->setShortcut(QKeySequence::Quit);
+    bindShortcut(m_quitAction, {QKeySequence::Quit}, tr("Quit"));
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
 }
 
@@ -203,14 +191,15 @@ void MainWindow::createMenus()
     view->addAction(m_nextAction);
     view->addSeparator();
     QAction* thumbs = m_thumbsDock->toggleViewAction();
-    thumbs->setShortcut(QKeySequence(tr("Ctrl+T")));
+    bindShortcut(thumbs, {QKeySequence(tr("Ctrl+T"))}, tr("Show or hide the image list"));
     view->addAction(thumbs);
     QAction* report = m_reportDock->toggleViewAction();
-    report->setShortcut(QKeySequence(tr("Ctrl+R")));
+    bindShortcut(report, {QKeySequence(tr("Ctrl+R"))}, tr("Show or hide the checkpoint report"));
     view->addAction(report);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
-    help->addAction(tr("&Keyboard Shortcuts"), QKeySequence::HelpContents, this, &MainWindow::showShortcuts);
+    QAction* shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    bindShortcut(shortcuts, {QKeySequence::HelpContents}, tr("This list"));
     updateRecentMenu();
 }
 
@@ -580,19 +569,14 @@ void MainWindow::requestClassify()
     if (m_currentPath.isEmpty() && m_currentImage.isNull())
         return;
     ClassifyRequest request;
-    request.id = ++m_classifyId;
     request.path = m_currentPath;
     request.image = m_currentImage;
     request.options = m_preprocess->presetEditor()->options();
-    m_worker->supersedeClassify(request.id);
-    QMetaObject::invokeMethod(
-        m_worker, [worker = m_worker, request] { worker->classify(request); }, Qt::QueuedConnection);
+    m_session->classify(request);
 }
 
 void MainWindow::onClassified(const ClassifyResult& result)
 {
-    if (result.id != m_classifyId)
-        return; // superseded
     m_last = result;
     if (result.upright.isNull()) {
         m_image->clear();
@@ -624,7 +608,7 @@ void MainWindow::onClassified(const ClassifyResult& result)
         m_predictionsTitle->setText(
             tr("Top-%1 · %2").arg(result.top.size()).arg(QString::fromStdString(result.top.front().label)));
         m_timeLabel->setText(tr("Inference %1 ms").arg(result.inferenceMs, 0, 'f', 0));
-    } else if (m_arch.isEmpty()) {
+    } else if (!m_session->loaded()) {
         m_predictionsTitle->setText(tr("No model loaded: open a checkpoint to classify."));
     }
     Q_EMIT resultShown(result.classified);
@@ -635,40 +619,25 @@ void MainWindow::onClassified(const ClassifyResult& result)
 void MainWindow::loadCheckpoint(const QString& weights, const QString& arch, LoadMode mode,
                                 const QString& device)
 {
-    ModelRequest request;
-    request.id = ++m_loadId;
-    request.weights = weights;
-    request.arch = arch;
-    request.mode = mode;
-    request.device = device.isEmpty() ? m_device->device() : device;
-    if (m_pendingLoad)
-        m_worker->cancelLoad(m_pendingLoad);
-    m_pendingLoad = request.id;
-    m_requestedArch = arch;
-    m_loadBusy->start(tr("Loading %1 on %2…").arg(QFileInfo(weights).fileName(), request.device.toUpper()));
-    QMetaObject::invokeMethod(
-        m_worker, [worker = m_worker, request] { worker->loadModel(request); }, Qt::QueuedConnection);
+    const QString on = device.isEmpty() ? m_device->device() : device;
+    m_loadBusy->start(tr("Loading %1 on %2…").arg(QFileInfo(weights).fileName(), on.toUpper()));
+    m_session->load(weights, arch, mode, on);
 }
 
 void MainWindow::cancelLoad()
 {
-    if (!m_pendingLoad)
+    if (!m_session->cancelLoad())
         return;
-    m_worker->cancelLoad(m_pendingLoad);
-    m_pendingLoad = 0;
     m_loadBusy->stop();
-    m_device->setDevice(m_modelDevice.startsWith(QLatin1String("cuda")) ? QStringLiteral("cuda")
-                                                                        : QStringLiteral("cpu"));
+    m_device->setDevice(m_session->deviceKind());
     m_banner->showMessage(MessageBanner::Kind::Info,
-                          m_arch.isEmpty() ? tr("Loading cancelled.")
-                                           : tr("Loading cancelled; still using %1.").arg(m_arch));
+                          !m_session->loaded()
+                              ? tr("Loading cancelled.")
+                              : tr("Loading cancelled; still using %1.").arg(m_session->arch()));
 }
 
 void MainWindow::onModelLoaded(const ModelResult& result)
 {
-    if (result.id != m_pendingLoad || result.cancelled)
-        return; // cancelled or superseded
-    m_pendingLoad = 0;
     m_loadBusy->stop();
     m_report->setReport(result.report);
 
@@ -682,14 +651,14 @@ void MainWindow::onModelLoaded(const ModelResult& result)
                   .arg(file, abbreviate(error, 2, 240))
             : tr("Could not load %1: %2").arg(file, abbreviate(error, 2, 160));
         message += QLatin1Char('\n')
-            + (m_arch.isEmpty() ? tr("No model is loaded.")
-                                : tr("The previous model (%1) is still in use.").arg(m_arch));
+            + (!m_session->loaded() ? tr("No model is loaded.")
+                                    : tr("The previous model (%1) is still in use.").arg(m_session->arch()));
         m_banner->showMessage(MessageBanner::Kind::Error, message,
-                              m_arch.isEmpty() ? m_loadCheckpointAction : m_reportDock->toggleViewAction());
+                              !m_session->loaded() ? m_loadCheckpointAction
+                                                   : m_reportDock->toggleViewAction());
         if (!result.report.rows.empty())
             m_reportDock->show();
-        m_device->setDevice(m_modelDevice.startsWith(QLatin1String("cuda")) ? QStringLiteral("cuda")
-                                                                            : QStringLiteral("cpu"));
+        m_device->setDevice(m_session->deviceKind());
         Q_EMIT modelLoadFinished(false);
         return;
     }
@@ -700,14 +669,9 @@ void MainWindow::onModelLoaded(const ModelResult& result)
                                                       : tr("Slow: %1").arg(result.warnings.first()));
     m_warningLabel->setToolTip(result.warnings.join(QLatin1Char('\n')));
 
-    m_arch = result.arch;
-    m_weights = result.weights;
-    m_modelDevice = result.device;
-    m_mode = result.report.mode;
     m_settings->setWeights(result.weights);
-    m_settings->setArch(m_requestedArch);
-    const QString device
-        = m_modelDevice.startsWith(QLatin1String("cuda")) ? QStringLiteral("cuda") : QStringLiteral("cpu");
+    m_settings->setArch(m_session->requestedArch());
+    const QString device = m_session->deviceKind();
     m_settings->setDevice(device);
     m_device->setDevice(device);
     updateStatus();
@@ -717,9 +681,9 @@ void MainWindow::onModelLoaded(const ModelResult& result)
     m_modelInfo->setText(
         tr("<p><b>%1</b> · %2 classes · %3<br>Weights: %4<br>%5 loading: %6 of %7 model keys matched%8<br>"
            "Loaded in %9 s</p>")
-            .arg(m_arch)
+            .arg(m_session->arch())
             .arg(result.numClasses)
-            .arg(m_modelDevice.toUpper() + QStringLiteral(" (%1)").arg(result.engine.toHtmlEscaped()),
+            .arg(m_session->device().toUpper() + QStringLiteral(" (%1)").arg(result.engine.toHtmlEscaped()),
                  QFileInfo(result.weights).fileName().toHtmlEscaped(),
                  report.mode == LoadMode::Strict ? tr("Strict") : tr("Partial"))
             .arg(report.count(KeyStatus::Matched))
@@ -737,7 +701,7 @@ void MainWindow::onModelLoaded(const ModelResult& result)
         m_banner->showMessage(MessageBanner::Kind::Warning,
                               tr("Loaded %1 partially as %2: %3 keys missing, %4 unexpected, %5 with another "
                                  "shape. Predictions may be meaningless; see the checkpoint report.")
-                                  .arg(QFileInfo(result.weights).fileName(), m_arch)
+                                  .arg(QFileInfo(result.weights).fileName(), m_session->arch())
                                   .arg(report.count(KeyStatus::Missing))
                                   .arg(report.count(KeyStatus::Unexpected))
                                   .arg(report.count(KeyStatus::ShapeMismatch)),
@@ -761,16 +725,16 @@ bool MainWindow::selectDevice(const QString& device)
     }
     m_device->setDevice(device);
     m_settings->setDevice(device);
-    if (!m_weights.isEmpty() && !m_modelDevice.startsWith(device))
-        loadCheckpoint(m_weights, m_requestedArch, m_mode, device);
+    if (m_session->loaded() && !m_session->device().startsWith(device))
+        loadCheckpoint(m_session->weights(), m_session->requestedArch(), m_session->mode(), device);
     return true;
 }
 
 void MainWindow::chooseCheckpoint()
 {
     LoadCheckpointDialog dialog(this);
-    dialog.setWeights(m_weights);
-    dialog.setArch(m_requestedArch);
+    dialog.setWeights(m_session->weights());
+    dialog.setArch(m_session->requestedArch());
     if (dialog.exec() == QDialog::Accepted)
         loadCheckpoint(dialog.weights(), dialog.arch(), dialog.mode());
 }
@@ -791,10 +755,32 @@ void MainWindow::showNoWeights()
 
 void MainWindow::updateStatus()
 {
-    m_modelLabel->setText(m_arch.isEmpty() ? tr("No model")
-                                           : tr("%1 · %2").arg(m_arch, QFileInfo(m_weights).fileName()));
-    m_modelLabel->setToolTip(m_weights);
-    m_deviceLabel->setText(m_modelDevice.isEmpty() ? QString() : m_modelDevice.toUpper());
+    m_modelLabel->setText(
+        !m_session->loaded()
+            ? tr("No model")
+            : tr("%1 · %2").arg(m_session->arch(), QFileInfo(m_session->weights()).fileName()));
+    m_modelLabel->setToolTip(m_session->weights());
+    m_deviceLabel->setText(m_session->device().toUpper());
+}
+
+QThread* MainWindow::workerThread() const
+{
+    return m_session->workerThread();
+}
+
+QString MainWindow::modelArch() const
+{
+    return m_session->arch();
+}
+
+QString MainWindow::modelDevice() const
+{
+    return m_session->device();
+}
+
+bool MainWindow::modelLoading() const
+{
+    return m_session->loading();
 }
 
 QString MainWindow::statusText() const
@@ -868,23 +854,39 @@ void MainWindow::updateBatchModel()
     if (!m_batchPanel)
         return;
     BatchModel model;
-    model.weights = m_weights;
-    model.arch = m_requestedArch;
-    model.device = m_modelDevice.isEmpty() ? QStringLiteral("cpu") : m_modelDevice;
-    model.name = m_arch;
+    model.weights = m_session->weights();
+    model.arch = m_session->requestedArch();
+    model.device = m_session->loaded() ? m_session->device() : QStringLiteral("cpu");
+    model.name = m_session->arch();
     model.preprocess = m_preprocess->presetEditor()->options();
     model.presetName = m_preprocess->presetEditor()->presetName();
     m_batchPanel->setModel(model);
 }
 
+void MainWindow::bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description)
+{
+    action->setShortcuts(keys);
+    QStringList names;
+    for (const QKeySequence& key : action->shortcuts())
+        names << key.toString(QKeySequence::NativeText);
+    action->setToolTip(QStringLiteral("%1 (%2)").arg(description, names.join(QStringLiteral(", "))));
+    m_shortcuts.push_back({action, names.join(QStringLiteral(" / ")), description});
+}
+
 void MainWindow::showShortcuts()
 {
-    QMessageBox::information(this, tr("Keyboard Shortcuts"),
-                             tr("Ctrl+O  Open images\nCtrl+Shift+O  Open a folder\nCtrl+V  Paste an image or "
-                                "files\nPage Down / Alt+Right  Next image\nPage Up / Alt+Left  Previous "
-                                "image\nArrow keys  Move in the image list\nCtrl+B  Label folders\nCtrl+L  "
-                                "Open a checkpoint\nCtrl+Shift+L  Pretrained weights\nCtrl+R  "
-                                "Checkpoint report\nCtrl+T  Image list\nCtrl+Q  Quit"));
+    QString rows;
+    const auto row = [&rows](const QString& keys, const QString& what) {
+        rows += QStringLiteral("<tr><td><b>%1</b></td><td>&nbsp;&nbsp;%2</td></tr>")
+                    .arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
+    };
+    for (const Shortcut& shortcut : m_shortcuts)
+        row(shortcut.keys, shortcut.description);
+    row(tr("Arrow keys"), tr("Move in the image list"));
+    QMessageBox box(QMessageBox::Information, tr("Keyboard Shortcuts"),
+                    QStringLiteral("<table>%1</table>").arg(rows), QMessageBox::Ok, this);
+    box.setObjectName(QStringLiteral("shortcutsDialog"));
+    box.exec();
 }
 
 } // namespace lens

@@ -3,15 +3,17 @@
 // The application window: open images (files, folders, drag and drop, clipboard), see the top-5, every
 // preprocessing stage, and the checkpoint report; choose weights, architecture, device and preset.
 //
-// Threading: all model loading and inference run in an InferenceWorker on the window's own QThread
-// ("InferenceWorker"); the window sends requests by queued invocation and shows the newest result only.
+// Threading: all model loading and inference run in the ModelSession's worker thread ("InferenceWorker");
+// the window observes the session and shows the newest result only.
 // Thumbnails and folder listing run on the global thread pool. The GUI thread does no heavy work.
 
 #include "WorkerTypes.h"
 
+#include <QKeySequence>
 #include <QMainWindow>
 #include <QStringList>
 #include <memory>
+#include <vector>
 
 class QAction;
 class QLabel;
@@ -29,7 +31,7 @@ class BusyIndicator;
 class CheckpointReportView;
 class DeviceSelector;
 class ImageView;
-class InferenceWorker;
+class ModelSession;
 class MessageBanner;
 class PredictionModel;
 class PreprocessPanel;
@@ -95,11 +97,13 @@ public:
     BatchPanel* batchPanel();
     /// The weights picker, created on first use.
     WeightsPicker* weightsPicker();
-    QThread* workerThread() const { return m_thread; }
+    /// The model the window classifies with.
+    ModelSession* session() const { return m_session; }
+    QThread* workerThread() const;
     /// The loaded architecture ("resnet50"), empty when no model is loaded.
-    QString modelArch() const { return m_arch; }
-    QString modelDevice() const { return m_modelDevice; }
-    bool modelLoading() const { return m_pendingLoad != 0; }
+    QString modelArch() const;
+    QString modelDevice() const;
+    bool modelLoading() const;
     QString statusText() const;
     const ClassifyResult& lastResult() const { return m_last; }
 
@@ -133,12 +137,14 @@ private:
     void chooseFiles();
     void chooseFolder();
     void chooseCheckpoint();
+    /// Gives action its shortcuts and a tooltip naming them; the Keyboard Shortcuts list shows each action
+    /// bound here, so an action, its tooltip and the list never disagree.
+    void bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description);
     void showShortcuts();
     void updateBatchModel();
 
     std::unique_ptr<AppSettings> m_settings;
-    QThread* m_thread = nullptr;
-    InferenceWorker* m_worker = nullptr;
+    ModelSession* m_session = nullptr;
 
     // Widgets and models.
     MessageBanner* m_banner = nullptr;
@@ -175,19 +181,17 @@ private:
     QAction* m_weightsAction = nullptr;
     QAction* m_downloadWeightsAction = nullptr;
     QMenu* m_recentMenu = nullptr;
+    struct Shortcut {
+        QAction* action;
+        QString keys; ///< as the platform writes them
+        QString description;
+    };
+    std::vector<Shortcut> m_shortcuts; ///< in the order bound, for the Keyboard Shortcuts list
 
     // State.
     QString m_currentPath; ///< the selected file; empty for a pasted image
     QImage m_currentImage; ///< the pasted image, when there is no file
-    quint64 m_classifyId = 0; ///< newest classify request
-    quint64 m_loadId = 0; ///< newest load request
-    quint64 m_pendingLoad = 0; ///< the load in progress, 0 = none
     quint64 m_listingId = 0; ///< newest folder listing
-    QString m_arch; ///< the loaded model
-    QString m_weights;
-    QString m_modelDevice;
-    QString m_requestedArch;
-    LoadMode m_mode = LoadMode::Strict;
     ClassifyResult m_last;
     bool m_bannerAboutImage = false; ///< the banner shows an image's error: the next good image clears it
 };

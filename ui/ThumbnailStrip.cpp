@@ -1,7 +1,9 @@
 #include "ThumbnailStrip.h"
 
+#include "ImageConvert.h"
+#include "image/ImageDecoder.h"
+
 #include <QFileInfo>
-#include <QImageReader>
 #include <QPixmap>
 #include <QStandardItemModel>
 #include <QThreadPool>
@@ -13,18 +15,18 @@ namespace {
 
 constexpr int kThumbSide = 96;
 
-/// Runs on a pool thread: QImageReader scales JPEGs while decoding, so this stays cheap for photos.
+/// Runs on a pool thread, with the engine's decoder (the pixels the model sees, turned upright as the image
+/// view shows them); a large JPEG is decoded at a reduced scale in the DCT domain, so photos stay cheap.
 QImage makeThumbnail(const QString& path)
 {
-    QImageReader reader(path);
-    reader.setAutoTransform(true);
-    const QSize size = reader.size();
-    if (size.isValid())
-        reader.setScaledSize(size.scaled(kThumbSide * 2, kThumbSide * 2, Qt::KeepAspectRatio));
-    QImage image = reader.read();
-    if (image.isNull())
+    DecodeOptions upright;
+    upright.applyExifOrientation = true;
+    upright.reduceToShortSide = kThumbSide * 2;
+    const auto decoded = decodeImage(path.toStdString(), upright);
+    if (!decoded)
         return {};
-    return image.scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    return toQImage(decoded.value())
+        .scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
 }
 
 } // namespace

@@ -3,6 +3,8 @@
 #include "DownloadWorker.h"
 #include "MessageBanner.h"
 #include "WeightsCatalogModel.h"
+#include "WorkerThread.h"
+#include "io/Text.h"
 #include "weights/HubCache.h"
 
 #include <QDialogButtonBox>
@@ -14,7 +16,6 @@
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QTableView>
-#include <QThread>
 #include <QVBoxLayout>
 
 namespace lens {
@@ -28,8 +29,7 @@ QString megabytes(qint64 bytes)
 
 QString clock(double seconds)
 {
-    const long s = long(seconds + 0.5);
-    return QStringLiteral("%1:%2").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QString::fromStdString(formatDuration(seconds));
 }
 
 } // namespace
@@ -44,14 +44,10 @@ WeightsPicker::WeightsPicker(std::vector<WeightsInfo> entries, QWidget* parent)
     setObjectName(QStringLiteral("weightsPicker"));
     setWindowTitle(tr("Pretrained Weights — ResNet Lens"));
 
-    m_thread = new QThread(this);
-    m_thread->setObjectName(QStringLiteral("WeightsDownload"));
-    m_worker = new DownloadWorker;
-    m_worker->moveToThread(m_thread);
-    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+    m_work = std::make_unique<WorkerThread<DownloadWorker>>(QStringLiteral("WeightsDownload"));
+    m_worker = m_work->worker();
     connect(m_worker, &DownloadWorker::progress, this, &WeightsPicker::onProgress);
     connect(m_worker, &DownloadWorker::finished, this, &WeightsPicker::onFinished);
-    m_thread->start();
 
     m_model = new WeightsCatalogModel(std::move(entries), this);
     m_sorted = new QSortFilterProxyModel(this);
@@ -119,9 +115,12 @@ WeightsPicker::WeightsPicker(std::vector<WeightsInfo> entries, QWidget* parent)
 
 WeightsPicker::~WeightsPicker()
 {
-    m_worker->cancel();
-    m_thread->quit();
-    m_thread->wait();
+    m_worker->cancel(); // the worker thread is joined when m_work goes
+}
+
+QThread* WeightsPicker::workerThread() const
+{
+    return m_work->thread();
 }
 
 void WeightsPicker::showEvent(QShowEvent* event)
@@ -193,8 +192,7 @@ bool WeightsPicker::download()
     m_progressLabel->setText(tr("Connecting to %1…").arg(QString::fromStdString(weightsUrl(weights))));
     updateButtons();
     m_worker->clearCancel();
-    QMetaObject::invokeMethod(
-        m_worker, [worker = m_worker, weights] { worker->download(weights); }, Qt::QueuedConnection);
+    m_work->post([weights](DownloadWorker* worker) { worker->download(weights); });
     return true;
 }
 

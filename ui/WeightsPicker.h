@@ -11,6 +11,7 @@
 #include "weights/Catalog.h"
 
 #include <QDialog>
+#include <memory>
 #include <vector>
 
 class QLabel;
@@ -23,6 +24,7 @@ class QThread;
 namespace lens {
 
 class DownloadWorker;
+template <typename Worker> class WorkerThread;
 class MessageBanner;
 class WeightsCatalogModel;
 
@@ -54,7 +56,7 @@ public:
     QPushButton* useButton() const { return m_use; }
     QPushButton* downloadButton() const { return m_download; }
     QPushButton* cancelButton() const { return m_cancel; }
-    QThread* workerThread() const { return m_thread; }
+    QThread* workerThread() const;
 
 Q_SIGNALS:
     /// Load these weights (a cached file) as arch, with their preset ("v1" / "v2").
@@ -72,8 +74,8 @@ private:
     void updateButtons();
     void updateSource();
 
-    QThread* m_thread = nullptr;
-    DownloadWorker* m_worker = nullptr;
+    std::unique_ptr<WorkerThread<DownloadWorker>> m_work;
+    DownloadWorker* m_worker = nullptr; ///< m_work's
     WeightsCatalogModel* m_model = nullptr;
     QSortFilterProxyModel* m_sorted = nullptr;
     QTableView* m_view = nullptr;

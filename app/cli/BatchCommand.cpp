@@ -1,5 +1,3 @@
-#include "batch/BatchRunner.h"
-#include "batch/FileList.h"
 #include "batch/SortInto.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
@@ -7,11 +5,13 @@
 #include "inference/Classifier.h"
 #include "inference/RuntimeCheck.h"
 #include "io/Text.h"
+#include "jobs/BatchJob.h"
 
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <unistd.h>
 
 namespace lens::cli {
@@ -21,8 +21,8 @@ namespace {
 const char* kBatchUsage
     = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--weights-key PATH] [--arch "
       "A]\n"
-      "       [--preset v1|v2]\n"
-      "       [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--device D]\n"
+      "       [--preset v1|v2] [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard "
+      "I/N] [--device D]\n"
       "       [--fast-decode] [--quiet] [--sort-into DIR [--sort-mode link|copy] [--dry-run]]\n"
       "       [--ignore-unsafe-objects]\n"
       "Labels every file in the folders, one row per file (an error row for files that are not readable\n"
@@ -31,17 +31,6 @@ const char* kBatchUsage
       "--sort-into DIR links (or copies) each image labelled in this run into DIR/<top-1 label>/;\n"
       "--dry-run prints what it would do instead. A checkpoint whose pickle would run code when loaded in\n"
       "Python is refused; --ignore-unsafe-objects uses its tensors anyway (nothing in it is run either way).";
-
-std::string clock(double seconds)
-{
-    const long s = static_cast<long>(seconds + 0.5);
-    char text[32];
-    if (s >= 3600)
-        std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
-    else
-        std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
-    return text;
-}
 
 // A progress line on stderr, redrawn at most 4 times a second.
 class ProgressLine {
@@ -53,7 +42,7 @@ public:
             return;
         m_last = now;
         const double rate = p.seconds > 0 ? p.done / p.seconds : 0;
-        const std::string eta = rate > 0 ? clock((p.total - p.done) / rate) : "?";
+        const std::string eta = rate > 0 ? formatDuration((p.total - p.done) / rate) : "?";
         std::fprintf(stderr, "\r  %zu/%zu files  %.1f img/s  %zu errors  ETA %s   ", p.done, p.total, rate,
                      p.failed, eta.c_str());
         std::fflush(stderr);
@@ -94,21 +83,23 @@ int batchCommand(const std::vector<std::string>& words)
             return Usage;
         }
     }
-    FileListOptions listing;
-    listing.recursive = args.flag("--recursive");
-    listing.exclude = batchOutputFiles(output);
+    BatchJobOptions job;
+    job.roots = args.positionals();
+    job.output = output;
+    job.resume = args.flag("--resume");
+    job.listing.recursive = args.flag("--recursive");
     if (auto shard = args.value("--shard")) {
         auto parsed = parseShard(*shard);
         if (!parsed) {
             printError(parsed.message());
             return Usage;
         }
-        std::tie(listing.shardIndex, listing.shardCount) = *parsed;
+        std::tie(job.listing.shardIndex, job.listing.shardCount) = *parsed;
     }
     std::error_code folderError;
     if (auto format = BatchWriter::formatFor(output);
         !format && !std::filesystem::is_directory(output, folderError)) {
-        printError(terminalSafe(format.message()));
+        printError(format.message());
         return Usage;
     }
     SortOptions sorting;
@@ -124,100 +115,53 @@ int batchCommand(const std::vector<std::string>& words)
     const bool quiet = args.flag("--quiet");
     const auto warn = [&](const std::string& warning) {
         if (!quiet)
-            printError("warning: " + terminalSafe(warning));
+            printError("warning: " + warning);
     };
-
-    // Before anything slow: a second run on the same output, or an output that cannot be one, fails at once.
-    const bool resume = args.flag("--resume");
-    auto lock = BatchOutputLock::acquire(output, resume);
-    if (!lock) {
-        printError(terminalSafe(lock.message()));
-        return Failure;
-    }
     if (!sortFolder.empty()) {
         if (auto usable = checkSortFolder(sortFolder); !usable) {
-            printError(terminalSafe(usable.message()));
+            printError(usable.message());
             return Failure;
         }
     }
 
-    bool usageError = false;
-    auto weights = resolveWeights(args, usageError);
-    if (!weights) {
-        printError(weights.message());
-        return usageError ? Usage : Failure;
-    }
+    auto weights = resolveWeights(args);
+    if (!weights)
+        return fail(weights.error());
     options.preprocess = weights->preset;
     if (args.flag("--fast-decode"))
         options.decode.reduceToShortSide = fastDecodeShortSide(options.preprocess);
+    job.pipeline = options;
+    job.presetName = weights->presetName;
+    job.classifier.weights = weights->path;
+    job.classifier.weightsKey = args.value("--weights-key", "");
+    job.classifier.arch = args.value("--arch", "");
+    job.classifier.device = args.value("--device", "cpu");
+    job.classifier.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
 
-    auto listed = listFiles(args.positionals(), listing);
-    if (!listed) {
-        printError(terminalSafe(listed.message()));
-        return Failure;
-    }
-    const std::vector<std::string>& files = listed->files;
-    for (const auto& warning : listed->warnings)
-        warn(warning);
-
-    ClassifierOptions classifierOptions;
-    classifierOptions.weights = weights->path;
-    classifierOptions.weightsKey = args.value("--weights-key", "");
-    classifierOptions.arch = args.value("--arch", "");
-    classifierOptions.device = args.value("--device", "cpu");
-    classifierOptions.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
-    auto classifier = Classifier::create(classifierOptions);
-    if (!classifier) {
-        printError(checkpointError(classifier.error()));
-        return Failure;
-    }
-
-    if (const std::string others = otherWeightSetsNote((*classifier)->otherWeightSets()); !others.empty())
+    auto prepared = BatchJob::prepare(job, warn);
+    if (!prepared)
+        return fail(prepared.error());
+    BatchJob& run = *prepared;
+    if (const std::string others = otherWeightSetsNote(run.classifier().otherWeightSets()); !others.empty())
         warn(others);
-    // A weight set picked by key is part of which weights the output was written with.
-    const std::string weightsName = classifierOptions.weightsKey.empty()
-        ? weights->path
-        : weights->path + "#" + (*classifier)->weightsKey();
-    RunInfo run {(*classifier)->architecture().name, weightsName, weights->presetName,
-                 (*classifier)->deviceName(), options.topk};
-    PriorRows prior;
-    auto writer = BatchWriter::open(std::move(*lock), run, prior);
-    if (!writer) {
-        printError(terminalSafe(writer.message()));
-        return Failure;
-    }
-    for (const auto& note : prior.notes)
-        warn(note);
-    std::vector<std::string> todo;
-    for (const auto& file : files) {
-        if (!prior.done.count(file))
-            todo.push_back(file);
-    }
 
-    int sortFailures = 0;
-    const auto place = [&](const std::string& path, const std::string& label) {
-        auto placed = sortInto(sortFolder, path, label, sorting);
-        if (!placed) {
-            printError(terminalSafe(placed.message()));
-            ++sortFailures;
-        } else if (sorting.mode == SortOptions::Mode::DryRun && placed->changed) {
-            std::cout << "would " << sortMode << " " << terminalSafe(path) << " -> "
-                      << terminalSafe(placed->path) << "\n";
-        }
-    };
+    std::optional<SortSink> sort;
     if (!sortFolder.empty()) {
-        if (sorting.mode != SortOptions::Mode::DryRun)
-            removeLeftoverCopies(sortFolder);
-        // Files labelled before: finish what an interrupted run left undone (placing is idempotent).
-        for (const auto& file : files) {
-            const auto row = prior.done.find(file);
-            if (row != prior.done.end() && !row->second.empty())
-                place(file, row->second);
+        sort.emplace(sortFolder, sorting, [&](const std::string& image, const Result<Placement>& placed) {
+            if (!placed)
+                printError(placed.message());
+            else if (sorting.mode == SortOptions::Mode::DryRun && placed->changed)
+                std::cout << "would " << sortMode << " " << terminalSafe(image) << " -> "
+                          << terminalSafe(placed->path) << "\n";
+        });
+        std::vector<std::pair<std::string, std::string>> earlier;
+        for (const auto& file : run.files()) {
+            const auto row = run.prior().done.find(file);
+            if (row != run.prior().done.end() && !row->second.empty())
+                earlier.emplace_back(file, row->second);
         }
-        options.onRow = [&](const BatchRow& row) {
-            if (row.error.empty() && !row.top.empty())
-                place(row.path, row.top.front().label);
-        };
+        sort->start(earlier);
+        run.addSink(*sort);
     }
 
     if (!quiet) {
@@ -228,28 +172,29 @@ int batchCommand(const std::vector<std::string>& words)
     BatchProgressCallback progress;
     if (!quiet && ::isatty(STDERR_FILENO))
         progress = [&](const BatchProgress& p) { line.update(p); };
-    auto result = runBatch(**classifier, todo, *writer, options, progress);
+    auto result = run.run(progress);
     line.finish();
-    if (!result) {
-        printError(terminalSafe(result.message()));
-        return Failure;
-    }
+    if (!result)
+        return fail(result.error());
     if (!quiet) {
-        const double rate = result->seconds > 0 ? result->done / result->seconds : 0;
+        const BatchProgress& p = result->progress;
+        const double rate = p.seconds > 0 ? p.done / p.seconds : 0;
         std::string before;
-        if (files.size() > todo.size())
-            before += ", " + std::to_string(files.size() - todo.size()) + " done before";
-        if (prior.errorRows > 0)
-            before += " (the output holds " + std::to_string(prior.errorRows) + " error rows from before)";
-        if (!listed->warnings.empty())
-            before += ", " + std::to_string(listed->warnings.size()) + " unreadable entries skipped";
-        std::fprintf(stderr, "resnet-lens-cli: %zu files in %s (%.1f img/s): %zu ok, %zu errors%s -> %s\n",
-                     result->done, clock(result->seconds).c_str(), rate, result->done - result->failed,
-                     result->failed, before.c_str(), terminalSafe(output).c_str());
+        if (result->doneBefore > 0)
+            before += ", " + std::to_string(result->doneBefore) + " done before";
+        if (result->errorRowsBefore > 0)
+            before += " (the output holds " + std::to_string(result->errorRowsBefore)
+                + " error rows from before)";
+        if (result->skippedEntries > 0)
+            before += ", " + std::to_string(result->skippedEntries) + " unreadable entries skipped";
+        char rateText[32];
+        std::snprintf(rateText, sizeof rateText, "%.1f", rate);
+        printError(std::to_string(p.done) + " files in " + formatDuration(p.seconds) + " (" + rateText
+                   + " img/s): " + std::to_string(p.done - p.failed) + " ok, " + std::to_string(p.failed)
+                   + " errors" + before + " -> " + output);
     }
     // The status describes the whole output, rows from earlier runs included, and what was left out.
-    const bool complete
-        = result->failed == 0 && prior.errorRows == 0 && sortFailures == 0 && listed->warnings.empty();
+    const bool complete = result->complete() && (!sort || sort->failures() == 0);
     return complete ? Success : Partial;
 }
 

@@ -4,9 +4,9 @@
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
 #include "inference/RuntimeCheck.h"
-#include "io/ResultFormat.h"
 #include "io/Text.h"
 #include "labels/Labels.h"
+#include "model/ResultFormat.h"
 #include "preprocess/Preprocess.h"
 
 #include <cstdio>
@@ -65,12 +65,9 @@ int classifyCommand(const std::vector<std::string>& words)
         return Usage;
     }
 
-    bool usageError = false;
-    auto weights = resolveWeights(args, usageError);
-    if (!weights) {
-        printError(weights.message());
-        return usageError ? Usage : Failure;
-    }
+    auto weights = resolveWeights(args);
+    if (!weights)
+        return fail(weights.error());
     const PreprocessOptions& preset = weights->preset;
     ClassifierOptions options;
     options.weights = weights->path;
@@ -80,18 +77,14 @@ int classifyCommand(const std::vector<std::string>& words)
     options.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
     if (auto labelFile = args.value("--labels")) {
         auto labels = readLabelFile(*labelFile);
-        if (!labels) {
-            printError(labels.message());
-            return Failure;
-        }
+        if (!labels)
+            return fail(labels.error());
         options.labels = *labels;
     }
 
     auto classifier = Classifier::create(options);
-    if (!classifier) {
-        printError(checkpointError(classifier.error()));
-        return Failure;
-    }
+    if (!classifier)
+        return fail(classifier.error());
     for (const auto& warning : runtimeWarnings())
         printError("warning: " + warning);
 
@@ -123,7 +116,7 @@ int classifyCommand(const std::vector<std::string>& words)
             continue;
         }
         if (asJson)
-            std::cout << classificationJson(path, results->front()) << std::endl;
+            std::cout << classificationJson(path, results->front().top) << std::endl;
         else
             printHuman(path, results->front());
     }

@@ -7,6 +7,10 @@
 #include <string>
 #include <vector>
 
+namespace lens {
+struct Error;
+}
+
 namespace lens::cli {
 
 enum ExitCode { Success = 0, Usage = 1, Failure = 2, Partial = 3 };
@@ -20,6 +24,12 @@ int convertCommand(const std::vector<std::string>& words);
 
 /// Prints "resnet-lens-cli: <message>" on stderr.
 void printError(const std::string& message);
+
+/// The exit code for an error of the engine, from its kind: Usage for the caller's mistakes, else Failure.
+int exitCodeFor(const Error& error);
+
+/// Prints the error (a dangerous file's refusal says how to use it anyway) and returns exitCodeFor(error).
+int fail(const Error& error);
 
 class Args;
 

@@ -58,10 +58,8 @@ int convertCommand(const std::vector<std::string>& words)
     }
 
     auto result = exportWeights(options);
-    if (!result) {
-        printError(checkpointError(result.error()));
-        return result.error().kind == ErrorKind::Usage ? Usage : Failure;
-    }
+    if (!result)
+        return fail(result.error());
     for (const auto& warning : result->warnings)
         printError("warning: " + warning);
     for (const auto& fix : result->fixes)

@@ -552,10 +552,8 @@ int inspectCommand(const std::vector<std::string>& words)
     }
     if (auto labelFile = args.value("--labels")) {
         auto labels = readLabelFile(*labelFile);
-        if (!labels) {
-            printError(labels.message());
-            return Failure;
-        }
+        if (!labels)
+            return fail(labels.error());
         options.labels = *labels;
     }
     const bool asJson = args.flag("--json");

@@ -30,16 +30,12 @@ int preprocessCommand(const std::vector<std::string>& words)
         return Usage;
     }
     auto image = decodeImage(args.positionals().front());
-    if (!image) {
-        printError(image.message());
-        return Failure;
-    }
+    if (!image)
+        return fail(image.error());
     const PreprocessedImage input = preprocess(*image, *preset);
     auto written = writeNpyFloat32(output, {1, 3, preset->crop, preset->crop}, input.chw);
-    if (!written) {
-        printError(written.message());
-        return Failure;
-    }
+    if (!written)
+        return fail(written.error());
     return Success;
 }
 

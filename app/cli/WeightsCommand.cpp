@@ -184,10 +184,8 @@ int downloadWeightsCommand(const Args& args)
     auto result = weights ? downloadWeights(*weights, options) : downloadUrl(what, options);
     if (progressShown)
         std::cerr << "\n";
-    if (!result) {
-        printError(result.message());
-        return Failure;
-    }
+    if (!result)
+        return fail(result.error());
     const std::string label = weights ? weights->name : what;
     if (result->alreadyCached) {
         std::cout << label << ": already cached: " << result->path << "\n";

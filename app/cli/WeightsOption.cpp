@@ -22,9 +22,8 @@ bool looksLikeCheckpointFile(const std::string& value)
 
 } // namespace
 
-Result<ResolvedWeights> resolveWeights(const Args& args, bool& usageError)
+Result<ResolvedWeights> resolveWeights(const Args& args)
 {
-    usageError = false;
     ResolvedWeights resolved;
     std::string presetName = args.value("--preset", "");
     std::string weightsPreset;
@@ -39,10 +38,8 @@ Result<ResolvedWeights> resolveWeights(const Args& args, bool& usageError)
                 weightsPreset = known->preset;
         } else {
             auto weights = weightsByName(*value);
-            if (!weights) {
-                usageError = true;
-                return Error {weights.message() + "; or give a checkpoint file"};
-            }
+            if (!weights)
+                return Error {weights.message() + "; or give a checkpoint file", ErrorKind::Usage, *value};
             auto path = findCached(*weights);
             if (!path)
                 return Error {weights->name + " is not downloaded yet (looked for " + cachePath(*weights)
@@ -60,10 +57,8 @@ Result<ResolvedWeights> resolveWeights(const Args& args, bool& usageError)
         presetName = weightsPreset;
     resolved.presetName = presetName.empty() ? "v1" : presetName;
     auto preset = presetByName(resolved.presetName);
-    if (!preset) {
-        usageError = true;
+    if (!preset)
         return preset.error();
-    }
     resolved.preset = *preset;
     return resolved;
 }

@@ -3,7 +3,7 @@
 #include "batch/CsvCell.h"
 #include "batch/OutputScan.h"
 #include "io/Json.h"
-#include "io/ResultFormat.h"
+#include "model/ResultFormat.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -182,11 +182,15 @@ std::string batchHeader(BatchWriter::Format format, const RunInfo& run)
 
 Result<BatchWriter::Format> BatchWriter::formatFor(const std::string& path)
 {
-    if (endsWith(path, ".csv"))
+    // The extension in any case: labels.CSV is a CSV file too.
+    std::string lower = path.substr(path.size() > 6 ? path.size() - 6 : 0);
+    for (char& c : lower)
+        c = c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    if (endsWith(lower, ".csv"))
         return Format::Csv;
-    if (endsWith(path, ".jsonl") || endsWith(path, ".json"))
+    if (endsWith(lower, ".jsonl") || endsWith(lower, ".json"))
         return Format::JsonLines;
-    return Error {path + ": unknown output format; name the file .csv or .jsonl"};
+    return Error {path + ": unknown output format; name the file .csv or .jsonl", ErrorKind::Usage, path};
 }
 
 BatchWriter::BatchWriter(BatchOutputLock lock, Format format, int fd, int topk)
@@ -285,14 +289,19 @@ Result<void> BatchWriter::append(const std::string& row)
     return writeAll(m_fd, row.data(), row.size(), path());
 }
 
-Result<void> BatchWriter::writeResult(const std::string& path, const Classification& result)
+Result<void> BatchWriter::write(const BatchRow& row)
+{
+    return row.error.empty() ? writeResult(row.path, row.top) : writeError(row.path, row.error);
+}
+
+Result<void> BatchWriter::writeResult(const std::string& path, const std::vector<ClassScore>& top)
 {
     if (m_format == Format::JsonLines)
-        return append(classificationJson(path, result, /*withStatus=*/true) + "\n");
+        return append(classificationJson(path, top, /*withStatus=*/true) + "\n");
     std::string row = csvField(path) + ",ok,";
     for (int k = 0; k < m_topk; ++k) {
-        if (k < static_cast<int>(result.top.size())) {
-            const auto& score = result.top[k];
+        if (k < static_cast<int>(top.size())) {
+            const auto& score = top[k];
             // to_chars: "%.6g" without the C locale's decimal comma (a Qt application sets the locale).
             char probability[32];
             const auto end

@@ -22,7 +22,8 @@
 #include "Result.h"
 #include "batch/CsvCell.h"
 #include "batch/OutputLock.h"
-#include "inference/Classifier.h"
+#include "batch/RowSink.h"
+#include "model/Classification.h"
 
 #include <cstddef>
 #include <map>
@@ -52,7 +53,7 @@ struct PriorRows {
     std::vector<std::string> notes;
 };
 
-class BatchWriter {
+class BatchWriter : public RowSink {
 public:
     enum class Format { Csv, JsonLines };
 
@@ -67,9 +68,14 @@ public:
 
     BatchWriter(BatchWriter&& other) noexcept;
     BatchWriter& operator=(BatchWriter&&) = delete;
-    ~BatchWriter();
+    ~BatchWriter() override;
 
-    Result<void> writeResult(const std::string& path, const Classification& result);
+    /// The row, as a result or an error row.
+    Result<void> write(const BatchRow& row) override;
+    /// Flushes to stable storage (fsync).
+    Result<void> finish() override { return sync(); }
+
+    Result<void> writeResult(const std::string& path, const std::vector<ClassScore>& top);
     Result<void> writeError(const std::string& path, const std::string& message);
     /// Flushes to stable storage (fsync).
     Result<void> sync();

@@ -294,4 +294,35 @@ Result<Placement> sortInto(const std::string& folder, const std::string& image, 
     return Error {directory.string() + ": no free name for " + name.string()};
 }
 
+SortSink::SortSink(std::string folder, SortOptions options, Report onPlaced)
+    : m_folder(std::move(folder))
+    , m_options(options)
+    , m_report(std::move(onPlaced))
+{ }
+
+void SortSink::start(const std::vector<std::pair<std::string, std::string>>& earlier)
+{
+    if (m_options.mode != SortOptions::Mode::DryRun)
+        removeLeftoverCopies(m_folder);
+    // Placing is idempotent: images placed before are left alone, copies cut short are redone.
+    for (const auto& [image, label] : earlier)
+        place(image, label);
+}
+
+Result<void> SortSink::write(const BatchRow& row)
+{
+    if (row.error.empty() && !row.top.empty())
+        place(row.path, row.top.front().label);
+    return {};
+}
+
+void SortSink::place(const std::string& image, const std::string& label)
+{
+    const Result<Placement> placed = sortInto(m_folder, image, label, m_options);
+    if (!placed)
+        ++m_failures;
+    if (m_report)
+        m_report(image, placed);
+}
+
 } // namespace lens

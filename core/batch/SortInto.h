@@ -11,9 +11,13 @@
 // Threading: reentrant; several processes may sort into one folder.
 
 #include "Result.h"
+#include "batch/RowSink.h"
 
 #include <cstddef>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace lens {
 
@@ -44,6 +48,32 @@ Result<void> checkSortFolder(const std::string& folder);
 /// Removes the temporary files of copies that a killed run left in folder's label folders (those no live
 /// process holds); returns how many.
 std::size_t removeLeftoverCopies(const std::string& folder);
+
+/// A batch run's sorting, as a sink of its rows: each labelled image is placed in its top-1 label's folder.
+/// Before the first row, start() finishes what an interrupted run left: it removes leftover temporary copies
+/// and places the images the output already held. A failed placement is reported through onPlaced and
+/// counted; the run goes on.
+class SortSink : public RowSink {
+public:
+    using Report = std::function<void(const std::string& image, const Result<Placement>& placement)>;
+
+    SortSink(std::string folder, SortOptions options, Report onPlaced = {});
+
+    /// Removes leftover copies (not for a dry run) and places the images of earlier rows (image, label).
+    void start(const std::vector<std::pair<std::string, std::string>>& earlier);
+
+    Result<void> write(const BatchRow& row) override;
+
+    std::size_t failures() const { return m_failures; }
+
+private:
+    void place(const std::string& image, const std::string& label);
+
+    std::string m_folder;
+    SortOptions m_options;
+    Report m_report;
+    std::size_t m_failures = 0;
+};
 
 /// A label as a folder name: '/' and NUL replaced, "." and ".." and empty names avoided.
 std::string safeFolderName(const std::string& label);

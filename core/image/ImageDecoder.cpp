@@ -1,384 +1,585 @@
 #include "image/ImageDecoder.h"
 
+#include "image/Exif.h"
+#include "image/FitsDecoder.h"
+#include "image/Jpeg2000Decoder.h"
+#include "image/JpegDecoder.h"
+#include "image/PilImage.h"
+#include "image/PngDecoder.h"
+#include "image/TiffDecoder.h"
+#include "image/WebpDecoder.h"
+#include "image/formats/Bmp.h"
+#include "image/formats/Dds.h"
+#include "image/formats/Fli.h"
+#include "image/formats/Gif.h"
+#include "image/formats/Icns.h"
+#include "image/formats/Ico.h"
+#include "image/formats/Im.h"
+#include "image/formats/Msp.h"
+#include "image/formats/Pcx.h"
+#include "image/formats/Ppm.h"
+#include "image/formats/Psd.h"
+#include "image/formats/Rare.h"
+#include "image/formats/Sgi.h"
+#include "image/formats/Spider.h"
+#include "image/formats/Stubs.h"
+#include "image/formats/Sun.h"
+#include "image/formats/Tga.h"
+#include "image/formats/Xbm.h"
+#include "image/formats/Xpm.h"
+
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <memory>
+#include <fcntl.h>
 #include <new>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
-#include <system_error>
+#include <optional>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace lens {
 
 namespace {
 
-using Bytes = std::vector<unsigned char>;
+using Bytes = std::vector<std::uint8_t>;
 
-// cv::imdecode takes the buffer as a Mat with int columns.
-constexpr std::uint64_t kMaxFileBytes = 0x7fffffff;
+// Enough for every header test below (PCD looks at byte 2048).
+constexpr std::size_t kSniffBytes = 4096;
 
 Error fail(const std::string& name, const std::string& problem)
 {
     return Error {name + ": " + problem};
 }
 
-std::uint32_t bigEndian16(const unsigned char* p)
+bool startsWith(const std::uint8_t* data, std::size_t size, const char* prefix, std::size_t length,
+                std::size_t offset = 0)
 {
-    return (std::uint32_t(p[0]) << 8) | p[1];
+    return size >= offset + length && std::memcmp(data + offset, prefix, length) == 0;
 }
 
-std::uint32_t bigEndian32(const unsigned char* p)
+#define STARTS(literal) startsWith(data, size, literal, sizeof(literal) - 1)
+#define STARTS_AT(offset, literal) startsWith(data, size, literal, sizeof(literal) - 1, offset)
+
+std::uint32_t le32(const std::uint8_t* p)
 {
-    return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) | p[3];
+    return std::uint32_t(p[0]) | (std::uint32_t(p[1]) << 8) | (std::uint32_t(p[2]) << 16)
+        | (std::uint32_t(p[3]) << 24);
 }
 
-bool startsWith(const Bytes& bytes, const char* prefix, size_t offset = 0)
-{
-    const size_t len = std::strlen(prefix);
-    return bytes.size() >= offset + len && std::memcmp(bytes.data() + offset, prefix, len) == 0;
-}
+// ---------------------------------------------------------------------------------------------------------
+// Reading the file: the size first, then the header, then (only for a format that is decoded) the rest.
 
-enum class Format { Jpeg, Png, Other };
+class FileReader {
+public:
+    explicit FileReader(const std::string& path)
+        : m_path(path)
+    { }
+    ~FileReader()
+    {
+        if (m_fd >= 0)
+            ::close(m_fd);
+    }
+    FileReader(const FileReader&) = delete;
+    FileReader& operator=(const FileReader&) = delete;
 
-Format sniff(const Bytes& bytes)
-{
-    if (bytes.size() >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF)
-        return Format::Jpeg;
-    if (startsWith(bytes, "\x89PNG\r\n\x1a\n"))
-        return Format::Png;
-    return Format::Other;
-}
-
-struct HeaderInfo {
-    std::int64_t width = 0; ///< 0 when the header does not say
-    std::int64_t height = 0;
-};
-
-enum class JpegEnd { Complete, Truncated, BadSegment };
-
-struct JpegStructure {
-    JpegEnd end = JpegEnd::Truncated;
-    HeaderInfo size;
-    size_t badOffset = 0;
-};
-
-bool isStartOfFrame(unsigned char marker)
-{
-    // SOF0..SOF15 except DHT (C4), JPG (C8) and DAC (CC), which share the range.
-    return marker >= 0xC0 && marker <= 0xCF && marker != 0xC4 && marker != 0xC8 && marker != 0xCC;
-}
-
-// Walks the marker segments up to EOI. libjpeg decodes a file that stops early without complaint (it fills
-// the rest with gray); PIL refuses it, so the reference pipeline never sees such an image.
-JpegStructure walkJpeg(const Bytes& bytes)
-{
-    JpegStructure result;
-    const unsigned char* d = bytes.data();
-    const size_t n = bytes.size();
-    size_t pos = 2; // after SOI
-    for (;;) {
-        // libjpeg skips stray bytes before a marker (with a warning), and any number of 0xFF fill bytes.
-        while (pos < n && d[pos] != 0xFF)
-            ++pos;
-        while (pos < n && d[pos] == 0xFF)
-            ++pos;
-        if (pos >= n)
-            return result;
-        const unsigned char marker = d[pos++];
-        if (marker == 0xD9) {
-            result.end = JpegEnd::Complete;
-            return result;
+    Result<void> open(std::int64_t maxBytes)
+    {
+        struct stat info { };
+        if (::stat(m_path.c_str(), &info) != 0) {
+            if (errno == ENOENT || errno == ENOTDIR)
+                return fail(m_path, "no such file");
+            return fail(m_path, std::string("cannot access the file (") + std::strerror(errno) + ")");
         }
-        if (marker == 0x00 || marker == 0x01 || marker == 0xD8 || (marker >= 0xD0 && marker <= 0xD7))
-            continue; // no length field
-        if (pos + 2 > n)
-            return result;
-        const size_t length = bigEndian16(d + pos);
-        if (length < 2) {
-            result.end = JpegEnd::BadSegment;
-            result.badOffset = pos - 2;
-            return result;
-        }
-        if (pos + length > n)
-            return result;
-        if (isStartOfFrame(marker) && length >= 8 && result.size.width == 0 && result.size.height == 0) {
-            result.size.height = bigEndian16(d + pos + 3);
-            result.size.width = bigEndian16(d + pos + 5);
-        }
-        pos += length;
-        if (marker != 0xDA)
-            continue;
-        // Entropy-coded data follows SOS: a data 0xFF is stuffed as FF00 and restart markers sit inside it;
-        // any other marker ends it.
-        for (;;) {
-            const void* ff = std::memchr(d + pos, 0xFF, n - pos);
-            if (!ff)
-                return result;
-            const size_t at = static_cast<const unsigned char*>(ff) - d;
-            if (at + 1 >= n)
-                return result;
-            const unsigned char next = d[at + 1];
-            if (next == 0x00 || (next >= 0xD0 && next <= 0xD7)) {
-                pos = at + 2;
-            } else if (next == 0xFF) {
-                pos = at + 1;
-            } else {
-                pos = at;
+        if (S_ISDIR(info.st_mode))
+            return fail(m_path, "is a directory, not an image file");
+        // Opening a FIFO would block until a writer appears; devices may never end.
+        if (!S_ISREG(info.st_mode))
+            return fail(m_path, "is not a regular file");
+        if (info.st_size == 0)
+            return fail(m_path, "the file is empty");
+        if (info.st_size > maxBytes)
+            return fail(m_path,
+                        "the file is " + std::to_string(info.st_size) + " bytes, more than the limit of "
+                            + std::to_string(maxBytes) + " bytes for an image file");
+        m_fd = ::open(m_path.c_str(), O_RDONLY | O_CLOEXEC);
+        if (m_fd < 0)
+            return fail(m_path, std::string("cannot open the file (") + std::strerror(errno) + ")");
+        m_expected = std::uint64_t(info.st_size);
+        m_max = std::uint64_t(maxBytes);
+        return {};
+    }
+
+    // Reads up to `count` bytes in all; false on a read error.
+    Result<void> readUpTo(std::uint64_t count)
+    {
+        count = std::min(count, m_max + 1); // one byte more shows that the file grew past the limit
+        if (m_bytes.size() >= count || m_ended)
+            return {};
+        const std::size_t start = m_bytes.size();
+        m_bytes.resize(std::size_t(count));
+        std::size_t have = start;
+        while (have < m_bytes.size()) {
+            const ssize_t got = ::read(m_fd, m_bytes.data() + have, m_bytes.size() - have);
+            if (got < 0) {
+                if (errno == EINTR)
+                    continue;
+                return fail(m_path, std::string("cannot read the file (") + std::strerror(errno) + ")");
+            }
+            if (got == 0) {
+                m_ended = true;
                 break;
             }
+            have += std::size_t(got);
+        }
+        m_bytes.resize(have);
+        if (m_bytes.size() > m_max)
+            return fail(m_path,
+                        "the file grew past the limit of " + std::to_string(m_max)
+                            + " bytes while it was read");
+        if (m_bytes.empty())
+            return fail(m_path, "the file is empty");
+        return {};
+    }
+
+    // The rest of the file: the size fstat gave, and more (to the limit) only if the file has grown since.
+    Result<void> readAll()
+    {
+        std::uint64_t want = m_expected + 1;
+        for (;;) {
+            if (auto read = readUpTo(want); !read)
+                return read;
+            if (m_ended || m_bytes.size() < want)
+                return {};
+            want = std::min(want + (std::uint64_t(1) << 20), m_max + 1);
         }
     }
-}
 
-HeaderInfo pngSize(const Bytes& bytes)
+    const Bytes& bytes() const { return m_bytes; }
+
+private:
+    std::string m_path;
+    int m_fd = -1;
+    std::uint64_t m_expected = 0;
+    std::uint64_t m_max = 0;
+    bool m_ended = false;
+    Bytes m_bytes;
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// Sniffing, in Pillow's plugin order (Image.ID after Image.init()).
+
+enum class Format {
+    Bmp,
+    Dib,
+    Gif,
+    Tiff,
+    Jpeg,
+    Ppm,
+    Png,
+    Cur,
+    Pcx,
+    Dcx,
+    Dds,
+    Fits,
+    Fli,
+    Jpeg2000,
+    Icns,
+    Ico,
+    Im,
+    Msp,
+    Psd,
+    Gbr,
+    Pixar,
+    XvThumb,
+    McIdas,
+    Ftex,
+    Sgi,
+    Spider,
+    Sun,
+    Tga,
+    Webp,
+    Xbm,
+    Xpm,
+    Unsupported, // Pillow opens it, resnet-lens does not decode it
+    Refused, // Pillow identifies it but cannot decode it
+    Unknown,
+};
+
+struct Sniffed {
+    Format format = Format::Unknown;
+    std::string what; // for Unsupported / Refused: the sentence after "the file"
+};
+
+Sniffed unsupported(const char* name)
 {
-    HeaderInfo info;
-    if (bytes.size() >= 24 && std::memcmp(bytes.data() + 12, "IHDR", 4) == 0) {
-        info.width = bigEndian32(bytes.data() + 16);
-        info.height = bigEndian32(bytes.data() + 20);
-    }
-    return info;
+    return {Format::Unsupported, std::string("is a ") + name + " image, which resnet-lens does not decode"};
 }
 
-// The PNG without its iCCP (ICC colour profile) chunks. Neither PIL's convert("RGB") nor OpenCV applies
-// the profile, so pixels are unchanged; but libpng prints a warning on stderr for some common profiles
-// ("known incorrect sRGB profile") through a handler OpenCV does not let us replace.
-Bytes withoutIccProfile(const Bytes& bytes)
+// IPTC has no accept function: Pillow tries it on every file and its _open checks the first bytes.
+bool looksLikeIptc(const std::uint8_t* data, std::size_t size)
 {
-    Bytes out;
-    size_t pos = 8;
-    while (pos + 12 <= bytes.size()) {
-        const size_t length = bigEndian32(bytes.data() + pos);
-        if (length > bytes.size() - pos - 12)
-            break;
-        const size_t chunk = 12 + length;
-        if (std::memcmp(bytes.data() + pos + 4, "iCCP", 4) == 0) {
-            if (out.empty())
-                out.assign(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(pos));
-        } else if (!out.empty()) {
-            out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(pos),
-                       bytes.begin() + static_cast<std::ptrdiff_t>(pos + chunk));
-        }
-        pos += chunk;
-    }
-    if (!out.empty())
-        out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(pos), bytes.end());
-    return out;
+    return size >= 2 && data[0] == 0x1C && data[1] >= 1 && data[1] <= 9;
 }
 
-std::string hexBytes(const Bytes& bytes, size_t count)
+Sniffed sniff(const std::uint8_t* data, std::size_t size)
+{
+    if (looksLikeBmp(data, size))
+        return {Format::Bmp, {}};
+    if (looksLikeDib(data, size))
+        return {Format::Dib, {}};
+    if (looksLikeGif(data, size))
+        return {Format::Gif, {}};
+    if (looksLikeTiff(data, size))
+        return {Format::Tiff, {}};
+    if (looksLikeJpeg(data, size))
+        return {Format::Jpeg, {}};
+    if (looksLikePpm(data, size))
+        return {Format::Ppm, {}};
+    if (looksLikePng(data, size))
+        return {Format::Png, {}};
+    if (STARTS("BLP1") || STARTS("BLP2"))
+        return unsupported("BLP (Blizzard texture)");
+    if (looksLikeBufr(data, size))
+        return {Format::Refused, "BUFR"};
+    if (looksLikeCur(data, size))
+        return {Format::Cur, {}};
+    if (looksLikePcx(data, size))
+        return {Format::Pcx, {}};
+    if (looksLikeDcx(data, size))
+        return {Format::Dcx, {}};
+    if (looksLikeDds(data, size))
+        return {Format::Dds, {}};
+    if (STARTS("%!PS") || (size >= 4 && le32(data) == 0xC6D3D0C5))
+        return {Format::Unsupported,
+                "is a PostScript (EPS) file, which Pillow can only render with Ghostscript"};
+    if (looksLikeFits(data, size))
+        return {Format::Fits, {}};
+    if (looksLikeFli(data, size))
+        return {Format::Fli, {}};
+    if (looksLikeFtex(data, size))
+        return {Format::Ftex, {}};
+    if (looksLikeGbr(data, size))
+        return {Format::Gbr, {}};
+    if (looksLikeGrib(data, size))
+        return {Format::Refused, "GRIB"};
+    if (looksLikeHdf5(data, size))
+        return {Format::Refused, "HDF5"};
+    if (looksLikeJpeg2000(data, size))
+        return {Format::Jpeg2000, {}};
+    if (looksLikeIcns(data, size))
+        return {Format::Icns, {}};
+    if (looksLikeIco(data, size))
+        return {Format::Ico, {}};
+    if (looksLikeIm(data, size))
+        return {Format::Im, {}};
+    if (looksLikeIptc(data, size))
+        return unsupported("IPTC/NAA");
+    if (looksLikeMcIdas(data, size))
+        return {Format::McIdas, {}};
+    if (looksLikeMpeg(data, size))
+        return {Format::Refused, "MPEG"};
+    if (looksLikeMsp(data, size))
+        return {Format::Msp, {}};
+    if (STARTS_AT(2048, "PCD_IPI"))
+        return unsupported("Kodak Photo CD (PCD)");
+    if (looksLikePixar(data, size))
+        return {Format::Pixar, {}};
+    if (looksLikePsd(data, size))
+        return {Format::Psd, {}};
+    if (looksLikeSgi(data, size))
+        return {Format::Sgi, {}};
+    if (looksLikeSpider(data, size))
+        return {Format::Spider, {}};
+    if (looksLikeSun(data, size))
+        return {Format::Sun, {}};
+    if (looksLikeTga(data, size))
+        return {Format::Tga, {}};
+    if (looksLikeWebp(data, size))
+        return {Format::Webp, {}};
+    if (looksLikeWmf(data, size))
+        return {Format::Refused, "WMF"};
+    if (looksLikeXbm(data, size))
+        return {Format::Xbm, {}};
+    if (looksLikeXpm(data, size))
+        return {Format::Xpm, {}};
+    if (looksLikeXvThumb(data, size))
+        return {Format::XvThumb, {}};
+    return {Format::Unknown, {}};
+}
+
+// Formats OpenCV or other tools read that Pillow 9.4 does not open at all, named for the message.
+std::optional<std::string> knownNonPillowFormat(const std::uint8_t* data, std::size_t size)
+{
+    if (STARTS("#?RADIANCE") || STARTS("#?RGBE"))
+        return "is a Radiance HDR image, which Pillow does not open";
+    if (STARTS("\x76\x2f\x31\x01"))
+        return "is an OpenEXR image, which Pillow does not open";
+    if (size >= 3 && data[0] == 'P' && (data[1] == 'F' || data[1] == 'f')
+        && (data[2] == '\n' || data[2] == '\r' || data[2] == ' '))
+        return "is a PFM (portable float map) image, which Pillow does not open";
+    if (STARTS_AT(4, "ftypheic") || STARTS_AT(4, "ftypheix") || STARTS_AT(4, "ftypmif1")
+        || STARTS_AT(4, "ftypmsf1") || STARTS_AT(4, "ftyphevc"))
+        return "is a HEIF image, which Pillow does not open";
+    if (STARTS_AT(4, "ftypavif") || STARTS_AT(4, "ftypavis"))
+        return "is an AVIF image, which Pillow does not open";
+    if (STARTS("\xff\x0a") || STARTS("\x00\x00\x00\x0cJXL \x0d\x0a\x87\x0a"))
+        return "is a JPEG XL image, which Pillow does not open";
+    if (STARTS("RIFF") && STARTS_AT(8, "WEBP"))
+        return "is a WebP file without an image chunk Pillow knows";
+    if (STARTS("%PDF"))
+        return "is a PDF document, which Pillow cannot open (it only writes PDF)";
+    if (STARTS("PK\x03\x04"))
+        return "is a ZIP archive, not an image";
+    return std::nullopt;
+}
+
+std::string hexBytes(const std::uint8_t* data, std::size_t size, std::size_t count)
 {
     static const char digits[] = "0123456789abcdef";
     std::string out;
-    for (size_t i = 0; i < std::min(count, bytes.size()); ++i) {
+    for (std::size_t i = 0; i < std::min(count, size); ++i) {
         if (i)
             out += ' ';
-        out += digits[bytes[i] >> 4];
-        out += digits[bytes[i] & 15];
+        out += digits[data[i] >> 4];
+        out += digits[data[i] & 15];
     }
     return out;
 }
 
-// A short description of what the data looks like, for content OpenCV does not recognise.
-std::string describeContent(const Bytes& bytes)
+// A short description of content that is no image Pillow knows.
+std::string describeContent(const std::uint8_t* data, std::size_t size)
 {
-    if (startsWith(bytes, "GIF87a") || startsWith(bytes, "GIF89a"))
-        return "it is a GIF image, which OpenCV cannot read";
-    if (startsWith(bytes, "ftypheic", 4) || startsWith(bytes, "ftypheix", 4)
-        || startsWith(bytes, "ftypmif1", 4) || startsWith(bytes, "ftypavif", 4))
-        return "it is a HEIF/AVIF image, which OpenCV cannot read";
-    if (startsWith(bytes, "%PDF"))
-        return "it is a PDF document";
-    if (startsWith(bytes, "PK\x03\x04"))
-        return "it is a ZIP archive";
-
-    const size_t count = std::min<size_t>(bytes.size(), 32);
+    const std::size_t count = std::min<std::size_t>(size, 32);
     bool text = true;
-    for (size_t i = 0; i < count && text; ++i) {
-        const unsigned char c = bytes[i];
+    for (std::size_t i = 0; i < count && text; ++i) {
+        const unsigned char c = data[i];
         text = (c >= 0x20 && c < 0x7F) || c == '\n' || c == '\r' || c == '\t' || c >= 0x80;
     }
     if (text) {
         std::string start;
-        for (size_t i = 0; i < count; ++i) {
-            const unsigned char c = bytes[i];
+        for (std::size_t i = 0; i < count; ++i) {
+            const unsigned char c = data[i];
             start += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : ' ';
         }
-        return "it starts with text: \"" + start + (bytes.size() > count ? "...\"" : "\"");
+        return "it starts with text: \"" + start + (size > count ? "...\"" : "\"");
     }
-    return "it starts with bytes " + hexBytes(bytes, 8);
+    return "it starts with bytes " + hexBytes(data, size, 8);
 }
 
-// Formats OpenCV reads whose data failed to decode: worth naming instead of describing the bytes.
-const char* otherFormatName(const Bytes& bytes)
+#undef STARTS
+#undef STARTS_AT
+
+// ---------------------------------------------------------------------------------------------------------
+// Decoding
+
+struct Decoded {
+    cv::Mat rgb; // set directly by the JPEG path
+    PilImage image; // otherwise
+    int orientation = 1; // for display only
+};
+
+int jpegScale(const JpegHeader& header, int reduceToShortSide)
 {
-    if (startsWith(bytes, "BM"))
-        return "BMP";
-    if (startsWith(bytes, "II*") || (bytes.size() >= 4 && std::memcmp(bytes.data(), "MM\0*", 4) == 0))
-        return "TIFF";
-    if (startsWith(bytes, "RIFF") && startsWith(bytes, "WEBP", 8))
-        return "WebP";
-    return nullptr;
+    if (reduceToShortSide <= 0)
+        return 1;
+    const int shortSide = std::min(header.width, header.height);
+    for (int factor : {8, 4, 2})
+        if (shortSide / factor >= reduceToShortSide)
+            return factor;
+    return 1;
 }
 
-// width * height > limit without overflow (header fields may hold up to 2^32 - 1).
-bool exceeds(std::int64_t width, std::int64_t height, std::int64_t limit)
+Result<Decoded> decodeJpegFile(const Bytes& bytes, const std::string& name, const DecodeLimits& limits,
+                               const DecodeOptions& options)
 {
-    return width > 0 && height > 0 && width > limit / height;
+    const JpegHeader header = readJpegHeader(bytes.data(), bytes.size());
+    if (!header.identified)
+        return fail(name, "not a JPEG file Pillow opens (" + header.problem + ")");
+    Decoded out;
+    out.orientation = header.orientation;
+    cv::Mat gray;
+    JpegDecodeRequest request;
+    request.scaleDenominator = jpegScale(header, options.reduceToShortSide);
+    auto decoded = decodeJpeg(bytes.data(), bytes.size(), name, limits, request,
+                              [&](PilMode mode, int width, int height, std::size_t& stride) -> std::uint8_t* {
+                                  if (mode == PilMode::RGB) {
+                                      out.rgb.create(height, width, CV_8UC3);
+                                      stride = out.rgb.step;
+                                      return out.rgb.data;
+                                  }
+                                  if (mode == PilMode::L) {
+                                      gray.create(height, width, CV_8UC1);
+                                      stride = gray.step;
+                                      return gray.data;
+                                  }
+                                  out.image.mode = mode;
+                                  out.image.width = width;
+                                  out.image.height = height;
+                                  stride = std::size_t(width) * std::size_t(pilModeBytes(mode));
+                                  out.image.data.resize(stride * std::size_t(height));
+                                  return out.image.data.data();
+                              });
+    if (!decoded)
+        return decoded.error();
+    if (!gray.empty())
+        cv::cvtColor(gray, out.rgb, cv::COLOR_GRAY2RGB);
+    return out;
 }
 
-Error tooLarge(const std::string& name, std::int64_t width, std::int64_t height, std::int64_t limit)
+Result<Decoded> decodeBytes(const Bytes& bytes, Format format, const std::string& name,
+                            const DecodeLimits& limits, const DecodeOptions& options)
 {
-    return fail(name,
-                "the image is " + std::to_string(width) + "x" + std::to_string(height)
-                    + " pixels, more than the limit of " + std::to_string(limit)
-                    + " pixels (a decompression bomb?)");
+    const std::uint8_t* data = bytes.data();
+    const std::size_t size = bytes.size();
+    const auto wrap = [](Result<PilImage> image, int orientation = 1) -> Result<Decoded> {
+        if (!image)
+            return image.error();
+        Decoded out;
+        out.image = std::move(*image);
+        out.orientation = orientation;
+        return out;
+    };
+    switch (format) {
+    case Format::Jpeg:
+        return decodeJpegFile(bytes, name, limits, options);
+    case Format::Png: {
+        int orientation = 1;
+        auto image = decodePng(data, size, name, limits, &orientation);
+        return wrap(std::move(image), orientation);
+    }
+    case Format::Tiff:
+        return wrap(decodeTiff(data, size, name, limits));
+    case Format::Im:
+        return wrap(decodeIm(data, size, name, limits));
+    case Format::Fli:
+        return wrap(decodeFli(data, size, name, limits));
+    case Format::Fits:
+        return wrap(decodeFits(data, size, name, limits));
+    case Format::Jpeg2000:
+        return wrap(decodeJpeg2000(data, size, name, limits));
+    case Format::Webp: {
+        int orientation = 1;
+        auto image = decodeWebp(data, size, name, limits, &orientation);
+        return wrap(std::move(image), orientation);
+    }
+    case Format::Bmp:
+        return wrap(decodeBmp(data, size, name, limits));
+    case Format::Dib:
+        return wrap(decodeDib(data, size, name, limits));
+    case Format::Gif:
+        return wrap(decodeGif(data, size, name, limits));
+    case Format::Tga:
+        return wrap(decodeTga(data, size, name, limits));
+    case Format::Ppm:
+        return wrap(decodePpm(data, size, name, limits));
+    case Format::Pcx:
+        return wrap(decodePcx(data, size, name, limits));
+    case Format::Dcx:
+        return wrap(decodeDcx(data, size, name, limits));
+    case Format::Sgi:
+        return wrap(decodeSgi(data, size, name, limits));
+    case Format::Xbm:
+        return wrap(decodeXbm(data, size, name, limits));
+    case Format::Xpm:
+        return wrap(decodeXpm(data, size, name, limits));
+    case Format::Dds:
+        return wrap(decodeDds(data, size, name, limits));
+    case Format::Msp:
+        return wrap(decodeMsp(data, size, name, limits));
+    case Format::Psd:
+        return wrap(decodePsd(data, size, name, limits));
+    case Format::Gbr:
+        return wrap(decodeGbr(data, size, name, limits));
+    case Format::Pixar:
+        return wrap(decodePixar(data, size, name, limits));
+    case Format::XvThumb:
+        return wrap(decodeXvThumb(data, size, name, limits));
+    case Format::McIdas:
+        return wrap(decodeMcIdas(data, size, name, limits));
+    case Format::Ftex:
+        return wrap(decodeFtex(data, size, name, limits));
+    case Format::Spider:
+        return wrap(decodeSpider(data, size, name, limits));
+    case Format::Sun:
+        return wrap(decodeSun(data, size, name, limits));
+    case Format::Icns:
+        return wrap(decodeIcns(data, size, name, limits,
+                               [&name, &limits](const std::uint8_t* png, std::size_t length) {
+                                   return decodePng(png, length, name, limits);
+                               }));
+    case Format::Cur:
+        return wrap(decodeCur(data, size, name, limits));
+    case Format::Ico:
+        return wrap(decodeIco(data, size, name, limits,
+                              [&name, &limits](const std::uint8_t* png, std::size_t length) {
+                                  return decodePng(png, length, name, limits);
+                              }));
+    case Format::Unsupported:
+    case Format::Refused:
+    case Format::Unknown:
+        break;
+    }
+    return fail(name, "internal error: no decoder for this format");
 }
 
-Result<cv::Mat> decodeChecked(const Bytes& bytes, const std::string& name, const DecodeOptions& options)
+// Pillow's ImageOps.exif_transpose on the RGB result.
+cv::Mat oriented(const cv::Mat& rgb, int orientation)
 {
-    if (bytes.empty())
-        return fail(name, "the file is empty");
-    if (bytes.size() > kMaxFileBytes)
-        return fail(name, "the file is too large (" + std::to_string(bytes.size()) + " bytes) to be decoded");
+    if (orientation < 2 || orientation > 8)
+        return rgb;
+    const bool swap = orientationSwapsAxes(orientation);
+    cv::Mat out(swap ? rgb.cols : rgb.rows, swap ? rgb.rows : rgb.cols, CV_8UC3);
+    const cv::Mat source = rgb.isContinuous() ? rgb : rgb.clone();
+    transposeForOrientation(orientation, source.data, source.cols, source.rows, 3, out.data);
+    return out;
+}
 
-    const Format format = sniff(bytes);
-    HeaderInfo header;
-    Bytes stripped;
-    if (format == Format::Jpeg) {
-        const JpegStructure jpeg = walkJpeg(bytes);
-        header = jpeg.size;
-        if (exceeds(header.width, header.height, options.maxPixels))
-            return tooLarge(name, header.width, header.height, options.maxPixels);
-        if (jpeg.end == JpegEnd::BadSegment)
-            return fail(
-                name, "corrupt JPEG (invalid segment length at byte " + std::to_string(jpeg.badOffset) + ")");
-        if (jpeg.end == JpegEnd::Truncated)
-            return fail(name, "truncated JPEG (the data ends before the end-of-image marker)");
-    } else if (format == Format::Png) {
-        header = pngSize(bytes);
-        if (exceeds(header.width, header.height, options.maxPixels))
-            return tooLarge(name, header.width, header.height, options.maxPixels);
-        stripped = withoutIccProfile(bytes);
+Result<cv::Mat> decodeFile(const std::string& path, const DecodeOptions& options)
+{
+    FileReader file(path);
+    if (auto opened = file.open(options.maxFileBytes); !opened)
+        return opened.error();
+    if (auto read = file.readUpTo(kSniffBytes); !read)
+        return read.error();
+    // A format Pillow does not open, named by its first bytes (and taken by no plugin), is refused unread.
+    if (sniff(file.bytes().data(), file.bytes().size()).format == Format::Unknown) {
+        if (auto known = knownNonPillowFormat(file.bytes().data(), file.bytes().size()))
+            return fail(path, *known);
     }
-    const Bytes& data = stripped.empty() ? bytes : stripped;
-
-    int flags = cv::IMREAD_COLOR | (options.applyExifOrientation ? 0 : cv::IMREAD_IGNORE_ORIENTATION);
-    if (format == Format::Jpeg && options.reduceToShortSide > 0) {
-        const std::int64_t shortSide = std::min(header.width, header.height);
-        for (const auto& [factor, flag] :
-             {std::pair {8, cv::IMREAD_REDUCED_COLOR_8}, std::pair {4, cv::IMREAD_REDUCED_COLOR_4},
-              std::pair {2, cv::IMREAD_REDUCED_COLOR_2}}) {
-            if (shortSide / factor >= options.reduceToShortSide) {
-                flags = flag | (flags & cv::IMREAD_IGNORE_ORIENTATION);
-                break;
-            }
-        }
-    }
-    cv::Mat decoded;
-    try {
-        const cv::Mat buffer(1, static_cast<int>(data.size()), CV_8UC1,
-                             const_cast<unsigned char*>(data.data()));
-        decoded = cv::imdecode(buffer, flags);
-    } catch (const cv::Exception& e) {
-        return fail(name, std::string("OpenCV could not decode the image: ") + e.what());
-    } catch (const std::bad_alloc&) {
-        return fail(name, "out of memory while decoding the image");
-    } catch (const std::exception& e) {
-        return fail(name, std::string("decoding failed: ") + e.what());
+    if (auto read = file.readAll(); !read)
+        return read.error();
+    // Some plugins walk the whole file to decide (an ICNS or ICO directory), so they see all of it.
+    const Sniffed sniffed = sniff(file.bytes().data(), file.bytes().size());
+    switch (sniffed.format) {
+    case Format::Unsupported:
+        return fail(path, sniffed.what);
+    case Format::Refused:
+        return refuseUndecodable(path, sniffed.what);
+    case Format::Unknown:
+        return fail(path,
+                    "not an image format Pillow opens ("
+                        + describeContent(file.bytes().data(), file.bytes().size()) + ")");
+    default:
+        break;
     }
 
-    if (decoded.empty()) {
-        // OpenCV's own limits (CV_IO_MAX_IMAGE_PIXELS, 2^30 by default; 2^20 on a side).
-        if (exceeds(header.width, header.height, std::int64_t(1) << 30) || header.width > (1 << 20)
-            || header.height > (1 << 20))
-            return fail(name,
-                        "the image is " + std::to_string(header.width) + "x" + std::to_string(header.height)
-                            + " pixels, larger than OpenCV decodes (2^30 pixels, 2^20 on a side)");
-        if (format == Format::Png)
-            return fail(name, "corrupt or truncated PNG data (OpenCV could not decode it)");
-        if (format == Format::Jpeg)
-            return fail(name, "corrupt or unsupported JPEG data (OpenCV could not decode it)");
-        if (const char* other = otherFormatName(bytes))
-            return fail(
-                name, std::string("corrupt or unsupported ") + other + " data (OpenCV could not decode it)");
-        return fail(name, "not an image OpenCV can decode (" + describeContent(bytes) + ")");
+    DecodeLimits limits;
+    limits.maxPixels = options.maxPixels;
+    auto decoded = decodeBytes(file.bytes(), sniffed.format, path, limits, options);
+    if (!decoded)
+        return decoded.error();
+    cv::Mat rgb = std::move(decoded->rgb);
+    if (rgb.empty()) {
+        const PilImage& image = decoded->image;
+        if (image.width <= 0 || image.height <= 0)
+            return fail(path, "the image has no pixels");
+        rgb.create(image.height, image.width, CV_8UC3);
+        toRgb(image, rgb.data);
     }
-
-    // Formats without a header check above are checked once decoded.
-    if (exceeds(decoded.cols, decoded.rows, options.maxPixels))
-        return tooLarge(name, decoded.cols, decoded.rows, options.maxPixels);
-    if (decoded.depth() != CV_8U)
-        return fail(name,
-                    "OpenCV decoded it to an unexpected pixel type " + cv::typeToString(decoded.type()));
-
-    cv::Mat rgb;
-    try {
-        switch (decoded.channels()) {
-        case 1:
-            cv::cvtColor(decoded, rgb, cv::COLOR_GRAY2RGB);
-            break;
-        case 3:
-            cv::cvtColor(decoded, rgb, cv::COLOR_BGR2RGB);
-            break;
-        case 4:
-            cv::cvtColor(decoded, rgb, cv::COLOR_BGRA2RGB);
-            break;
-        default:
-            return fail(name,
-                        "OpenCV decoded it to an unexpected pixel type " + cv::typeToString(decoded.type()));
-        }
-    } catch (const cv::Exception& e) {
-        return fail(name, std::string("colour conversion failed: ") + e.what());
-    } catch (const std::bad_alloc&) {
-        return fail(name, "out of memory while decoding the image");
-    }
+    if (options.applyExifOrientation)
+        rgb = oriented(rgb, decoded->orientation);
     return rgb;
-}
-
-Result<Bytes> readFile(const std::string& path)
-{
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    const fs::file_status status = fs::status(path, ec);
-    if (status.type() == fs::file_type::not_found)
-        return fail(path, "no such file");
-    if (ec)
-        return fail(path, "cannot access the file (" + ec.message() + ")");
-    if (status.type() == fs::file_type::directory)
-        return fail(path, "is a directory, not an image file");
-    // Opening a FIFO would block until a writer appears; devices may never end.
-    if (status.type() != fs::file_type::regular)
-        return fail(path, "is not a regular file");
-
-    errno = 0;
-    std::unique_ptr<std::FILE, int (*)(std::FILE*)> file(std::fopen(path.c_str(), "rb"), &std::fclose);
-    if (!file)
-        return fail(path, "cannot open the file (" + std::generic_category().message(errno) + ")");
-
-    Bytes bytes;
-    const std::uintmax_t size = fs::file_size(path, ec);
-    if (!ec && size > kMaxFileBytes)
-        return fail(path, "the file is too large (" + std::to_string(size) + " bytes) to be decoded");
-    if (!ec)
-        bytes.reserve(static_cast<size_t>(size));
-    unsigned char chunk[1 << 16];
-    for (;;) {
-        const size_t got = std::fread(chunk, 1, sizeof chunk, file.get());
-        bytes.insert(bytes.end(), chunk, chunk + got);
-        if (bytes.size() > kMaxFileBytes)
-            return fail(path, "the file is too large (over 2 GiB) to be decoded");
-        if (got < sizeof chunk)
-            break;
-    }
-    if (std::ferror(file.get()))
-        return fail(path, "cannot read the file (" + std::generic_category().message(errno) + ")");
-    if (bytes.empty())
-        return fail(path, "the file is empty");
-    return bytes;
 }
 
 } // namespace
@@ -386,26 +587,13 @@ Result<Bytes> readFile(const std::string& path)
 Result<cv::Mat> decodeImage(const std::string& path, const DecodeOptions& options)
 {
     try {
-        Result<Bytes> bytes = readFile(path);
-        if (!bytes)
-            return bytes.error();
-        return decodeChecked(*bytes, path, options);
+        return decodeFile(path, options);
     } catch (const std::bad_alloc&) {
-        return fail(path, "out of memory while reading the file");
+        return fail(path, "out of memory while decoding the image");
+    } catch (const cv::Exception& e) {
+        return fail(path, std::string("decoding failed: ") + e.what());
     } catch (const std::exception& e) {
-        return fail(path, e.what());
-    }
-}
-
-Result<cv::Mat> decodeImageBuffer(const std::vector<unsigned char>& bytes, const std::string& displayName,
-                                  const DecodeOptions& options)
-{
-    try {
-        return decodeChecked(bytes, displayName, options);
-    } catch (const std::bad_alloc&) {
-        return fail(displayName, "out of memory while decoding the image");
-    } catch (const std::exception& e) {
-        return fail(displayName, e.what());
+        return fail(path, std::string("decoding failed: ") + e.what());
     }
 }
 

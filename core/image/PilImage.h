@@ -30,13 +30,38 @@ enum class PilMode {
     I, ///< 32-bit signed integer gray, native byte order (Pillow's "I", e.g. 16-bit PNG gray)
     I16, ///< 16-bit unsigned gray, native byte order (Pillow's "I;16", e.g. 16-bit TIFF gray)
     F, ///< 32-bit float gray, native byte order
+    LAB, ///< 3 bytes per pixel: CIE L*a*b* as Pillow stores it (L 0..255, a and b with 128 as zero)
+    YCbCr, ///< 3 bytes per pixel: Y, Cb, Cr (JPEG's full-range YCbCr, as Pillow's "YCbCr")
 };
 
 /// Pillow's name for the mode ("RGB", "I;16", ...), for messages and tests.
 const char* pilModeName(PilMode mode);
 
 /// Bytes per pixel of a mode.
-int pilModeBytes(PilMode mode);
+constexpr int pilModeBytes(PilMode mode)
+{
+    switch (mode) {
+    case PilMode::One:
+    case PilMode::L:
+    case PilMode::P:
+        return 1;
+    case PilMode::PA:
+    case PilMode::LA:
+    case PilMode::I16:
+        return 2;
+    case PilMode::RGB:
+    case PilMode::LAB:
+    case PilMode::YCbCr:
+        return 3;
+    case PilMode::RGBA:
+    case PilMode::RGBX:
+    case PilMode::CMYK:
+    case PilMode::I:
+    case PilMode::F:
+        return 4;
+    }
+    return 0;
+}
 
 struct PilImage {
     PilMode mode = PilMode::RGB;
@@ -51,8 +76,17 @@ struct PilImage {
 
 /// Pillow's `convert("RGB")` of the image: RGB bytes, 3 per pixel, row-major. L and 1 are replicated; P/PA
 /// look up the palette (transparency ignored); LA/RGBA/RGBX/PA drop the extra channel; CMYK goes through
-/// Pillow's cmyk2rgb; I and I;16 saturate to 0..255 (no shift); F follows Pillow's own conversion.
+/// Pillow's cmyk2rgb; I and I;16 saturate to 0..255 (no shift); F, which Pillow converts through L, is
+/// clipped to 0..255 and truncated toward zero (NaN gives 0). Throws std::invalid_argument if data is
+/// shorter than the mode and size need. YCbCr uses Pillow's fixed-point tables; LAB goes through LittleCMS
+/// exactly as Pillow's convert does it (a D50 Lab profile to LittleCMS's sRGB, perceptual intent).
 std::vector<std::uint8_t> toRgb(const PilImage& image);
+
+/// Pillow's YCbCr to RGB conversion of one pixel (libImaging/ConvertYCbCr.c, fixed point), into rgb[0..2].
+void pilYCbCrToRgb(std::uint8_t y, std::uint8_t cb, std::uint8_t cr, std::uint8_t* rgb);
+
+/// As toRgb, into out, which holds width * height * 3 bytes.
+void toRgb(const PilImage& image, std::uint8_t* out);
 
 /// Limits every decoder checks from the header, before any pixel buffer is allocated.
 struct DecodeLimits {

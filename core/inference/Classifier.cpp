@@ -4,10 +4,10 @@
 #if LENS_ONEDNN
 #include "inference/FusedResNet.h"
 #endif
+#include "inference/ResNet.h"
+#include "inference/StateDictLoader.h"
 #include "inference/TorchTensor.h"
 #include "labels/Labels.h"
-#include "model/ResNet.h"
-#include "model/StateDictLoader.h"
 
 #include <algorithm>
 #include <cmath>
@@ -19,37 +19,6 @@
 #include <torch/torch.h>
 
 namespace lens {
-
-std::vector<ClassScore> topK(const std::vector<float>& logits, int k, const std::vector<std::string>& labels)
-{
-    const int n = static_cast<int>(logits.size());
-    k = std::clamp(k, 0, n);
-    std::vector<int> order(n);
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + k, order.end(), [&](int a, int b) {
-        return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-    });
-
-    // Softmax in double, shifted by the maximum for stability.
-    const double maxLogit = n ? *std::max_element(logits.begin(), logits.end()) : 0.0;
-    double sum = 0;
-    for (float v : logits)
-        sum += std::exp(static_cast<double>(v) - maxLogit);
-
-    std::vector<ClassScore> top;
-    for (int r = 0; r < k; ++r) {
-        const int index = order[r];
-        ClassScore score;
-        score.rank = r + 1;
-        score.index = index;
-        score.label
-            = index < static_cast<int>(labels.size()) ? labels[index] : "class " + std::to_string(index);
-        score.logit = logits[index];
-        score.probability = static_cast<float>(std::exp(static_cast<double>(logits[index]) - maxLogit) / sum);
-        top.push_back(score);
-    }
-    return top;
-}
 
 struct Classifier::Impl {
     ResNetSpec spec;
@@ -114,18 +83,28 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
              && at::get_num_threads() < static_cast<int>(std::thread::hardware_concurrency()))
         at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
 
+    std::optional<torch::Device> device;
+    try {
+        device.emplace(options.device);
+    } catch (const c10::Error&) {
+        return Error {"unknown device '" + options.device + "' (expected cpu, cuda or cuda:N)",
+                      ErrorKind::Usage, options.device};
+    }
+    if (device->is_cuda() && !torch::cuda::is_available())
+        return Error {"device '" + options.device + "' requested, but "
+                          + (torch::cuda::device_count() == 0 ? std::string("no CUDA GPU is available")
+                                                              : std::string("CUDA is not usable")),
+                      ErrorKind::Device, options.device};
+    // What fails from here on is the file's content or, on a GPU, the device (a driver error, its memory).
+    const ErrorKind failure = device->is_cuda() ? ErrorKind::Device : ErrorKind::Failed;
+
     auto impl = std::make_unique<Impl>();
     impl->fixes = fixes;
     impl->warnings = checkpoint->warnings;
     impl->weightsKey = checkpoint->weightsKey;
     impl->otherWeightSets = checkpoint->otherWeightSets;
     try {
-        torch::Device device(options.device);
-        if (device.is_cuda() && !torch::cuda::is_available())
-            return Error {"device '" + options.device + "' requested, but "
-                          + (torch::cuda::device_count() == 0 ? std::string("no CUDA GPU is available")
-                                                              : std::string("CUDA is not usable"))};
-        impl->device = device;
+        impl->device = *device;
         impl->spec = *spec;
         impl->model = ResNet(*spec);
         auto report = loadStateDict(*impl->model, checkpoint->tensors, options.loadMode, options.weights);
@@ -150,9 +129,9 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
         }
 #endif
     } catch (const c10::Error& e) {
-        return Error {options.weights + ": " + e.what_without_backtrace()};
+        return Error {options.weights + ": " + e.what_without_backtrace(), failure, options.weights};
     } catch (const std::exception& e) { // oneDNN's errors
-        return Error {options.weights + ": " + e.what()};
+        return Error {options.weights + ": " + e.what(), failure, options.weights};
     }
 
     impl->labels = chooseLabels(options.labels, checkpoint->labels, spec->numClasses).names;

@@ -9,6 +9,7 @@
 #include "Result.h"
 #include "checkpoint/Checkpoint.h"
 #include "model/Architecture.h"
+#include "model/Classification.h"
 #include "model/LoadReport.h"
 
 #include <memory>
@@ -40,22 +41,6 @@ struct ClassifierOptions {
     /// ever run here). Off: such a checkpoint is refused, naming what it would call.
     bool allowUnsafeObjects = false;
 };
-
-struct ClassScore {
-    int rank = 0; ///< 1 = most likely
-    int index = 0; ///< class index
-    std::string label;
-    float probability = 0; ///< softmax over all classes
-    float logit = 0;
-};
-
-struct Classification {
-    std::vector<ClassScore> top; ///< best first
-    std::vector<float> logits; ///< all classes
-};
-
-/// The k best classes of logits, with softmax probabilities. Ties keep the lower class index first.
-std::vector<ClassScore> topK(const std::vector<float>& logits, int k, const std::vector<std::string>& labels);
 
 class Classifier {
 public:

@@ -30,16 +30,19 @@ Result<std::uintmax_t> regularFileSize(const std::string& path)
     std::error_code error;
     const fs::file_status status = fs::status(path, error);
     if (status.type() == fs::file_type::not_found)
-        return Error {path + ": no such file"};
+        return Error {path + ": no such file", ErrorKind::NotFound, path};
     if (error)
-        return Error {path + ": cannot access the file (" + error.message() + ")"};
+        return Error {path + ": cannot access the file (" + error.message() + ")", ErrorKind::Unreadable,
+                      path};
     if (status.type() == fs::file_type::directory)
-        return Error {path + ": is a directory, not a file"};
+        return Error {path + ": is a directory, not a file", ErrorKind::Unreadable, path};
     if (status.type() != fs::file_type::regular)
-        return Error {path + ": is not a regular file (" + kindName(status.type()) + ")"};
+        return Error {path + ": is not a regular file (" + kindName(status.type()) + ")",
+                      ErrorKind::Unreadable, path};
     const std::uintmax_t size = fs::file_size(path, error);
     if (error)
-        return Error {path + ": cannot read the file size (" + error.message() + ")"};
+        return Error {path + ": cannot read the file size (" + error.message() + ")", ErrorKind::Unreadable,
+                      path};
     return size;
 }
 
@@ -50,14 +53,16 @@ Result<std::string> outputFilePath(const std::string& path)
     if (fs::is_symlink(fs::symlink_status(target, error))) {
         target = fs::weakly_canonical(target, error);
         if (error)
-            return Error {path + ": cannot resolve the link (" + error.message() + ")"};
+            return Error {path + ": cannot resolve the link (" + error.message() + ")", ErrorKind::Unreadable,
+                          path};
     }
     const fs::file_status status = fs::status(target, error);
     if (status.type() == fs::file_type::not_found || status.type() == fs::file_type::regular)
         return target.string();
     if (status.type() == fs::file_type::directory)
-        return Error {path + ": is a directory; name an output file"};
-    return Error {path + ": is not a regular file (" + kindName(status.type()) + "); name an output file"};
+        return Error {path + ": is a directory; name an output file", ErrorKind::Failed, path};
+    return Error {path + ": is not a regular file (" + kindName(status.type()) + "); name an output file",
+                  ErrorKind::Failed, path};
 }
 
 } // namespace lens

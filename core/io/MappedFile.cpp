@@ -14,11 +14,12 @@ Result<MappedFile> MappedFile::open(const std::string& path)
 {
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return Error {path + ": cannot open (" + std::strerror(errno) + ")"};
+        return Error {path + ": cannot open (" + std::strerror(errno) + ")",
+                      errno == ENOENT ? ErrorKind::NotFound : ErrorKind::Unreadable, path};
     struct stat info { };
     if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
         ::close(fd);
-        return Error {path + ": not a regular file"};
+        return Error {path + ": not a regular file", ErrorKind::Unreadable, path};
     }
     MappedFile file;
     file.m_size = static_cast<std::size_t>(info.st_size);

@@ -91,4 +91,15 @@ std::string terminalSafe(std::string_view text, bool keepNewlines)
     return out;
 }
 
+std::string formatDuration(double seconds)
+{
+    const long s = seconds > 0 ? static_cast<long>(seconds + 0.5) : 0;
+    char text[32];
+    if (s >= 3600)
+        std::snprintf(text, sizeof text, "%ld:%02ld:%02ld", s / 3600, s / 60 % 60, s % 60);
+    else
+        std::snprintf(text, sizeof text, "%ld:%02ld", s / 60, s % 60);
+    return text;
+}
+
 } // namespace lens

@@ -28,6 +28,9 @@ inline bool isValidUtf8(std::string_view text)
 /// keepNewlines a line feed stays a line break (for messages that span lines by design).
 std::string terminalSafe(std::string_view text, bool keepNewlines = false);
 
+/// A duration as a clock shows it: "0:07", "12:34", "1:02:03" (rounded to the second).
+std::string formatDuration(double seconds);
+
 /// Decodes one UTF-8 sequence at text[pos]: its code point and length, or nullopt when invalid.
 struct Utf8Char {
     char32_t codePoint = 0;

@@ -32,7 +32,8 @@ Result<PreprocessOptions> presetByName(const std::string& name)
         return PreprocessOptions::v1();
     if (lower == "v2")
         return PreprocessOptions::v2();
-    return Error {"unknown preprocessing preset \"" + name + "\" (expected v1 or v2)"};
+    return Error {"unknown preprocessing preset \"" + name + "\" (expected v1 or v2)", ErrorKind::Usage,
+                  name};
 }
 
 cv::Size resizedSize(cv::Size in, int shortSide)

@@ -89,7 +89,7 @@ Result<WeightsInfo> weightsByName(const std::string& name)
             return w;
         known += (known.empty() ? "" : ", ") + w.name;
     }
-    return Error {"unknown weights '" + name + "'; known weights: " + known};
+    return Error {"unknown weights '" + name + "'; known weights: " + known, ErrorKind::Usage, name};
 }
 
 const WeightsInfo* weightsByFileName(const std::string& fileName)

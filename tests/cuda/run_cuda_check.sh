@@ -14,13 +14,15 @@ abi=$("$python" -c "import torch; print(int(torch._C._GLIBCXX_USE_CXX11_ABI))")
 cmake -DINPUT="$root/resources/imagenet_classes.txt" -DOUTPUT="$work/imagenet_classes.cpp" \
       -DSYMBOL=kImagenetClassesText -P "$root/cmake/EmbedText.cmake"
 
-sources=(
-    core/checkpoint/Checkpoint.cpp core/checkpoint/LegacyFormat.cpp core/checkpoint/Pickle.cpp
-    core/checkpoint/SafeTensors.cpp core/checkpoint/ZipArchive.cpp core/io/JsonReader.cpp core/io/MappedFile.cpp
-    core/inference/Classifier.cpp core/inference/Devices.cpp
-    core/labels/Labels.cpp core/model/Architecture.cpp core/model/ResNet.cpp core/model/StateDictLoader.cpp
-    tests/cuda/cuda_check.cpp
-)
+# The engine without its downloads or the oneDNN fast path: the layers' folders (core/CMakeLists.txt), so a
+# new source file in them is built here too.
+sources=()
+for dir in checkpoint inference io labels model tensor; do
+    for file in "$root"/core/$dir/*.cpp; do
+        [[ $file == */FusedResNet.cpp ]] || sources+=("${file#"$root"/}")
+    done
+done
+sources+=(tests/cuda/cuda_check.cpp)
 flags=(-std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI="$abi" -I"$root/core"
        -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include")
 printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \

@@ -1,0 +1,90 @@
+#include "ModelSession.h"
+
+#include "InferenceWorker.h"
+#include "WorkerThread.h"
+
+namespace lens {
+
+ModelSession::ModelSession(QObject* parent)
+    : QObject(parent)
+    , m_work(std::make_unique<WorkerThread<InferenceWorker>>(QStringLiteral("InferenceWorker")))
+{
+    connect(m_work->worker(), &InferenceWorker::classified, this, &ModelSession::onClassified);
+    connect(m_work->worker(), &InferenceWorker::modelLoaded, this, &ModelSession::onLoaded);
+}
+
+ModelSession::~ModelSession()
+{
+    m_work->worker()->cancelLoad(m_pendingLoad); // the worker thread is joined when m_work goes
+}
+
+QThread* ModelSession::workerThread() const
+{
+    return m_work->thread();
+}
+
+QString ModelSession::deviceKind() const
+{
+    return m_device.startsWith(QLatin1String("cuda")) ? QStringLiteral("cuda") : QStringLiteral("cpu");
+}
+
+void ModelSession::load(const QString& weights, const QString& arch, LoadMode mode, const QString& device)
+{
+    ModelRequest request;
+    request.id = ++m_loadId;
+    request.weights = weights;
+    request.arch = arch;
+    request.mode = mode;
+    request.device = device;
+    if (m_pendingLoad)
+        m_work->worker()->cancelLoad(m_pendingLoad);
+    m_pendingLoad = request.id;
+    m_pendingArch = arch;
+    Q_EMIT loadStarted(weights, device);
+    m_work->post([request](InferenceWorker* worker) { worker->loadModel(request); });
+}
+
+void ModelSession::reloadOn(const QString& device)
+{
+    if (!m_weights.isEmpty() && !m_device.startsWith(device))
+        load(m_weights, m_requestedArch, m_mode, device);
+}
+
+bool ModelSession::cancelLoad()
+{
+    if (!m_pendingLoad)
+        return false;
+    m_work->worker()->cancelLoad(m_pendingLoad);
+    m_pendingLoad = 0;
+    return true;
+}
+
+void ModelSession::classify(ClassifyRequest request)
+{
+    request.id = ++m_classifyId;
+    m_work->worker()->supersedeClassify(request.id);
+    m_work->post([request](InferenceWorker* worker) { worker->classify(request); });
+}
+
+void ModelSession::onLoaded(const ModelResult& result)
+{
+    if (result.id != m_pendingLoad || result.cancelled)
+        return; // cancelled or superseded
+    m_pendingLoad = 0;
+    if (result.ok) {
+        m_arch = result.arch;
+        m_weights = result.weights;
+        m_device = result.device;
+        m_mode = result.report.mode;
+        m_requestedArch = m_pendingArch;
+    }
+    Q_EMIT loadFinished(result);
+}
+
+void ModelSession::onClassified(const ClassifyResult& result)
+{
+    if (result.id == m_classifyId) // else superseded
+        Q_EMIT classified(result);
+}
+
+} // namespace lens
