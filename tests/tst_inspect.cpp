@@ -77,8 +77,13 @@ QStringList trainingFiles()
 /// The exit code inspect gives a training file: 0 when its default weight set loads strictly, 2 without one.
 int trainingExit(const QString& file)
 {
+    // 0 when the default weight set loads into the architecture Python built it from, else 2.
     const QJsonValue key = training()["files"][file]["default"];
-    return key.isNull() ? 2 : 0;
+    for (const auto& set : training()["files"][file]["weight_sets"].toArray()) {
+        if (!key.isNull() && set.toObject()["key"] == key)
+            return set.toObject()["arch"].isNull() ? 2 : 0;
+    }
+    return 2;
 }
 
 } // namespace
@@ -409,7 +414,7 @@ private Q_SLOTS:
                                   << "holds 7 (int)";
         QTest::newRow("inside an optimizer") << "training/torchvision_style.pth"
                                              << "optimizer/state/0"
-                                             << "nothing is stored under";
+                                             << "part of an optimizer's state";
         QTest::newRow("unescaped '/'") << "training/ensemble.pth"
                                        << "run/1/weights~"
                                        << "nothing is stored under";

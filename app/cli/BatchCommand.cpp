@@ -140,7 +140,7 @@ int batchCommand(const std::vector<std::string>& words)
 
     auto prepared = BatchJob::prepare(job, warn);
     if (!prepared)
-        return fail(prepared.error());
+        return failWeights(prepared.error());
     BatchJob& run = *prepared;
     if (const std::string others = otherWeightSetsNote(run.classifier().otherWeightSets()); !others.empty())
         warn(others);

@@ -84,7 +84,7 @@ int classifyCommand(const std::vector<std::string>& words)
 
     auto classifier = Classifier::create(options);
     if (!classifier)
-        return fail(classifier.error());
+        return failWeights(classifier.error());
     for (const auto& warning : runtimeWarnings())
         printError("warning: " + warning);
 

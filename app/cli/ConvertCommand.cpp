@@ -59,7 +59,7 @@ int convertCommand(const std::vector<std::string>& words)
 
     auto result = exportWeights(options);
     if (!result)
-        return fail(result.error());
+        return failWeights(result.error());
     for (const auto& warning : result->warnings)
         printError("warning: " + warning);
     for (const auto& fix : result->fixes)

@@ -1,5 +1,6 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/WeightsOption.h"
 #include "inspect/Inspection.h"
 #include "io/Json.h"
 #include "io/Text.h"
@@ -570,13 +571,13 @@ int inspectCommand(const std::vector<std::string>& words)
 
     auto inspection = inspectCheckpoint(options);
     if (!inspection)
-        return fail(inspection.message());
+        return fail(weightsErrorMessage(inspection.error()));
     std::optional<Comparison> comparison;
     if (auto other = args.value("--against")) {
         auto compared = compareCheckpoints(
             CompareOptions {options.path, *other, options.weightsKey, args.value("--against-key", "")});
         if (!compared)
-            return fail(compared.message());
+            return fail(weightsErrorMessage(compared.error()));
         comparison = std::move(*compared);
     }
 

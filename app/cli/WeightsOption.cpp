@@ -1,5 +1,6 @@
 #include "cli/WeightsOption.h"
 
+#include "cli/Commands.h"
 #include "weights/Catalog.h"
 #include "weights/HubCache.h"
 
@@ -61,6 +62,24 @@ Result<ResolvedWeights> resolveWeights(const Args& args)
         return preset.error();
     resolved.preset = *preset;
     return resolved;
+}
+
+std::string weightsErrorMessage(const Error& error)
+{
+    // NotFound about a file that is there: the weight set inside it is what is missing.
+    std::error_code ignored;
+    if (error.kind == ErrorKind::NotFound && !error.subject.empty()
+        && std::filesystem::is_regular_file(error.subject, ignored))
+        return error.message + " (choose one with --weights-key KEY)";
+    return error.message;
+}
+
+int failWeights(const Error& error)
+{
+    if (error.kind == ErrorKind::Dangerous)
+        return fail(error);
+    printError(weightsErrorMessage(error));
+    return exitCodeFor(error);
 }
 
 std::string otherWeightSetsNote(const std::vector<std::string>& others)

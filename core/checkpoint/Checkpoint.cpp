@@ -362,6 +362,15 @@ struct CheckpointFile::Impl {
         if (!value)
             return Error {path + ": nothing is stored under the key '" + key + "'" + others(),
                           ErrorKind::NotFound, path};
+        // An optimizer's per-parameter state ({"momentum_buffer": tensor}) looks like a state dict but is
+        // never weights.
+        for (std::size_t slash = key.find('/'); slash != std::string::npos;
+             slash = key.find('/', slash + 1)) {
+            if (isOptimizerState(resolveKeyPath(document->root(), std::string_view(key).substr(0, slash))))
+                return Error {path + ": " + keyName(key) + " is part of an optimizer's state, not weights"
+                                  + others(),
+                              ErrorKind::NotFound, path};
+        }
         if (isStateDict(value))
             return value;
         if (value->kind == PickleKind::Object || value->kind == PickleKind::Global)

@@ -210,14 +210,15 @@ public:
             put32(central, static_cast<std::uint32_t>(entry.offset));
             central += entry.name;
         }
-        if (directory + central.size() > kZip32Limit)
+        const std::size_t directorySize = central.size();
+        if (directory + directorySize > kZip32Limit)
             return tooLarge();
         put32(central, 0x06054b50);
         put16(central, 0);
         put16(central, 0);
         put16(central, static_cast<std::uint32_t>(m_entries.size()));
         put16(central, static_cast<std::uint32_t>(m_entries.size()));
-        put32(central, static_cast<std::uint32_t>(central.size() - 22));
+        put32(central, static_cast<std::uint32_t>(directorySize));
         put32(central, static_cast<std::uint32_t>(directory));
         put16(central, 0);
         return put(central.data(), central.size());

@@ -257,6 +257,13 @@ def make_files(out_dir, sd, sd10):
     step_lr = torch.optim.lr_scheduler.StepLR(sgd, step_size=30, gamma=0.1)
     train_step(model, sgd, g)
     step_lr.step()
+    ema.update_parameters(model)  # the first update copies the model
+    # A second step with BatchNorm in eval mode (its statistics and counters kept) and a second update: the
+    # EMA's weights now differ from the model's, its num_batches_tracked counters do not.
+    model.eval()
+    sgd.zero_grad()
+    model(torch.randn(2, 3, 64, 64, generator=g)).logsumexp(1).mean().backward()
+    sgd.step()
     ema.update_parameters(model)
     args = argparse.Namespace(data_path="/datasets01/imagenet_full_size/061417/", model="resnet18",
                               device="cuda", batch_size=32, epochs=90, workers=16, opt="sgd", lr=0.1,
