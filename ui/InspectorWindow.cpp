@@ -313,7 +313,7 @@ void InspectorWindow::createWidgets()
     m_comparisonView->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
     m_comparisonView->setColumnWidth(ComparisonModel::Key, 300);
     m_comparisonView->setColumnWidth(ComparisonModel::Status, 160);
-    m_comparisonView->horizontalHeader()->setStretchLastSection(true);
+    m_comparisonView->horizontalHeader()->setSectionResizeMode(ComparisonModel::Key, QHeaderView::Stretch);
     auto* comparisonLayout = new QVBoxLayout(comparisonPage);
     comparisonLayout->addWidget(m_comparisonLabel);
     comparisonLayout->addWidget(m_comparisonView, 1);
@@ -400,7 +400,7 @@ void InspectorWindow::openFile(const QString& path)
     m_compareAction->setEnabled(false);
     m_exportAction->setEnabled(false);
     setWindowTitle(tr("%1 – Checkpoint Inspector").arg(QFileInfo(path).fileName()));
-    m_summary->setText(tr("Opening %1…").arg(path));
+    m_summary->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
     startWork(tr("Opening %1…").arg(QFileInfo(path).fileName()));
     const quint64 id = ++m_request;
     m_work->post([id, path](InspectorWorker* worker) { worker->open(id, path); });
@@ -458,7 +458,8 @@ void InspectorWindow::onOpened(const InspectorOverview& answer)
     fillWeightSets();
     QString summary
         = tr("%1 · %2 · %n weight set(s)", nullptr, static_cast<int>(m_overview.weightSets.size()))
-              .arg(m_path, QString::fromStdString(m_overview.format));
+              .arg(QFileInfo(m_path).fileName(), QString::fromStdString(m_overview.format));
+    m_summary->setToolTip(m_path);
     if (!m_overview.dangers.empty())
         summary += tr("\nLoading this file in Python would run code: %1 (nothing in it is run here).")
                        .arg(QString::fromStdString(describeDangers(m_overview.dangers)));
@@ -494,6 +495,7 @@ void InspectorWindow::onTensors(const InspectorTensors& answer)
     }
     m_weightsKey = QString::fromStdString(answer.weightsKey);
     m_tensors->setTensors(answer.tensors);
+    m_tensorView->resizeColumnsToContents();
     m_histogram->setHistogram({}, {});
     for (int row = 0; row < m_sets->rowCount(); ++row) {
         QFont font = m_sets->font();
