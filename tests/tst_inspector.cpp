@@ -7,12 +7,14 @@
 #include "InspectorWindow.h"
 #include "LoadCheckpointDialog.h"
 #include "TestSupport.h"
+#include "support/GapMeter.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLineEdit>
 #include <QProcess>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
@@ -373,6 +375,40 @@ private Q_SLOTS:
         QCOMPARE(use.size(), 1);
         QCOMPARE(use.front()[0].toString(), trainingFile("timm_style.pth"));
         QCOMPARE(use.front()[1].toString(), QStringLiteral("state_dict_ema"));
+    }
+
+    // Opening, the statistics of every tensor and a comparison of a 100 MB checkpoint run off the GUI
+    // thread: its event loop never stalls, and the progress bar counts the tensors. LENS_INSPECTOR_FILE
+    // names a larger file to measure instead (wide_resnet101_2's 500 MB).
+    void staysResponsive()
+    {
+        const QString file = qEnvironmentVariableIsSet("LENS_INSPECTOR_FILE")
+            ? qEnvironmentVariable("LENS_INSPECTOR_FILE")
+            : QDir(referenceDir()).filePath("resnet50.pth");
+        InspectorWindow window;
+        window.show();
+        auto* progress = window.findChild<QProgressBar*>();
+        QVERIFY(progress);
+        int highest = 0;
+        connect(progress, &QProgressBar::valueChanged, this,
+                [&](int value) { highest = std::max(highest, value); });
+        QSignalSpy stats(&window, &InspectorWindow::statisticsFinished);
+        lens::test::GapMeter meter;
+        window.openFile(file);
+        QVERIFY(stats.wait(kTimeout));
+        QVERIFY(stats.front().front().toBool());
+        const qint64 statsMs = meter.elapsed();
+        QSignalSpy compared(&window, &InspectorWindow::comparisonFinished);
+        window.compareWith(file);
+        QVERIFY(compared.wait(kTimeout));
+        qInfo("%s: statistics of %d tensors in %lld ms, compared with itself in %lld ms; longest event-loop "
+              "gap "
+              "%lld ms",
+              qPrintable(QFileInfo(file).fileName()), window.tensorModel()->rowCount(), statsMs,
+              meter.elapsed() - statsMs, meter.maxGap());
+        QCOMPARE(highest, window.tensorModel()->rowCount());
+        QVERIFY2(meter.maxGap() < 100,
+                 qPrintable(QStringLiteral("event loop stalled for %1 ms").arg(meter.maxGap())));
     }
 
     // A file that is not a checkpoint: its error, no crash, nothing to export.
