@@ -534,6 +534,23 @@ private Q_SLOTS:
         QVERIFY(run.out.size() < 20'000'000);
     }
 
+    // A key whose bytes are not UTF-8 (torch.load: UnicodeDecodeError) is refused with its position, in
+    // text and in JSON, which stays valid UTF-8.
+    void keyNotUtf8()
+    {
+        const Run run = runCli({"inspect", "--json", ref("training/bad/key_not_utf8.pth")});
+        QCOMPARE(run.exitCode, 2);
+        QJsonParseError error;
+        const QJsonObject json = QJsonDocument::fromJson(run.out, &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+        QVERIFY2(QString::fromUtf8(run.out).toUtf8() == run.out, "the JSON is not valid UTF-8");
+        QCOMPARE(json["verdict"].toString(), QString("failed"));
+        // "ep\xffch": the bad byte is the string's third.
+        QVERIFY2(json["error"].toString().contains("not valid UTF-8 (byte 0xff at position 2)"),
+                 qPrintable(json["error"].toString()));
+        QVERIFY(run.err.contains("UnicodeDecodeError"));
+    }
+
     void hostileFile_data()
     {
         QTest::addColumn<QString>("file");

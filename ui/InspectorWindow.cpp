@@ -504,7 +504,8 @@ void InspectorWindow::onTensors(const InspectorTensors& answer)
             m_sets->item(row, column)->setFont(font);
     }
     m_compareAction->setEnabled(!answer.cancelled);
-    m_exportAction->setEnabled(!answer.cancelled);
+    // As everywhere in the app, the tensors of a file that would run code in Python are not used.
+    m_exportAction->setEnabled(!answer.cancelled && m_overview.dangers.empty());
     const int flagged = m_tensors->flaggedCount();
     QString text = answer.cancelled
         ? tr("Stopped: statistics of %n tensor(s) computed.", nullptr,

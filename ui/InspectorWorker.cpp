@@ -153,7 +153,8 @@ void InspectorWorker::exportTo(quint64 id, const QString& output, std::optional<
     options.output = output.toStdString();
     options.weightsKey = m_weights->weightsKey;
     options.dtype = dtype;
-    options.allowUnsafeObjects = true;
+    // As everywhere in the app: the tensors of a file that would run code in Python are shown, not used.
+    options.allowUnsafeObjects = false;
     auto result = exportCheckpoint(*m_weights, options, [&](std::size_t done, std::size_t total) {
         const auto [value, range] = progressRange(done, total);
         Q_EMIT progress(id, value, range);

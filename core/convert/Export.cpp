@@ -99,6 +99,9 @@ Result<ExportResult> exportCheckpoint(const Checkpoint& checkpoint, const Export
     auto format = exportFormatFor(options.output);
     if (!format)
         return format.error();
+    if (!checkpoint.dangers.empty() && !options.allowUnsafeObjects)
+        return Error {checkpoint.path + ": " + dangerRefusal(checkpoint.dangers), ErrorKind::Dangerous,
+                      checkpoint.path};
     if (checkpoint.tensors.empty())
         return Error {checkpoint.path + ": holds no tensors to export"
                           + (checkpoint.problem.empty() ? std::string() : " (" + checkpoint.problem + ")"),

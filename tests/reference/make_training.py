@@ -17,6 +17,7 @@ OUT/training/:
                          subnormals and values that overflow float16 (not a ResNet)
   bad/paths_dag.pth      shared dicts nested 40 deep: 2^40 paths to one state dict
   bad/wide.pth           3000 keys, each holding (the same) state dict
+  bad/key_not_utf8.pth   a key whose bytes are not UTF-8 (torch.load raises UnicodeDecodeError)
 
   training.json: per file, the structure as Python sees it (every path with its kind, type and value, each
   optimizer summarised by Python, each state dict counted), the weight sets (path, tensor count, elements,
@@ -30,9 +31,11 @@ Usage: /usr/bin/python3 make_training.py --out DIR
 import argparse
 import collections
 import hashlib
+import io
 import json
 import os
 import time
+import zipfile
 
 import numpy as np
 import torch
@@ -349,7 +352,28 @@ def make_files(out_dir, sd, sd10):
     torch.save(dag, os.path.join(bad, "paths_dag.pth"))
     shared = {"w": torch.zeros(2)}
     torch.save({f"k{i}": shared for i in range(3000)}, os.path.join(bad, "wide.pth"))
+    write_bad_key(os.path.join(bad, "key_not_utf8.pth"))
     return files
+
+
+def write_bad_key(path):
+    """A state dict whose key 'epoch' has a byte that is not UTF-8 (0xff) in its pickle, as a damaged file
+    has; the zip around it is rewritten so that only the pickle is wrong. torch.load must refuse it."""
+    buffer = io.BytesIO()
+    torch.save({"epoch": 1, "model": {"w": torch.zeros(2)}}, buffer)
+    buffer.seek(0)
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as out:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith("data.pkl"):
+                assert data.count(b"epoch") == 1
+                data = data.replace(b"epoch", b"ep\xffch")
+            out.writestr(info, data)
+    try:
+        torch.load(path)
+    except UnicodeDecodeError:
+        return
+    raise AssertionError("torch.load read a key that is not UTF-8")
 
 
 def conversions():
