@@ -18,9 +18,13 @@ the answers torchvision gives.
 Commands:
   classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] [--device cpu|cuda] [--json] IMAGE...
       Top-k ImageNet predictions for each image. NAME: catalog weights such as resnet50.v2.
-  inspect CHECKPOINT [--arch A] [--strict|--partial] [--json] [--against OTHER] [--labels FILE]
-      Every tensor with its statistics, the architecture, the fixes applied and whether it loads
-      (exit 0 strictly, 3 only partially, 2 not at all); --against compares with another checkpoint.
+  inspect CHECKPOINT [--arch A] [--strict|--partial] [--json] [--weights-key PATH] [--against OTHER]
+        [--labels FILE]
+      The whole file as a tree, every weight set in it, and every tensor of one with its statistics, the
+      architecture, the fixes applied and whether it loads (exit 0 strictly, 3 only partially, 2 not at
+      all); --against compares with another checkpoint.
+  convert CHECKPOINT OUT.safetensors|OUT.pth [--weights-key PATH] [--dtype float32|float16|bfloat16]
+      Writes one weight set as a clean state dict that Python loads with torch.load(weights_only=True).
   cam IMAGE -o OUT.npy|OUT.png [--weights FILE|NAME] [--class K | --rank R] [--colormap NAME] [--alpha A]
       Where in the picture the model saw a class: its class activation map, raw or over the photo.
   preprocess IMAGE -o OUT.npy [--preset v1|v2]
@@ -62,6 +66,8 @@ int main(int argc, char** argv)
             return preprocessCommand(words);
         if (command == "inspect")
             return inspectCommand(words);
+        if (command == "convert")
+            return convertCommand(words);
         if (command == "batch")
             return batchCommand(words);
         if (command == "weights")

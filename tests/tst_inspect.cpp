@@ -1,10 +1,14 @@
 // resnet-lens-cli inspect as a user runs it: statistics equal numpy's, --against equals numpy's
-// comparison, exit codes 0/3/2, the documented --json schema, and hostile files.
+// comparison, exit codes 0/3/2, the documented --json schema, and hostile files. Training checkpoints: the
+// structure and the weight sets equal what Python sees in the same file (tests/reference/make_training.py),
+// --weights-key picks one for inspect, classify and batch, and hostile shapes stay bounded.
 
 #include "TestSupport.h"
 
 #include <QFileInfo>
+#include <QMap>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <cmath>
 
 namespace {
@@ -32,6 +36,54 @@ QJsonObject inspectJson(const QStringList& arguments, int expectedExit)
 bool close(double actual, double expected)
 {
     return std::abs(actual - expected) <= 1e-12 + 1e-7 * std::abs(expected);
+}
+
+const QJsonObject& training()
+{
+    static const QJsonObject json = lens::test::readJsonFile(ref("training/training.json"));
+    return json;
+}
+
+/// Every node of an inspect --json structure by its path.
+void flatten(const QJsonObject& node, QMap<QString, QJsonObject>& out)
+{
+    out.insert(node["path"].toString(), node);
+    for (const auto& child : node["children"].toArray())
+        flatten(child.toObject(), out);
+}
+
+QJsonArray childPaths(const QJsonObject& node)
+{
+    QJsonArray paths;
+    for (const auto& child : node["children"].toArray())
+        paths << child.toObject()["path"];
+    return paths;
+}
+
+/// Python's child keys joined to their parent's path.
+QJsonArray expectedChildPaths(const QString& path, const QJsonArray& keys)
+{
+    QJsonArray paths;
+    for (const auto& key : keys)
+        paths << (path.isEmpty() ? key.toString() : path + "/" + key.toString());
+    return paths;
+}
+
+QStringList trainingFiles()
+{
+    return training()["files"].toObject().keys();
+}
+
+/// The exit code inspect gives a training file: 0 when its default weight set loads strictly, 2 without one.
+int trainingExit(const QString& file)
+{
+    // 0 when the default weight set loads into the architecture Python built it from, else 2.
+    const QJsonValue key = training()["files"][file]["default"];
+    for (const auto& set : training()["files"][file]["weight_sets"].toArray()) {
+        if (!key.isNull() && set.toObject()["key"] == key)
+            return set.toObject()["arch"].isNull() ? 2 : 0;
+    }
+    return 2;
 }
 
 } // namespace
@@ -127,6 +179,11 @@ private Q_SLOTS:
             nonzero += diffs[key].toDouble() != 0;
         }
         QVERIFY(nonzero >= 2);
+        int identical = 0;
+        for (const auto& value : ours)
+            identical += value.toObject()["identical"].toBool();
+        QCOMPARE(identical, expected["identical"].toArray().size());
+        QCOMPARE(against["identical"].toInt(), identical);
     }
 
     void exitCodes_data()
@@ -171,9 +228,19 @@ private Q_SLOTS:
     {
         const QJsonObject json = inspectJson({ref("checkpoints/classes10.pth")}, 0);
         QCOMPARE(json["schema_version"].toInt(), 1);
-        for (const char* key : {"path", "format", "verdict", "problem", "architecture", "tensor_count",
-                                "total_elements", "fixes", "warnings", "labels", "load", "tensors"})
+        for (const char* key :
+             {"path", "format", "verdict", "problem", "architecture", "tensor_count", "total_elements",
+              "fixes", "warnings", "labels", "load", "tensors", "weights_key", "weight_sets",
+              "weight_sets_complete", "structure", "structure_complete", "metadata"})
             QVERIFY2(json.contains(key), key);
+        QCOMPARE(json["weights_key"].toString(), QString("model"));
+        QCOMPARE(json["weight_sets"].toArray().size(), 1);
+        for (const char* key : {"key", "tensors", "elements", "dtypes", "default", "inspected",
+                                "architecture", "verdict", "problem"})
+            QVERIFY2(json["weight_sets"][0].toObject().contains(key), key);
+        QCOMPARE(json["structure"]["kind"].toString(), QString("dict"));
+        for (const char* key : {"key", "path", "kind", "type", "entries", "omitted", "children"})
+            QVERIFY2(json["structure"].toObject().contains(key), key);
         QCOMPARE(json["architecture"]["name"].toString(), QString("resnet18"));
         QCOMPARE(json["architecture"]["num_classes"].toInt(), 10);
         QCOMPARE(json["labels"]["source"].toString(), QString("checkpoint"));
@@ -190,6 +257,298 @@ private Q_SLOTS:
         QCOMPARE(full["architecture"]["parameters"].toInteger(),
                  shapes["archs"]["resnet18"]["params"].toInteger());
         QCOMPARE(full["labels"]["source"].toString(), QString("imagenet"));
+    }
+
+    void structureMatchesPython_data()
+    {
+        QTest::addColumn<QString>("file");
+        for (const QString& file : trainingFiles())
+            QTest::newRow(qPrintable(QFileInfo(file).fileName())) << file;
+        QCOMPARE(trainingFiles().size(), 5);
+    }
+
+    // Every path Python reaches, with its kind, type and value; optimizers and state dicts summarised as
+    // Python counts them.
+    void structureMatchesPython()
+    {
+        QFETCH(QString, file);
+        const QJsonObject expected = training()["files"][file]["structure"].toObject();
+        const QJsonObject json = inspectJson({ref(file)}, trainingExit(file));
+        QVERIFY(!json.isEmpty());
+        QVERIFY(json["structure_complete"].toBool());
+        QMap<QString, QJsonObject> ours;
+        flatten(json["structure"].toObject(), ours);
+        QCOMPARE(ours.size(), expected.size());
+        for (auto it = expected.begin(); it != expected.end(); ++it) {
+            const QString path = it.key();
+            const QJsonObject python = it.value().toObject();
+            QVERIFY2(ours.contains(path), qPrintable("no node at '" + path + "'"));
+            const QJsonObject node = ours[path];
+            const QString kind = python["kind"].toString();
+            QVERIFY2(node["kind"].toString() == kind, qPrintable(path + ": " + node["kind"].toString()));
+            if (kind == "scalar") {
+                QVERIFY2(node["type"] == python["type"], qPrintable(path));
+                QVERIFY2(node["value"] == python["value"],
+                         qPrintable(path + ": " + QJsonDocument(QJsonArray {node["value"]}).toJson()));
+            } else if (kind == "tensor") {
+                QCOMPARE(node["dtype"], python["dtype"]);
+                QCOMPARE(node["shape"], python["shape"]);
+            } else if (kind == "weights" || kind == "tensors") {
+                for (const char* field : {"tensors", "elements", "dtypes"})
+                    QVERIFY2(node[field] == python[field], qPrintable(path + " " + field));
+            } else if (kind == "optimizer") {
+                const QJsonObject a = node["optimizer"].toObject(), b = python["optimizer"].toObject();
+                for (const char* field : {"param_group_count", "param_groups", "state_entries", "state"})
+                    QVERIFY2(
+                        a[field] == b[field],
+                        qPrintable(path + " " + field + ": " + QJsonDocument(a[field].toArray()).toJson()));
+            } else {
+                QCOMPARE(node["entries"], python["entries"]);
+                QCOMPARE(node["omitted"].toInt(), 0);
+                QCOMPARE(childPaths(node), expectedChildPaths(path, python["children"].toArray()));
+                if (kind == "object")
+                    QCOMPARE(node["type"], python["type"]);
+            }
+        }
+    }
+
+    void weightSetsMatchPython_data() { structureMatchesPython_data(); }
+
+    // Every state dict Python finds (none inside an optimizer), the architecture it was built from, and the
+    // default one by the documented order.
+    void weightSetsMatchPython()
+    {
+        QFETCH(QString, file);
+        const QJsonObject expected = training()["files"][file].toObject();
+        const QJsonObject json = inspectJson({ref(file)}, trainingExit(file));
+        QVERIFY(!json.isEmpty());
+        QVERIFY(json["weight_sets_complete"].toBool());
+        const QJsonArray ours = json["weight_sets"].toArray();
+        const QJsonArray python = expected["weight_sets"].toArray();
+        QCOMPARE(ours.size(), python.size());
+        for (int i = 0; i < ours.size(); ++i) {
+            const QJsonObject a = ours[i].toObject(), b = python[i].toObject();
+            QCOMPARE(a["key"], b["key"]);
+            for (const char* field : {"tensors", "elements", "dtypes"})
+                QVERIFY2(a[field] == b[field], qPrintable(b["key"].toString() + " " + field));
+            QCOMPARE(a["default"].toBool(), expected["default"] == b["key"]);
+            QCOMPARE(a["inspected"].toBool(), expected["default"] == b["key"]);
+            if (b["arch"].isNull()) {
+                QVERIFY(a["architecture"].isNull());
+                continue;
+            }
+            QCOMPARE(a["architecture"]["name"], b["arch"]);
+            QCOMPARE(a["architecture"]["num_classes"], b["num_classes"]);
+            QCOMPARE(a["verdict"].toString(), QString("strict"));
+        }
+        QCOMPARE(json["weights_key"].toString(), expected["default"].toString());
+    }
+
+    void weightsKey_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<int>("numClasses");
+        QTest::addColumn<QString>("labels");
+        QTest::addColumn<QStringList>("fixes");
+        QTest::newRow("EMA copy of torchvision's train.py: n_averaged and module. dropped")
+            << "training/torchvision_style.pth"
+            << "model_ema" << 1000 << "imagenet"
+            << QStringList {"weights found under 'model_ema'", "dropped 'n_averaged'",
+                            "removed the key prefix 'module.'"};
+        QTest::newRow("timm's EMA") << "training/timm_style.pth"
+                                    << "state_dict_ema" << 1000 << "imagenet"
+                                    << QStringList {"weights found under 'state_dict_ema'"};
+        QTest::newRow("nested wrapper")
+            << "training/nested.pth"
+            << "checkpoint/model" << 1000 << "imagenet" << QStringList {"removed the key prefix 'module.'"};
+        QTest::newRow("teacher with class names beside it")
+            << "training/nested.pth"
+            << "teacher/state_dict" << 10 << "checkpoint"
+            << QStringList {"class names taken from the checkpoint"};
+        QTest::newRow("list item") << "training/ensemble.pth"
+                                   << "models/1" << 10 << "generic" << QStringList {};
+        QTest::newRow("escaped '/' and '~'") << "training/ensemble.pth"
+                                             << "run~11/weights~0" << 1000 << "imagenet" << QStringList {};
+    }
+
+    void weightsKey()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, key);
+        QFETCH(int, numClasses);
+        QFETCH(QString, labels);
+        QFETCH(QStringList, fixes);
+        const QJsonObject json = inspectJson({ref(file), "--weights-key", key}, 0);
+        QVERIFY(!json.isEmpty());
+        QCOMPARE(json["weights_key"].toString(), key);
+        QCOMPARE(json["verdict"].toString(), QString("strict"));
+        QCOMPARE(json["architecture"]["num_classes"].toInt(), numClasses);
+        QCOMPARE(json["tensor_count"].toInt(), 122);
+        QCOMPARE(json["labels"]["source"].toString(), labels);
+        const QString allFixes = QJsonDocument(json["fixes"].toArray()).toJson();
+        for (const QString& fix : fixes)
+            QVERIFY2(allFixes.contains(fix), qPrintable(allFixes));
+        int inspected = 0;
+        for (const auto& set : json["weight_sets"].toArray()) {
+            inspected += set.toObject()["inspected"].toBool();
+            if (set.toObject()["inspected"].toBool())
+                QCOMPARE(set.toObject()["key"].toString(), key);
+        }
+        QCOMPARE(inspected, 1);
+    }
+
+    void badWeightsKey_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QString>("mustSay");
+        QTest::newRow("nothing there") << "training/timm_style.pth"
+                                       << "model"
+                                       << "nothing is stored under";
+        QTest::newRow("an optimizer") << "training/timm_style.pth"
+                                      << "optimizer"
+                                      << "an optimizer's state";
+        QTest::newRow("a number") << "training/timm_style.pth"
+                                  << "epoch"
+                                  << "holds 7 (int)";
+        QTest::newRow("inside an optimizer") << "training/torchvision_style.pth"
+                                             << "optimizer/state/0"
+                                             << "part of an optimizer's state";
+        QTest::newRow("unescaped '/'") << "training/ensemble.pth"
+                                       << "run/1/weights~"
+                                       << "nothing is stored under";
+        QTest::newRow("a key in a safetensors file") << "checkpoints/resnet18.safetensors"
+                                                     << "model"
+                                                     << "one weight set";
+    }
+
+    // The error names what is there instead, and lists the weight sets.
+    void badWeightsKey()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, key);
+        QFETCH(QString, mustSay);
+        const Run run = runCli({"inspect", ref(file), "--weights-key", key});
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.err.contains(mustSay.toUtf8()), run.err.constData());
+        if (!file.endsWith(".safetensors"))
+            QVERIFY2(run.err.contains("its weight sets are"), run.err.constData());
+        const QJsonObject json = inspectJson({ref(file), "--weights-key", key}, 2);
+        QCOMPARE(json["verdict"].toString(), QString("failed"));
+        QVERIFY(json["error"].toString().contains(mustSay));
+    }
+
+    // classify and batch take --weights-key too; without one, a file whose weights are not at a documented
+    // key is refused with the keys to choose from.
+    void weightsKeyInOtherCommands()
+    {
+        const QString file = ref("training/nested.pth");
+        const QString photo = QDir(lens::test::dataDir()).filePath("grace_hopper.jpg");
+        const Run refused = runCli({"classify", "--weights", file, photo});
+        QCOMPARE(refused.exitCode, 2);
+        QVERIFY2(refused.err.contains("'checkpoint/model' and 'teacher/state_dict'"),
+                 refused.err.constData());
+        QVERIFY2(refused.err.contains("--weights-key"), refused.err.constData());
+
+        const Run run
+            = runCli({"classify", "--weights", file, "--weights-key", "checkpoint/model", "--json", photo});
+        QVERIFY2(run.exitCode == 0, run.err.constData());
+        const QJsonArray top = QJsonDocument::fromJson(run.out).object()["top"].toArray();
+        const QJsonArray expected
+            = lens::test::reference()["photos"]["grace_hopper.jpg"]["v1"]["top5"]["resnet18"].toArray();
+        QCOMPARE(top.size(), 5);
+        for (int r = 0; r < 5; ++r)
+            QCOMPARE(top[r].toObject()["index"].toInt(), expected[r].toInt());
+        const Run noted = runCli({"classify", "--weights", file, "--weights-key", "checkpoint/model", photo});
+        QVERIFY2(noted.err.contains("also holds the weight set 'teacher/state_dict'"), noted.err.constData());
+
+        QTemporaryDir dir;
+        QVERIFY(QDir(dir.path()).mkpath("photos"));
+        QVERIFY(QFile::copy(photo, dir.filePath("photos/a.jpg")));
+        const QString output = dir.filePath("labels.jsonl");
+        const Run batch = runCli({"batch", dir.filePath("photos"), "-o", output, "--weights", file,
+                                  "--weights-key", "teacher/state_dict", "--quiet"});
+        QVERIFY2(batch.exitCode == 0, batch.err.constData());
+        const QJsonObject rows = lens::test::readBatchOutput(output);
+        QCOMPARE(rows["rows"].toArray().size(), 1);
+        QVERIFY(rows["run"]["weights"].toString().endsWith("#teacher/state_dict"));
+        // The teacher's own class names label the rows.
+        QVERIFY(rows["rows"][0]["labels"][0].toString().startsWith("kind "));
+    }
+
+    // Two weight sets of one file compared as numpy compares them.
+    void againstWeightSet()
+    {
+        const QJsonObject expected = training()["comparisons"]["model against model_ema"].toObject();
+        const QString file = ref(expected["file"].toString());
+        const QJsonObject json
+            = inspectJson({file, "--weights-key", expected["first_key"].toString(), "--against", file,
+                           "--against-key", expected["second_key"].toString()},
+                          0);
+        QVERIFY(!json.isEmpty());
+        const QJsonObject against = json["against"].toObject();
+        QCOMPARE(against["weights_key"].toString(), expected["second_key"].toString());
+        QCOMPARE(against["only_in_checkpoint"].toArray(), expected["only_in_first"].toArray());
+        QCOMPARE(against["only_in_other"].toArray(), expected["only_in_second"].toArray());
+        const QJsonObject diffs = expected["max_abs_diff"].toObject();
+        QCOMPARE(against["max_abs_diff"].toArray().size(), diffs.size());
+        QStringList identical;
+        for (const auto& value : against["max_abs_diff"].toArray()) {
+            const QJsonObject d = value.toObject();
+            QVERIFY2(close(d["value"].toDouble(), diffs[d["key"].toString()].toDouble()),
+                     qPrintable(d["key"].toString()));
+            if (d["identical"].toBool())
+                identical << d["key"].toString();
+        }
+        QStringList numpyIdentical;
+        for (const auto& key : expected["identical"].toArray())
+            numpyIdentical << key.toString();
+        QCOMPARE(identical, numpyIdentical);
+        QCOMPARE(against["identical"].toInt(), numpyIdentical.size());
+        QVERIFY(!numpyIdentical.isEmpty() && numpyIdentical.size() < diffs.size());
+    }
+
+    void hostileShapes_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::newRow("2^40 paths to one state dict") << "training/bad/paths_dag.pth";
+        QTest::newRow("3000 keys holding weight sets") << "training/bad/wide.pth";
+    }
+
+    // Shared values cannot make the walk exponential: the structure and the search stop at their limits
+    // and say so.
+    void hostileShapes()
+    {
+        QFETCH(QString, file);
+        QTemporaryDir dir;
+        const lens::test::MeasuredRun run
+            = lens::test::runCliMeasured({"inspect", "--json", ref(file)}, dir.path(), 60);
+        QCOMPARE(run.exitCode, 2);
+        QVERIFY2(run.seconds < 20, qPrintable(QString::number(run.seconds)));
+        const QJsonObject json = QJsonDocument::fromJson(run.out).object();
+        QVERIFY(!json.isEmpty());
+        QVERIFY(!json["weight_sets_complete"].toBool());
+        QVERIFY(json["weight_sets"].toArray().size() <= 1000);
+        QVERIFY(!json["weight_sets"].toArray().isEmpty());
+        QVERIFY(run.out.size() < 20'000'000);
+    }
+
+    // A key whose bytes are not UTF-8 (torch.load: UnicodeDecodeError) is refused with its position, in
+    // text and in JSON, which stays valid UTF-8.
+    void keyNotUtf8()
+    {
+        const Run run = runCli({"inspect", "--json", ref("training/bad/key_not_utf8.pth")});
+        QCOMPARE(run.exitCode, 2);
+        QJsonParseError error;
+        const QJsonObject json = QJsonDocument::fromJson(run.out, &error).object();
+        QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+        QVERIFY2(QString::fromUtf8(run.out).toUtf8() == run.out, "the JSON is not valid UTF-8");
+        QCOMPARE(json["verdict"].toString(), QString("failed"));
+        // "ep\xffch": the bad byte is the string's third.
+        QVERIFY2(json["error"].toString().contains("not valid UTF-8 (byte 0xff at position 2)"),
+                 qPrintable(json["error"].toString()));
+        QVERIFY(run.err.contains("UnicodeDecodeError"));
     }
 
     void hostileFile_data()

@@ -58,11 +58,14 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
 
     ClassifierOptions options;
     options.weights = request.weights.toStdString();
+    options.weightsKey = request.weightsKey.toStdString();
     options.arch = request.arch.toStdString();
     options.device = request.device.toStdString();
     options.loadMode = request.mode;
     // Read once: the classifier is made from it, and so is the report when the classifier refuses it.
-    auto checkpoint = readCheckpoint(options.weights);
+    ReadOptions reading;
+    reading.weightsKey = options.weightsKey;
+    auto checkpoint = readCheckpoint(options.weights, reading);
     if (!checkpoint)
         return fail(checkpoint.error());
     const ShapeList shapes = keyShapes(checkpoint->tensors);

@@ -1,5 +1,6 @@
 #include "LoadCheckpointDialog.h"
 
+#include "inspect/Inspection.h"
 #include "model/Architecture.h"
 
 #include <QComboBox>
@@ -12,6 +13,7 @@
 #include <QPushButton>
 #include <QRadioButton>
 #include <QVBoxLayout>
+#include <QtConcurrent/QtConcurrentRun>
 
 namespace lens {
 
@@ -31,6 +33,10 @@ LoadCheckpointDialog::LoadCheckpointDialog(QWidget* parent)
     for (const ResNetSpec& spec : knownArchitectures())
         m_arch->addItem(QString::fromStdString(spec.name), QString::fromStdString(spec.name));
 
+    m_weightSet = new QComboBox(this);
+    m_weightSet->addItem(tr("The default weight set"), QString());
+    m_weightSet->setToolTip(tr("A training checkpoint can hold several weight sets (model, model_ema, …)"));
+
     m_strict = new QRadioButton(tr("Strict: every key must match, or nothing is loaded"), this);
     m_partial = new QRadioButton(tr("Partial: load what matches, report the rest"), this);
     m_strict->setChecked(true);
@@ -42,6 +48,7 @@ LoadCheckpointDialog::LoadCheckpointDialog(QWidget* parent)
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Load"));
     auto* form = new QFormLayout;
     form->addRow(tr("Weights"), pathRow);
+    form->addRow(tr("Weight set"), m_weightSet);
     form->addRow(tr("Architecture"), m_arch);
     form->addRow(tr("Loading"), modes);
     auto* layout = new QVBoxLayout(this);
@@ -55,6 +62,20 @@ LoadCheckpointDialog::LoadCheckpointDialog(QWidget* parent)
         buttons->button(QDialogButtonBox::Ok)->setEnabled(QFileInfo(m_path->text()).isFile());
     };
     connect(m_path, &QLineEdit::textChanged, this, updateOk);
+    connect(m_path, &QLineEdit::textChanged, this, &LoadCheckpointDialog::listWeightSets);
+    connect(&m_listing, &QFutureWatcher<Listing>::finished, this, [this] {
+        const Listing listing = m_listing.result();
+        if (listing.path != m_path->text())
+            return listWeightSets(); // the path changed meanwhile
+        m_weightSet->clear();
+        m_weightSet->addItem(tr("The default weight set"), QString());
+        for (int i = 0; i < listing.keys.size(); ++i)
+            m_weightSet->addItem(listing.labels[i], listing.keys[i]);
+        m_weightSet->setEnabled(listing.keys.size() > 1);
+        if (!listing.problem.isEmpty())
+            m_weightSet->setToolTip(listing.problem);
+        Q_EMIT weightSetsListed();
+    });
     updateOk();
     resize(560, sizeHint().height());
 }
@@ -67,6 +88,50 @@ void LoadCheckpointDialog::browse()
         tr("PyTorch checkpoints (*.pth *.pt *.bin *.ckpt *.tar);;All files (*)"));
     if (!file.isEmpty())
         m_path->setText(file);
+}
+
+void LoadCheckpointDialog::listWeightSets()
+{
+    if (m_listing.isRunning() || !QFileInfo(m_path->text()).isFile())
+        return;
+    const QString path = m_path->text();
+    // Listing parses the file (no tensor data): quick, but not for the GUI thread on a large file.
+    m_listing.setFuture(QtConcurrent::run([path] {
+        Listing listing;
+        listing.path = path;
+        InspectOptions options;
+        options.path = path.toStdString();
+        auto overview = overviewCheckpoint(options);
+        if (!overview) {
+            listing.problem = QString::fromStdString(overview.message());
+            return listing;
+        }
+        for (const WeightSetReport& set : overview->weightSets) {
+            const QString key = QString::fromStdString(set.key);
+            QString label = key.isEmpty() ? tr("The whole file") : key;
+            label += QStringLiteral(" (")
+                + (set.architectureFound ? QString::fromStdString(set.architecture.name)
+                                         : tr("architecture not recognised"))
+                + QStringLiteral(", ") + QString::fromStdString(loadVerdictName(set.verdict))
+                + (set.isDefault ? tr(", default") : QString()) + QLatin1Char(')');
+            listing.keys << key;
+            listing.labels << label;
+        }
+        return listing;
+    }));
+}
+
+QString LoadCheckpointDialog::weightsKey() const
+{
+    return m_weightSet->currentData().toString();
+}
+
+QStringList LoadCheckpointDialog::weightSets() const
+{
+    QStringList keys;
+    for (int i = 1; i < m_weightSet->count(); ++i)
+        keys << m_weightSet->itemData(i).toString();
+    return keys;
 }
 
 void LoadCheckpointDialog::setWeights(const QString& path)

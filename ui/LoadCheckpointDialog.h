@@ -1,10 +1,14 @@
 #pragma once
 
-// Asks for a checkpoint file, the architecture (detected or forced) and strict or partial loading.
+// Asks for a checkpoint file, the weight set inside it (a training checkpoint holds several: model,
+// model_ema, ...; listed off the GUI thread once a file is chosen), the architecture (detected or forced)
+// and strict or partial loading.
 
 #include "model/LoadReport.h"
 
 #include <QDialog>
+#include <QFutureWatcher>
+#include <QStringList>
 
 class QComboBox;
 class QLineEdit;
@@ -24,14 +28,32 @@ public:
     QString arch() const;
     void setArch(const QString& arch);
     LoadMode mode() const;
+    /// The weight set chosen, by key path; empty = the default one.
+    QString weightsKey() const;
+    /// The file's weight sets as offered (for tests): key paths, the default one first.
+    QStringList weightSets() const;
+
+Q_SIGNALS:
+    /// The weight sets of the file named have been listed.
+    void weightSetsListed();
 
 private:
     void browse();
+    void listWeightSets();
+
+    struct Listing {
+        QString path;
+        QStringList keys;
+        QStringList labels;
+        QString problem;
+    };
 
     QLineEdit* m_path = nullptr;
     QComboBox* m_arch = nullptr;
     QRadioButton* m_strict = nullptr;
     QRadioButton* m_partial = nullptr;
+    QComboBox* m_weightSet = nullptr;
+    QFutureWatcher<Listing> m_listing;
 };
 
 } // namespace lens

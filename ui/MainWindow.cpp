@@ -7,6 +7,7 @@
 #include "DeviceSelector.h"
 #include "ImageFiles.h"
 #include "ImageView.h"
+#include "InspectorWindow.h"
 #include "LoadCheckpointDialog.h"
 #include "MessageBanner.h"
 #include "ModelSession.h"
@@ -183,6 +184,11 @@ void MainWindow::createActions()
         else
             showMap();
     });
+    m_inspectAction = new QAction(tr("&Inspect Checkpoint…"), this);
+    bindShortcut(
+        m_inspectAction, {QKeySequence(tr("Ctrl+I"))},
+        tr("Look inside a checkpoint without loading it: structure, statistics, comparison, export"));
+    connect(m_inspectAction, &QAction::triggered, this, [this] { showInspector(); });
 
     m_quitAction = new QAction(tr("&Quit"), this);
     bindShortcut(m_quitAction, {QKeySequence::Quit}, tr("Quit"));
@@ -199,6 +205,7 @@ void MainWindow::createMenus()
     file->addAction(m_pasteAction);
     file->addSeparator();
     file->addAction(m_batchAction);
+    file->addAction(m_inspectAction);
     file->addSeparator();
     file->addAction(m_quitAction);
 
@@ -645,11 +652,11 @@ void MainWindow::onClassified(const ClassifyResult& result)
 // ---- Model --------------------------------------------------------------------------------------------
 
 void MainWindow::loadCheckpoint(const QString& weights, const QString& arch, LoadMode mode,
-                                const QString& device)
+                                const QString& device, const QString& weightsKey)
 {
     const QString on = device.isEmpty() ? m_device->device() : device;
     m_loadBusy->start(tr("Loading %1 on %2…").arg(QFileInfo(weights).fileName(), on.toUpper()));
-    m_session->load(weights, arch, mode, on);
+    m_session->load(weights, arch, mode, on, weightsKey);
 }
 
 void MainWindow::cancelLoad()
@@ -764,7 +771,7 @@ void MainWindow::chooseCheckpoint()
     dialog.setWeights(m_session->weights());
     dialog.setArch(m_session->requestedArch());
     if (dialog.exec() == QDialog::Accepted)
-        loadCheckpoint(dialog.weights(), dialog.arch(), dialog.mode());
+        loadCheckpoint(dialog.weights(), dialog.arch(), dialog.mode(), {}, dialog.weightsKey());
 }
 
 void MainWindow::showNoWeights()
@@ -862,6 +869,31 @@ BatchPanel* MainWindow::batchPanel()
         updateBatchModel();
     }
     return m_batchPanel;
+}
+
+InspectorWindow* MainWindow::inspector()
+{
+    if (!m_inspector) {
+        m_inspector = new InspectorWindow(this);
+        connect(m_inspector, &InspectorWindow::useWeights, this,
+                [this](const QString& path, const QString& key) {
+                    loadCheckpoint(path, {}, LoadMode::Strict, {}, key);
+                });
+    }
+    return m_inspector;
+}
+
+void MainWindow::showInspector(const QString& path)
+{
+    InspectorWindow* window = inspector();
+    window->show();
+    window->raise();
+    window->activateWindow();
+    if (!path.isEmpty())
+        window->openFile(path);
+    else if (window->path().isEmpty())
+        QMetaObject::invokeMethod(
+            window, [window] { window->chooseFileToOpen(); }, Qt::QueuedConnection);
 }
 
 void MainWindow::showBatchPanel()

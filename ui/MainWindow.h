@@ -32,6 +32,7 @@ class BusyIndicator;
 class CheckpointReportView;
 class DeviceSelector;
 class ImageView;
+class InspectorWindow;
 class ModelSession;
 class MessageBanner;
 class PredictionModel;
@@ -64,9 +65,10 @@ public:
     void openImage(const QImage& image, const QString& description);
     /// Pastes from the clipboard: an image, or file/folder URLs.
     void paste();
-    /// Loads weights in the worker; the current model stays until the new one has loaded.
+    /// Loads weights (the weight set weightsKey names, empty: the default one) in the worker; the current
+    /// model stays until the new one has loaded.
     void loadCheckpoint(const QString& weights, const QString& arch = {}, LoadMode mode = LoadMode::Strict,
-                        const QString& device = {});
+                        const QString& device = {}, const QString& weightsKey = {});
     /// Cancels a model load in progress: its result is discarded and the current model stays.
     void cancelLoad();
     void setPreprocess(const PreprocessOptions& options);
@@ -76,6 +78,8 @@ public:
     bool showPrevious();
     /// Shows the batch panel (File > Label Folder…), set up with the current model and folder.
     void showBatchPanel();
+    /// Shows the checkpoint inspector (File > Inspect Checkpoint…), opening path when one is given.
+    void showInspector(const QString& path = {});
     /// Shows the pretrained weights picker (Model > Pretrained Weights…).
     void showWeightsPicker();
     /// Loads cached catalog weights with the preset they were trained with.
@@ -92,6 +96,9 @@ public:
     QAction* loadCheckpointAction() const { return m_loadCheckpointAction; }
     QAction* batchAction() const { return m_batchAction; }
     QAction* weightsAction() const { return m_weightsAction; }
+    QAction* inspectAction() const { return m_inspectAction; }
+    /// The checkpoint inspector, created on first use.
+    InspectorWindow* inspector();
     /// The action the no-weights banner offers besides opening a file.
     QAction* downloadWeightsAction() const { return m_downloadWeightsAction; }
     QAction* camAction() const { return m_camAction; }
@@ -167,6 +174,7 @@ private:
     CheckpointReportView* m_report = nullptr;
     BatchPanel* m_batchPanel = nullptr;
     WeightsPicker* m_weightsPicker = nullptr;
+    InspectorWindow* m_inspector = nullptr;
     QDockWidget* m_reportDock = nullptr;
     QDockWidget* m_thumbsDock = nullptr;
     DeviceSelector* m_device = nullptr;
@@ -188,6 +196,7 @@ private:
     QAction* m_quitAction = nullptr;
     QAction* m_batchAction = nullptr;
     QAction* m_weightsAction = nullptr;
+    QAction* m_inspectAction = nullptr;
     QAction* m_downloadWeightsAction = nullptr;
     QAction* m_camAction = nullptr;
     QWidget* m_mapControls = nullptr;

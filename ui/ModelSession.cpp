@@ -28,11 +28,13 @@ QString ModelSession::deviceKind() const
     return m_device.startsWith(QLatin1String("cuda")) ? QStringLiteral("cuda") : QStringLiteral("cpu");
 }
 
-void ModelSession::load(const QString& weights, const QString& arch, LoadMode mode, const QString& device)
+void ModelSession::load(const QString& weights, const QString& arch, LoadMode mode, const QString& device,
+                        const QString& weightsKey)
 {
     ModelRequest request;
     request.id = ++m_loadId;
     request.weights = weights;
+    request.weightsKey = weightsKey;
     request.arch = arch;
     request.mode = mode;
     request.device = device;
@@ -40,6 +42,7 @@ void ModelSession::load(const QString& weights, const QString& arch, LoadMode mo
         m_work->worker()->cancelLoad(m_pendingLoad);
     m_pendingLoad = request.id;
     m_pendingArch = arch;
+    m_pendingKey = weightsKey;
     Q_EMIT loadStarted(weights, device);
     m_work->post([request](InferenceWorker* worker) { worker->loadModel(request); });
 }
@@ -47,7 +50,7 @@ void ModelSession::load(const QString& weights, const QString& arch, LoadMode mo
 void ModelSession::reloadOn(const QString& device)
 {
     if (!m_weights.isEmpty() && !m_device.startsWith(device))
-        load(m_weights, m_requestedArch, m_mode, device);
+        load(m_weights, m_requestedArch, m_mode, device, m_weightsKey);
 }
 
 bool ModelSession::cancelLoad()
@@ -77,6 +80,7 @@ void ModelSession::onLoaded(const ModelResult& result)
         m_device = result.device;
         m_mode = result.report.mode;
         m_requestedArch = m_pendingArch;
+        m_weightsKey = m_pendingKey;
     }
     Q_EMIT loadFinished(result);
 }

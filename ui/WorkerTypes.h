@@ -21,6 +21,7 @@ namespace lens {
 struct ModelRequest {
     quint64 id = 0;
     QString weights; ///< checkpoint file
+    QString weightsKey; ///< the weight set inside it, by key path; empty = the default one
     QString arch; ///< empty = detect
     QString device = QStringLiteral("cpu");
     LoadMode mode = LoadMode::Strict;

@@ -20,8 +20,10 @@ namespace lens::cli {
 namespace {
 
 const char* kBatchUsage
-    = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--arch A] [--preset v1|v2]\n"
-      "       [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--device D]\n"
+    = "usage: resnet-lens-cli batch DIR... -o OUT.csv|OUT.jsonl [--weights W] [--weights-key PATH] [--arch "
+      "A]\n"
+      "       [--preset v1|v2] [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard "
+      "I/N] [--device D]\n"
       "       [--fast-decode] [--quiet] [--sort-into DIR [--sort-mode link|copy] [--dry-run]]\n"
       "       [--ignore-unsafe-objects] [--cam-dir DIR [--colormap NAME] [--alpha A]]\n"
       "Labels every file in the folders, one row per file (an error row for files that are not readable\n"
@@ -63,8 +65,9 @@ private:
 
 int batchCommand(const std::vector<std::string>& words)
 {
-    Args args({"-o", "--output", "--weights", "--arch", "--preset", "--batch-size", "--topk", "--threads",
-               "--shard", "--device", "--sort-into", "--sort-mode", "--cam-dir", "--colormap", "--alpha"},
+    Args args({"-o", "--output", "--weights", "--weights-key", "--arch", "--preset", "--batch-size", "--topk",
+               "--threads", "--shard", "--device", "--sort-into", "--sort-mode", "--cam-dir", "--colormap",
+               "--alpha"},
               {"--recursive", "--resume", "--quiet", "--fast-decode", "--dry-run", "--ignore-unsafe-objects",
                "--help"});
     if (auto exit = parseCommandLine(args, words, kBatchUsage))
@@ -133,6 +136,7 @@ int batchCommand(const std::vector<std::string>& words)
     job.pipeline = options;
     job.presetName = weights->presetName;
     job.classifier.weights = weights->path;
+    job.classifier.weightsKey = args.value("--weights-key", "");
     job.classifier.arch = args.value("--arch", "");
     job.classifier.device = args.value("--device", "cpu");
     job.classifier.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
@@ -150,8 +154,10 @@ int batchCommand(const std::vector<std::string>& words)
 
     auto prepared = BatchJob::prepare(job, warn);
     if (!prepared)
-        return fail(prepared.error());
+        return failWeights(prepared.error());
     BatchJob& run = *prepared;
+    if (const std::string others = otherWeightSetsNote(run.classifier().otherWeightSets()); !others.empty())
+        warn(others);
 
     std::optional<SortSink> sort;
     if (!sortFolder.empty()) {

@@ -14,8 +14,10 @@ namespace lens::cli {
 namespace {
 
 const char* kCamUsage
-    = "usage: resnet-lens-cli cam IMAGE -o OUT.npy|OUT.png|OUT.jpg [--weights FILE|NAME] [--arch A]\n"
-      "       [--preset v1|v2] [--class K | --rank R] [--colormap NAME] [--alpha A] [--device cpu|cuda]\n"
+    = "usage: resnet-lens-cli cam IMAGE -o OUT.npy|OUT.png|OUT.jpg [--weights FILE|NAME] [--weights-key "
+      "PATH]\n"
+      "       [--arch A] [--preset v1|v2] [--class K | --rank R] [--colormap NAME] [--alpha A] [--device "
+      "cpu|cuda]\n"
       "       [--labels FILE] [--ignore-unsafe-objects]\n"
       "The class activation map of one class (default --rank 1, the top class; --class K by index): where "
       "in\n"
@@ -35,8 +37,8 @@ bool endsWith(const std::string& text, const std::string& suffix)
 
 int camCommand(const std::vector<std::string>& words)
 {
-    Args args({"--weights", "--arch", "--preset", "--device", "--labels", "-o", "--class", "--rank",
-               "--colormap", "--alpha"},
+    Args args({"--weights", "--weights-key", "--arch", "--preset", "--device", "--labels", "-o", "--class",
+               "--rank", "--colormap", "--alpha"},
               {"--ignore-unsafe-objects", "--help"});
     if (auto exit = parseCommandLine(args, words, kCamUsage))
         return *exit;
@@ -75,7 +77,7 @@ int camCommand(const std::vector<std::string>& words)
 
     auto model = loadModel(args, /*quiet=*/false);
     if (!model)
-        return fail(model.error());
+        return failWeights(model.error());
     const PreprocessOptions& preset = model->weights.preset;
     const Classifier& classifier = *model->classifier;
     auto rgb = decodeImage(image);

@@ -17,11 +17,15 @@ namespace lens::cli {
 namespace {
 
 const char* kClassifyUsage
-    = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--arch A] [--preset v1|v2] [--topk K] "
-      "[--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] [--ignore-unsafe-objects]\n"
+    = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--weights-key PATH] [--arch A] [--preset "
+      "v1|v2]\n"
+      "       [--topk K] [--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] "
+      "[--ignore-unsafe-objects]\n"
       "       [--cam-dir DIR [--colormap NAME] [--alpha A]] IMAGE...\n"
       "--weights takes a checkpoint file or a catalog name (resnet50.v2; see 'weights list'), default: "
       "resnet50 from the torch.hub cache. The preset defaults to the one the weights were trained with.\n"
+      "--weights-key picks one weight set of a training checkpoint (model_ema, checkpoint/model; 'inspect'\n"
+      "lists them).\n"
       "A checkpoint whose pickle would run code when loaded in Python is refused; --ignore-unsafe-objects\n"
       "uses its tensors anyway (nothing in it is run either way).\n"
       "--cam-dir DIR also writes, for each image, its top class's activation map over the photo as\n"
@@ -49,8 +53,8 @@ void printImageError(const std::string& path, const std::string& message, bool a
 
 int classifyCommand(const std::vector<std::string>& words)
 {
-    Args args({"--weights", "--arch", "--preset", "--topk", "--device", "--labels", "--cam-dir", "--colormap",
-               "--alpha"},
+    Args args({"--weights", "--weights-key", "--arch", "--preset", "--topk", "--device", "--labels",
+               "--cam-dir", "--colormap", "--alpha"},
               {"--json", "--fast-decode", "--ignore-unsafe-objects", "--help"});
     if (auto exit = parseCommandLine(args, words, kClassifyUsage))
         return *exit;
@@ -71,7 +75,7 @@ int classifyCommand(const std::vector<std::string>& words)
     const bool asJson = args.flag("--json");
     auto model = loadModel(args, /*quiet=*/asJson);
     if (!model)
-        return fail(model.error());
+        return failWeights(model.error());
     const PreprocessOptions& preset = model->weights.preset;
     const Classifier& classifier = *model->classifier;
     const std::vector<std::string> camNames = camFileNames(args.positionals());

@@ -113,6 +113,7 @@ Result<LoadedModel> loadModel(const Args& args, bool quiet)
     model.weights = std::move(*weights);
     ClassifierOptions options;
     options.weights = model.weights.path;
+    options.weightsKey = args.value("--weights-key", "");
     options.arch = args.value("--arch", "");
     options.device = args.value("--device", "cpu");
     options.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
@@ -133,8 +134,42 @@ Result<LoadedModel> loadModel(const Args& args, bool quiet)
     if (!quiet) {
         for (const auto& fix : model.classifier->fixes())
             printError("note: " + fix);
+        if (const std::string others = otherWeightSetsNote(model.classifier->otherWeightSets());
+            !others.empty())
+            printError("note: " + others);
     }
     return model;
+}
+
+std::string weightsErrorMessage(const Error& error)
+{
+    // NotFound about a file that is there: the weight set inside it is what is missing.
+    std::error_code ignored;
+    if (error.kind == ErrorKind::NotFound && !error.subject.empty()
+        && std::filesystem::is_regular_file(error.subject, ignored))
+        return error.message + " (choose one with --weights-key KEY)";
+    return error.message;
+}
+
+int failWeights(const Error& error)
+{
+    if (error.kind == ErrorKind::Dangerous)
+        return fail(error);
+    printError(weightsErrorMessage(error));
+    return exitCodeFor(error);
+}
+
+std::string otherWeightSetsNote(const std::vector<std::string>& others)
+{
+    if (others.empty())
+        return {};
+    std::string keys;
+    for (std::size_t i = 0; i < others.size() && i < 8; ++i)
+        keys += (i ? ", '" : "'") + (others[i].empty() ? std::string("(the whole file)") : others[i]) + "'";
+    if (others.size() > 8)
+        keys += " and " + std::to_string(others.size() - 8) + " more";
+    return "the file also holds the weight set" + std::string(others.size() == 1 ? " " : "s ") + keys
+        + " (choose one with --weights-key)";
 }
 
 } // namespace lens::cli

@@ -10,6 +10,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lens::cli {
 
@@ -24,9 +25,9 @@ struct ResolvedWeights {
 /// weights), else v1. A bad --preset or an unknown name is a Usage error.
 Result<ResolvedWeights> resolveWeights(const Args& args);
 
-/// The model a command runs: resolveWeights, then the classifier from --arch, --device, --labels and
-/// --ignore-unsafe-objects, with the runtime's and the checkpoint's warnings printed (and its fixes, unless
-/// quiet).
+/// The model a command runs: resolveWeights, then the classifier from --weights-key, --arch, --device,
+/// --labels and --ignore-unsafe-objects, with the runtime's and the checkpoint's warnings printed (and its
+/// fixes and other weight sets, unless quiet). End on its error with failWeights().
 struct LoadedModel {
     ResolvedWeights weights;
     std::unique_ptr<Classifier> classifier;
@@ -43,6 +44,15 @@ struct CamDirOption {
     OverlayOptions overlay;
 };
 Result<CamDirOption> camDirOption(const Args& args);
+/// An error reading a checkpoint's weights as the CLI says it: when the file exists but the weight set asked
+/// for (or a default one) is not in it, how to pick one is added.
+std::string weightsErrorMessage(const Error& error);
+
+/// fail() with weightsErrorMessage().
+int failWeights(const Error& error);
+
+/// The note a command prints when the file holds weight sets besides the one it uses; empty when not.
+std::string otherWeightSetsNote(const std::vector<std::string>& others);
 
 /// --fast-decode: JPEGs are decoded at reduced scale down to twice the resize target, so the antialiased
 /// resize still downscales at least 2x.

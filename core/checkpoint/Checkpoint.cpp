@@ -27,34 +27,9 @@ const char* const kWrapperKeys[] = {"state_dict", "model",  "model_state_dict", 
                                     "net",        "module", "network",          "params",         "weights"};
 // Prefixes added by DataParallel, torch.compile and wrapper modules.
 const char* const kPrefixes[] = {"module.", "_orig_mod.", "model."};
-
-/// A dict of named tensors. Python objects among its values (which only a file read with unsafe objects
-/// allowed can bring this far) are skipped, with a warning, when the tensors are taken.
-bool isStateDict(const PickleValue* value)
-{
-    if (!value || value->kind != PickleKind::Dict || value->entries.empty())
-        return false;
-    bool tensors = false;
-    for (const auto& [key, item] : value->entries) {
-        if (key->kind != PickleKind::String
-            || (item->kind != PickleKind::Tensor && item->kind != PickleKind::Object
-                && item->kind != PickleKind::Global))
-            return false;
-        tensors = tensors || item->kind == PickleKind::Tensor;
-    }
-    return tensors;
-}
-
-const PickleValue* lookup(const PickleValue* dict, const std::string& key)
-{
-    if (!dict || dict->kind != PickleKind::Dict)
-        return nullptr;
-    for (const auto& [k, v] : dict->entries) {
-        if (k->kind == PickleKind::String && k->text == key)
-            return v;
-    }
-    return nullptr;
-}
+// torch.optim.swa_utils.AveragedModel (torchvision's ExponentialMovingAverage) keeps its averaging count
+// beside the averaged module's "module."-prefixed weights.
+const char* const kAveragedCount = "n_averaged";
 
 std::string describeObject(const std::string& path, const std::string& name, const std::string& where)
 {
@@ -92,35 +67,24 @@ std::string topLevelKeys(const PickleValue* root)
     return keys;
 }
 
-// Finds the state dict inside the unpickled object, recording how it was found.
-Result<const PickleValue*> findStateDict(const std::string& path, const PickleValue* root,
-                                         std::vector<std::string>& fixes)
+/// "'model', 'model_ema' and 'teacher/state_dict'", at most 8 named.
+std::string quotedKeys(const std::vector<std::string>& keys)
 {
-    if (isStateDict(root))
-        return root;
-    if (root->kind == PickleKind::Object || root->kind == PickleKind::Global)
-        return Error {describeObject(path, root->text, "")};
-    if (root->kind != PickleKind::Dict)
-        return Error {path + ": holds no state dict (the file's top-level object is not a dictionary)"};
-
-    for (const char* wrapper : kWrapperKeys) {
-        const PickleValue* inner = lookup(root, wrapper);
-        if (!inner)
-            continue;
-        if (isStateDict(inner)) {
-            fixes.push_back(std::string("weights found under '") + wrapper + "'");
-            return inner;
+    std::string text;
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+        if (i == 8) {
+            text += " and " + std::to_string(keys.size() - 8) + " more";
+            break;
         }
-        if (inner->kind == PickleKind::Object || inner->kind == PickleKind::Global)
-            return Error {describeObject(path, inner->text, std::string(" under '") + wrapper + "'")};
+        text += (i == 0 ? "" : i + 1 == keys.size() ? " and " : ", ") + ("'" + keys[i] + "'");
     }
-    return Error {path + ": holds no state dict of tensors; its top-level keys are " + topLevelKeys(root)};
+    return text;
 }
 
 std::vector<std::string> labelsIn(const PickleValue* root)
 {
     std::vector<std::string> labels;
-    if (const PickleValue* classes = lookup(root, "classes");
+    if (const PickleValue* classes = root->find("classes");
         classes && (classes->kind == PickleKind::List || classes->kind == PickleKind::Tuple)) {
         for (const PickleValue* item : classes->items) {
             if (item->kind != PickleKind::String)
@@ -131,12 +95,12 @@ std::vector<std::string> labelsIn(const PickleValue* root)
     }
     // class_to_idx: {name: index}; idx_to_class: {index: name}
     std::map<std::int64_t, std::string> byIndex;
-    if (const PickleValue* map = lookup(root, "class_to_idx"); map && map->kind == PickleKind::Dict) {
+    if (const PickleValue* map = root->find("class_to_idx"); map && map->kind == PickleKind::Dict) {
         for (const auto& [name, index] : map->entries) {
             if (name->kind == PickleKind::String && index->kind == PickleKind::Int)
                 byIndex[index->integer] = name->text;
         }
-    } else if (const PickleValue* map = lookup(root, "idx_to_class"); map && map->kind == PickleKind::Dict) {
+    } else if (const PickleValue* map = root->find("idx_to_class"); map && map->kind == PickleKind::Dict) {
         for (const auto& [index, name] : map->entries) {
             if (name->kind == PickleKind::String && index->kind == PickleKind::Int)
                 byIndex[index->integer] = name->text;
@@ -251,17 +215,39 @@ std::shared_ptr<const StorageBytes> bytesIn(const std::shared_ptr<const MappedFi
         reinterpret_cast<const std::uint8_t*>(file->data()) + offset, static_cast<std::size_t>(size), file});
 }
 
+/// A weight set's entries by name, before prefix removal: tensors of a pickle, or safetensors entries.
+template <typename Entry> struct NamedEntries {
+    std::vector<std::string> names;
+    std::vector<Entry> entries;
+};
+
+// Drops AveragedModel's counter when every other key carries the averaged module's prefix, so that the
+// prefix can go too.
+template <typename Entry> void dropAveragedCount(NamedEntries<Entry>& set, std::vector<std::string>& fixes)
+{
+    const auto count = std::find(set.names.begin(), set.names.end(), kAveragedCount);
+    if (count == set.names.end() || set.names.size() < 2)
+        return;
+    for (const auto& name : set.names) {
+        if (name != kAveragedCount && name.compare(0, 7, "module.") != 0)
+            return;
+    }
+    const auto index = static_cast<std::size_t>(count - set.names.begin());
+    set.names.erase(count);
+    set.entries.erase(set.entries.begin() + static_cast<std::ptrdiff_t>(index));
+    fixes.push_back("dropped 'n_averaged', the averaging count of torch's AveragedModel (an EMA copy)");
+}
+
 // Strips wrapper prefixes shared by every key, repeatedly (a DataParallel model inside torch.compile gives
 // "_orig_mod.module."), keeping an offset per key so that a key of a million prefixes costs linear time.
-void stripPrefixes(Checkpoint& checkpoint)
+void stripPrefixes(std::vector<std::string>& names, std::vector<std::string>& fixes)
 {
-    auto& tensors = checkpoint.tensors;
-    if (tensors.empty())
+    if (names.empty())
         return;
-    std::vector<std::size_t> offsets(tensors.size(), 0);
+    std::vector<std::size_t> offsets(names.size(), 0);
     const auto allHave = [&](const std::string& prefix) {
-        for (std::size_t i = 0; i < tensors.size(); ++i) {
-            const std::string& name = tensors[i].name;
+        for (std::size_t i = 0; i < names.size(); ++i) {
+            const std::string& name = names[i];
             if (name.size() <= offsets[i] + prefix.size()
                 || name.compare(offsets[i], prefix.size(), prefix) != 0)
                 return false;
@@ -285,18 +271,22 @@ void stripPrefixes(Checkpoint& checkpoint)
             break;
         }
     }
-    for (std::size_t i = 0; i < tensors.size(); ++i)
-        tensors[i].name.erase(0, offsets[i]);
+    for (std::size_t i = 0; i < names.size(); ++i)
+        names[i].erase(0, offsets[i]);
     for (std::size_t i = 0; i < runs.size(); ++i) {
         if (i == 8) {
-            checkpoint.fixes.push_back("removed " + std::to_string(runs.size() - 8)
-                                       + " more runs of key prefixes");
+            fixes.push_back("removed " + std::to_string(runs.size() - 8) + " more runs of key prefixes");
             break;
         }
-        checkpoint.fixes.push_back(
-            "removed the key prefix '" + runs[i].first + "'"
-            + (runs[i].second > 1 ? " (" + std::to_string(runs[i].second) + " times)" : ""));
+        fixes.push_back("removed the key prefix '" + runs[i].first + "'"
+                        + (runs[i].second > 1 ? " (" + std::to_string(runs[i].second) + " times)" : ""));
     }
+}
+
+template <typename Entry> void cleanNames(NamedEntries<Entry>& set, std::vector<std::string>& fixes)
+{
+    dropAveragedCount(set, fixes);
+    stripPrefixes(set.names, fixes);
 }
 
 // TorchScript archives pickle the module tree itself: each module is an object whose BUILD state maps its
@@ -326,87 +316,238 @@ Result<void> collectModuleTensors(const PickleValue* module, const std::string& 
     return {};
 }
 
-// The common part of the pickle-based formats: find the state dict (or, for TorchScript, the module tree's
-// tensors), read labels, materialise tensors.
-Result<Checkpoint> checkpointFromPickle(const std::string& path, const std::string& format,
-                                        const PickleDocument& document, StorageLoader load,
-                                        const ReadOptions& options, bool moduleTree = false)
+/// The name of a weight set in messages.
+std::string keyName(const std::string& key)
 {
-    Checkpoint checkpoint;
-    checkpoint.path = path;
-    checkpoint.format = format;
-    // Before anything else: what Python would run decides whether the file is read at all.
-    checkpoint.dangers = pickleDangers(document);
-    if (!checkpoint.dangers.empty()) {
+    return key.empty() ? std::string("the whole file") : "'" + key + "'";
+}
+
+} // namespace
+
+struct CheckpointFile::Impl {
+    enum class Source { Pickle, ModuleTree, SafeTensors };
+
+    std::string path;
+    std::string format;
+    Source source = Source::Pickle;
+    std::vector<PickleDanger> dangers;
+    std::vector<std::string> warnings;
+    std::vector<std::pair<std::string, std::string>> metadata;
+    std::vector<WeightSet> weightSets;
+    bool weightSetsIncomplete = false;
+    std::optional<std::string> defaultKey;
+    std::string defaultProblem;
+
+    // Pickle and ModuleTree: the document (owned by `owner`, which may be a whole legacy container) and how
+    // to load a storage.
+    std::shared_ptr<const void> owner;
+    const PickleDocument* document = nullptr;
+    StorageLoader load;
+
+    // SafeTensors
+    std::shared_ptr<const MappedFile> file;
+    SafeTensorsHeader header;
+
+    /// The pickle value of a weight set, checked to be a state dict; errors name the file.
+    Result<const PickleValue*> stateDictAt(const std::string& key) const
+    {
+        const PickleValue* value = resolveKeyPath(document->root(), key);
+        const auto others = [&] {
+            std::vector<std::string> keys;
+            for (const auto& set : weightSets)
+                keys.push_back(set.key.empty() ? std::string("(the whole file)") : set.key);
+            return keys.empty() ? std::string("; it holds no weight sets")
+                                : "; its weight sets are " + quotedKeys(keys);
+        };
+        if (!value)
+            return Error {path + ": nothing is stored under the key '" + key + "'" + others(),
+                          ErrorKind::NotFound, path};
+        // An optimizer's per-parameter state ({"momentum_buffer": tensor}) looks like a state dict but is
+        // never weights.
+        for (std::size_t slash = key.find('/'); slash != std::string::npos;
+             slash = key.find('/', slash + 1)) {
+            if (isOptimizerState(resolveKeyPath(document->root(), std::string_view(key).substr(0, slash))))
+                return Error {path + ": " + keyName(key) + " is part of an optimizer's state, not weights"
+                                  + others(),
+                              ErrorKind::NotFound, path};
+        }
+        if (isStateDict(value))
+            return value;
+        if (value->kind == PickleKind::Object || value->kind == PickleKind::Global)
+            return Error {describeObject(path, value->text, " under '" + key + "'")};
+        const std::string what = isOptimizerState(value) ? "an optimizer's state"
+            : value->isDict()                            ? "a dict that is not a state dict of tensors"
+                              : pythonRepr(*value, 60) + " (" + pickleKindName(value->kind) + ")";
+        return Error {path + ": " + keyName(key) + " holds " + what + ", not weights" + others(),
+                      ErrorKind::NotFound, path};
+    }
+
+    /// The tensors of a weight set, before prefix removal, with what was done to find them.
+    Result<NamedEntries<const PickleValue*>> pickleEntries(const std::string& requested,
+                                                           std::vector<std::string>& fixes,
+                                                           std::vector<std::string>& warnings) const
+    {
+        NamedEntries<const PickleValue*> set;
+        if (source == Source::ModuleTree) {
+            if (!requested.empty())
+                return Error {path
+                                  + ": a TorchScript archive has one weight set, its module's parameters and "
+                                    "buffers; no key picks another",
+                              ErrorKind::NotFound, path};
+            std::vector<std::pair<std::string, const PickleValue*>> entries;
+            std::size_t visits = 0;
+            if (auto walked = collectModuleTensors(&document->root(), "", entries, visits); !walked)
+                return Error {path + ": " + walked.message()};
+            if (entries.empty())
+                return Error {path + ": the TorchScript archive holds no parameters or buffers"};
+            fixes.push_back("parameters and buffers read from the TorchScript module's attributes "
+                            "(its code was not run)");
+            for (auto& [name, value] : entries) {
+                set.names.push_back(std::move(name));
+                set.entries.push_back(value);
+            }
+            return set;
+        }
+        const std::string key = requested.empty() ? defaultKey.value_or(std::string()) : requested;
+        if (requested.empty() && !defaultKey)
+            return Error {defaultProblem, weightSets.empty() ? ErrorKind::Failed : ErrorKind::NotFound, path};
+        auto dict = stateDictAt(key);
+        if (!dict)
+            return dict.error();
+        if (!key.empty())
+            fixes.push_back("weights found under '" + key + "'");
+        for (const auto& [name, value] : (*dict)->entries) {
+            if (value->isTensor()) {
+                set.names.push_back(name->text);
+                set.entries.push_back(value);
+            } else {
+                warnings.push_back("the state dict's entry '" + name->text + "' is a Python object ("
+                                   + pythonRepr(*value, 80) + "), not a tensor; it was skipped");
+            }
+        }
+        return set;
+    }
+
+    /// Class names stored beside a weight set (in the dict that holds it), else at the top level.
+    std::vector<std::string> labelsFor(const std::string& key) const
+    {
+        const auto slash = key.rfind('/');
+        if (slash != std::string::npos) {
+            if (const PickleValue* parent = resolveKeyPath(document->root(), key.substr(0, slash))) {
+                if (auto labels = labelsIn(parent); !labels.empty())
+                    return labels;
+            }
+        }
+        return labelsIn(&document->root());
+    }
+
+    std::string resolvedKey(const std::string& requested) const
+    {
+        return source == Source::Pickle && requested.empty() ? defaultKey.value_or(std::string()) : requested;
+    }
+
+    std::vector<std::string> otherKeys(const std::string& key) const
+    {
+        std::vector<std::string> keys;
+        for (const auto& set : weightSets) {
+            if (set.key != key)
+                keys.push_back(set.key);
+        }
+        return keys;
+    }
+};
+
+namespace {
+
+// The default weight set of a pickle, by the documented order, or why there is none.
+void findDefault(CheckpointFile::Impl& file)
+{
+    const std::string& path = file.path;
+    const PickleValue* root = &file.document->root();
+    const auto elsewhere = [&] {
+        std::vector<std::string> keys;
+        for (const auto& set : file.weightSets)
+            keys.push_back(set.key);
+        return keys.empty() ? std::string() : "; pick one of its weight sets by key: " + quotedKeys(keys);
+    };
+    if (isStateDict(root)) {
+        file.defaultKey = "";
+        return;
+    }
+    if (root->kind == PickleKind::Object || root->kind == PickleKind::Global) {
+        file.defaultProblem = describeObject(path, root->text, "");
+        return;
+    }
+    if (root->kind != PickleKind::Dict) {
+        file.defaultProblem
+            = path + ": holds no state dict (the file's top-level object is not a dictionary)" + elsewhere();
+        return;
+    }
+    for (const char* wrapper : kWrapperKeys) {
+        const PickleValue* inner = root->find(wrapper);
+        if (!inner)
+            continue;
+        if (isStateDict(inner)) {
+            file.defaultKey = wrapper;
+            return;
+        }
+        if (inner->kind == PickleKind::Object || inner->kind == PickleKind::Global) {
+            file.defaultProblem = describeObject(path, inner->text, std::string(" under '") + wrapper + "'");
+            return;
+        }
+    }
+    file.defaultProblem = path + ": holds no state dict of tensors; its top-level keys are "
+        + topLevelKeys(root) + elsewhere();
+}
+
+// The common part of the pickle-based formats: what Python would run decides whether the file is opened
+// at all; then its weight sets and the default one.
+Result<void> openPickle(CheckpointFile::Impl& file, const ReadOptions& options)
+{
+    const PickleDocument& document = *file.document;
+    file.dangers = pickleDangers(document);
+    if (!file.dangers.empty()) {
         if (!options.allowUnsafeObjects)
-            return refuseDangers(path, document.root(), checkpoint.dangers);
-        checkpoint.warnings.push_back("unsafe objects allowed: this file "
-                                      + describeDangers(checkpoint.dangers)
-                                      + "; nothing was run, only its tensors are used");
+            return refuseDangers(file.path, document.root(), file.dangers);
+        file.warnings.push_back("unsafe objects allowed: this file " + describeDangers(file.dangers)
+                                + "; nothing was run, only its tensors are used");
     }
     if (const auto inert = inertGlobals(document); !inert.empty()) {
         std::string names;
         for (const auto& name : inert)
             names += (names.empty() ? "" : ", ") + name;
-        checkpoint.warnings.push_back("the file also holds Python data objects (" + names
-                                      + "), which were ignored");
+        file.warnings.push_back("the file also holds Python data objects (" + names
+                                + "), which were ignored");
     }
-
-    std::vector<std::pair<std::string, const PickleValue*>> entries;
-    if (moduleTree) {
+    if (file.source == CheckpointFile::Impl::Source::ModuleTree) {
+        std::vector<std::pair<std::string, const PickleValue*>> entries;
         std::size_t visits = 0;
-        if (auto walked = collectModuleTensors(&document.root(), "", entries, visits); !walked)
-            return Error {path + ": " + walked.message()};
-        if (entries.empty())
-            return Error {path + ": the TorchScript archive holds no parameters or buffers"};
-        checkpoint.fixes.push_back("parameters and buffers read from the TorchScript module's attributes "
-                                   "(its code was not run)");
-    } else {
-        auto stateDict = findStateDict(path, &document.root(), checkpoint.fixes);
-        if (!stateDict) {
-            if (!options.allowNoWeights)
-                return stateDict.error();
-            // The problem is about the file, which is named wherever it is shown.
-            const std::string& message = stateDict.message();
-            checkpoint.problem = message.compare(0, path.size() + 2, path + ": ") == 0
-                ? message.substr(path.size() + 2)
-                : message;
-            return checkpoint;
+        WeightSet set;
+        set.isDefault = true;
+        if (collectModuleTensors(&document.root(), "", entries, visits)) {
+            for (const auto& [name, value] : entries)
+                addToGroup(set.group, *value->tensor);
         }
-        for (const auto& [key, value] : (*stateDict)->entries) {
-            if (value->isTensor())
-                entries.emplace_back(key->text, value);
-            else
-                checkpoint.warnings.push_back("the state dict's entry '" + key->text
-                                              + "' is a Python object (" + pythonRepr(*value, 80)
-                                              + "), not a tensor; it was skipped");
-        }
-        checkpoint.labels = labelsIn(&document.root());
+        file.weightSets.push_back(std::move(set));
+        file.defaultKey = "";
+        return {};
     }
-
-    TensorMaterializer materializer(std::move(load));
-    try {
-        for (const auto& [name, value] : entries) {
-            auto tensor = materializer.tensor(*value->tensor);
-            if (!tensor)
-                return Error {path + ": tensor '" + name + "': " + tensor.message(), ErrorKind::Unreadable,
-                              path};
-            checkpoint.tensors.push_back({name, std::move(*tensor)});
-        }
-    } catch (const std::bad_alloc&) {
-        return Error {path + ": not enough memory to read its tensors"};
-    }
-    if (auto bounded = materializer.checkExpansion(); !bounded)
-        return Error {path + ": " + bounded.message()};
-    stripPrefixes(checkpoint);
-    return checkpoint;
+    WeightSetSearch search = findWeightSets(document);
+    file.weightSetsIncomplete = search.incomplete;
+    for (auto& location : search.sets)
+        file.weightSets.push_back({std::move(location.path), location.group, false});
+    findDefault(file);
+    for (auto& set : file.weightSets)
+        set.isDefault = file.defaultKey == set.key;
+    return {};
 }
 
-Result<Checkpoint> readZipCheckpoint(const std::string& path, const ReadOptions& options)
+Result<std::shared_ptr<CheckpointFile::Impl>> openZip(const std::string& path, const ReadOptions& options)
 {
-    auto zip = ZipArchive::open(path);
-    if (!zip)
-        return zip.error();
+    auto opened = ZipArchive::open(path);
+    if (!opened)
+        return opened.error();
+    const auto zip = std::make_shared<const ZipArchive>(std::move(*opened));
 
     const ZipArchive::Entry* pickle = nullptr;
     bool torchScript = false;
@@ -422,12 +563,13 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path, const ReadOptions&
         return Error {path + ": is a zip file but not a PyTorch checkpoint (it has no data.pkl record)"};
     const std::string prefix = pickle->name.substr(0, pickle->name.size() - std::string("data.pkl").size());
 
-    std::vector<std::string> warnings;
+    auto file = std::make_shared<CheckpointFile::Impl>();
+    file->path = path;
     if (const auto* byteorder = zip->find(prefix + "byteorder")) {
         auto order = zip->read(*byteorder);
         if (!order)
-            warnings.push_back("its byteorder record cannot be read (" + order.message()
-                               + "); the tensors are read as little-endian");
+            file->warnings.push_back("its byteorder record cannot be read (" + order.message()
+                                     + "); the tensors are read as little-endian");
         else if (*order != "little")
             return Error {path + ": stores tensors in '" + *order
                               + "' byte order; only little-endian is supported",
@@ -442,15 +584,16 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path, const ReadOptions&
     auto document = unpickle(bytes->data(), bytes->size(), unpickling);
     if (!document)
         return Error {document.message(), ErrorKind::Unreadable, path};
-
-    const ZipArchive& archive = *zip;
-    auto load = [&archive, &prefix](const TensorRef& ref,
-                                    DType type) -> Result<std::shared_ptr<const StorageBytes>> {
+    auto owned = std::make_shared<const PickleDocument>(std::move(*document));
+    file->document = owned.get();
+    file->owner = owned;
+    file->load
+        = [zip, prefix](const TensorRef& ref, DType type) -> Result<std::shared_ptr<const StorageBytes>> {
         const std::string record = prefix + "data/" + ref.storageKey;
-        const ZipArchive::Entry* entry = archive.find(record);
+        const ZipArchive::Entry* entry = zip->find(record);
         if (!entry)
             return Error {"the record '" + record + "' holding a tensor's data is missing"};
-        if (auto readable = archive.readable(*entry); !readable)
+        if (auto readable = zip->readable(*entry); !readable)
             return readable.error(); // before allocating what the entry claims
         const std::uint64_t elementSize = dtypeInfo(type).size;
         const auto numel = static_cast<std::uint64_t>(ref.storageNumel);
@@ -459,98 +602,102 @@ Result<Checkpoint> readZipCheckpoint(const std::string& path, const ReadOptions&
                           + " elements but its record holds " + std::to_string(entry->size) + " bytes"};
         // entry->size is at most the file's size (readable() checked it).
         auto buffer = std::make_shared<std::vector<std::uint8_t>>(static_cast<std::size_t>(entry->size));
-        if (auto read = archive.readInto(*entry, buffer->data()); !read)
+        if (auto read = zip->readInto(*entry, buffer->data()); !read)
             return read.error();
         const std::uint8_t* data = buffer->data();
         return std::make_shared<const StorageBytes>(
             StorageBytes {data, static_cast<std::size_t>(numel * elementSize), std::move(buffer)});
     };
-    auto checkpoint = torchScript
-        ? checkpointFromPickle(path, "TorchScript archive", *document, load, options, /*moduleTree=*/true)
-        : checkpointFromPickle(path, "torch.save zip", *document, load, options);
-    if (checkpoint)
-        checkpoint->warnings.insert(checkpoint->warnings.end(), warnings.begin(), warnings.end());
-    return checkpoint;
+    file->format = torchScript ? "TorchScript archive" : "torch.save zip";
+    file->source
+        = torchScript ? CheckpointFile::Impl::Source::ModuleTree : CheckpointFile::Impl::Source::Pickle;
+    if (auto opened = openPickle(*file, options); !opened)
+        return opened.error();
+    return file;
 }
 
-Result<Checkpoint> readLegacyCheckpoint(const std::string& path, const ReadOptions& options)
+Result<std::shared_ptr<CheckpointFile::Impl>> openLegacy(const std::string& path, const ReadOptions& options)
 {
     auto mapped = MappedFile::open(path);
     if (!mapped)
         return mapped.error();
-    const auto file = std::make_shared<const MappedFile>(std::move(*mapped));
-    auto container = parseLegacyContainer(file->data(), file->size(), path);
-    if (!container)
-        return Error {container.message(), ErrorKind::Unreadable, path};
-    const auto& storages = container->storages;
-    auto load = [&file, &storages](const TensorRef& ref,
-                                   DType type) -> Result<std::shared_ptr<const StorageBytes>> {
-        auto it = storages.find(ref.storageKey);
-        if (it == storages.end())
+    const auto mapping = std::make_shared<const MappedFile>(std::move(*mapped));
+    auto parsed = parseLegacyContainer(mapping->data(), mapping->size(), path);
+    if (!parsed)
+        return Error {parsed.message(), ErrorKind::Unreadable, path};
+    const auto container = std::make_shared<const LegacyContainer>(std::move(*parsed));
+
+    auto file = std::make_shared<CheckpointFile::Impl>();
+    file->path = path;
+    file->format = "torch.save legacy (before PyTorch 1.6)";
+    file->document = &container->object;
+    file->owner = container;
+    file->load = [mapping, container](const TensorRef& ref,
+                                      DType type) -> Result<std::shared_ptr<const StorageBytes>> {
+        auto it = container->storages.find(ref.storageKey);
+        if (it == container->storages.end())
             return Error {"the data of storage '" + ref.storageKey + "' is missing"};
         // parseLegacyContainer() checked numel * elementSize against the file.
-        return bytesIn(file, it->second.dataOffset,
+        return bytesIn(mapping, it->second.dataOffset,
                        static_cast<std::uint64_t>(it->second.numel) * dtypeInfo(type).size);
     };
-    return checkpointFromPickle(path, "torch.save legacy (before PyTorch 1.6)", container->object, load,
-                                options);
+    if (auto opened = openPickle(*file, options); !opened)
+        return opened.error();
+    return file;
 }
 
-Result<Checkpoint> readSafeTensors(const std::string& path)
+Result<std::shared_ptr<CheckpointFile::Impl>> openSafeTensors(const std::string& path)
 {
     auto mapped = MappedFile::open(path);
     if (!mapped)
         return mapped.error();
-    const auto file = std::make_shared<const MappedFile>(std::move(*mapped));
-    auto header = parseSafeTensorsHeader(file->data(), file->size(), file->size(), path);
+    auto file = std::make_shared<CheckpointFile::Impl>();
+    file->path = path;
+    file->format = "safetensors";
+    file->source = CheckpointFile::Impl::Source::SafeTensors;
+    file->file = std::make_shared<const MappedFile>(std::move(*mapped));
+    auto header = parseSafeTensorsHeader(file->file->data(), file->file->size(), file->file->size(), path);
     if (!header)
         return Error {header.message(), ErrorKind::Unreadable, path};
-    Checkpoint checkpoint;
-    checkpoint.path = path;
-    checkpoint.format = "safetensors";
-    for (const auto& entry : header->tensors) {
-        // parseSafeTensorsHeader() checked end - begin == numel * elementSize and end <= file size.
-        TensorData tensor;
-        tensor.dtype = entry.dtype;
-        tensor.shape = entry.shape;
-        tensor.strides.assign(entry.shape.size(), 1);
-        for (std::size_t d = entry.shape.size(); d-- > 1;)
-            tensor.strides[d - 1] = tensor.strides[d] * std::max<std::int64_t>(entry.shape[d], 1);
-        tensor.storage = bytesIn(file, entry.begin, entry.end - entry.begin);
-        checkpoint.tensors.push_back({entry.name, std::move(tensor)});
+    file->header = std::move(*header);
+    file->metadata = file->header.metadata;
+    WeightSet set;
+    set.isDefault = true;
+    for (const auto& entry : file->header.tensors) {
+        TensorRef ref;
+        ref.dtype = dtypeInfo(entry.dtype).storageName;
+        ref.sizes = entry.shape;
+        addToGroup(set.group, ref);
     }
-    for (const auto& [key, value] : header->metadata) {
-        if (key == "classes") {
-            // A JSON list of names, as some exporters store them.
-            auto names = parseJson(value);
-            const bool valid = names && names->kind == JsonKind::Array
-                && std::all_of(names->items.begin(), names->items.end(),
-                               [](const JsonValue& item) { return item.kind == JsonKind::String; });
-            if (!valid) {
-                checkpoint.warnings.push_back("the class names in the metadata ('classes') are not a JSON "
-                                              "list of strings; they were ignored");
-                continue;
-            }
-            for (const auto& item : names->items)
-                checkpoint.labels.push_back(item.text);
-        }
-    }
-    stripPrefixes(checkpoint);
-    return checkpoint;
+    file->weightSets.push_back(std::move(set));
+    file->defaultKey = "";
+    return file;
 }
 
-} // namespace
-
-ShapeList keyShapes(const std::vector<NamedTensor>& tensors)
+std::vector<std::string> safeTensorsLabels(const CheckpointFile::Impl& file,
+                                           std::vector<std::string>& warnings)
 {
-    ShapeList shapes;
-    shapes.reserve(tensors.size());
-    for (const auto& [name, tensor] : tensors)
-        shapes.push_back({name, tensor.shape, tensor.dtype});
-    return shapes;
+    std::vector<std::string> labels;
+    for (const auto& [key, value] : file.metadata) {
+        if (key != "classes")
+            continue;
+        // A JSON list of names, as some exporters store them.
+        auto names = parseJson(value);
+        const bool valid = names && names->kind == JsonKind::Array
+            && std::all_of(names->items.begin(), names->items.end(),
+                           [](const JsonValue& item) { return item.kind == JsonKind::String; });
+        if (!valid) {
+            warnings.push_back("the class names in the metadata ('classes') are not a JSON "
+                               "list of strings; they were ignored");
+            continue;
+        }
+        for (const auto& item : names->items)
+            labels.push_back(item.text);
+    }
+    return labels;
 }
 
-Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options)
+Result<std::shared_ptr<CheckpointFile::Impl>> openFile(const std::string& path, const ReadOptions& options)
 {
     auto fileSize = regularFileSize(path);
     if (!fileSize)
@@ -568,11 +715,11 @@ Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& op
     const auto headSize = static_cast<std::size_t>(std::min<std::uintmax_t>(size, sizeof head));
 
     if (ZipArchive::looksLikeZip(head, headSize))
-        return readZipCheckpoint(path, options);
+        return openZip(path, options);
     if (looksLikeLegacy(head, headSize))
-        return readLegacyCheckpoint(path, options);
+        return openLegacy(path, options);
     if (looksLikeSafeTensors(head, headSize, size))
-        return readSafeTensors(path);
+        return openSafeTensors(path);
     if (headSize >= 262 && std::memcmp(head + 257, "ustar", 5) == 0)
         return Error {
             path
@@ -581,6 +728,209 @@ Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& op
     return Error {path
                   + ": is not a PyTorch checkpoint (not a torch.save zip, legacy torch.save, safetensors "
                     "or TorchScript file)"};
+}
+
+} // namespace
+
+CheckpointFile::CheckpointFile(std::shared_ptr<const Impl> impl)
+    : m_impl(std::move(impl))
+{ }
+
+const std::string& CheckpointFile::path() const
+{
+    return m_impl->path;
+}
+
+const std::string& CheckpointFile::format() const
+{
+    return m_impl->format;
+}
+
+const std::vector<PickleDanger>& CheckpointFile::dangers() const
+{
+    return m_impl->dangers;
+}
+
+const std::vector<std::string>& CheckpointFile::warnings() const
+{
+    return m_impl->warnings;
+}
+
+const std::vector<std::pair<std::string, std::string>>& CheckpointFile::metadata() const
+{
+    return m_impl->metadata;
+}
+
+const std::vector<WeightSet>& CheckpointFile::weightSets() const
+{
+    return m_impl->weightSets;
+}
+
+bool CheckpointFile::weightSetsIncomplete() const
+{
+    return m_impl->weightSetsIncomplete;
+}
+
+const std::optional<std::string>& CheckpointFile::defaultWeightsKey() const
+{
+    return m_impl->defaultKey;
+}
+
+const std::string& CheckpointFile::defaultProblem() const
+{
+    return m_impl->defaultProblem;
+}
+
+Structure CheckpointFile::structure() const
+{
+    if (m_impl->source != Impl::Source::SafeTensors)
+        return describeStructure(*m_impl->document);
+    Structure structure;
+    structure.nodes = 1;
+    structure.root.kind = StructureNode::Kind::Weights;
+    structure.root.type = "safetensors";
+    structure.root.group = m_impl->weightSets.front().group;
+    structure.root.childCount = m_impl->header.tensors.size();
+    return structure;
+}
+
+Result<WeightShapes> CheckpointFile::shapes(const std::string& key) const
+{
+    const Impl& file = *m_impl;
+    WeightShapes out;
+    if (file.source == Impl::Source::SafeTensors) {
+        if (!key.empty())
+            return Error {
+                file.path + ": a safetensors file has one weight set, the whole file; no key picks another",
+                ErrorKind::NotFound, file.path};
+        NamedEntries<DType> set;
+        for (const auto& entry : file.header.tensors) {
+            set.names.push_back(entry.name);
+            set.entries.push_back(entry.dtype);
+        }
+        cleanNames(set, out.fixes);
+        for (std::size_t i = 0; i < set.names.size(); ++i)
+            out.shapes.push_back({set.names[i], file.header.tensors[i].shape, set.entries[i]});
+        return out;
+    }
+    std::vector<std::string> warnings;
+    auto set = file.pickleEntries(key, out.fixes, warnings);
+    if (!set)
+        return set.error();
+    out.key = file.resolvedKey(key);
+    cleanNames(*set, out.fixes);
+    for (std::size_t i = 0; i < set->names.size(); ++i) {
+        const TensorRef& ref = *set->entries[i]->tensor;
+        const auto type = dtypeFromStorageName(ref.dtype);
+        if (!type)
+            return Error {file.path + ": tensor '" + set->names[i] + "': unsupported tensor type '"
+                              + ref.dtype + "Storage'",
+                          ErrorKind::Unreadable, file.path};
+        out.shapes.push_back({set->names[i], ref.sizes, *type});
+    }
+    return out;
+}
+
+Result<Checkpoint> CheckpointFile::weights(const std::string& key) const
+{
+    const Impl& file = *m_impl;
+    Checkpoint checkpoint;
+    checkpoint.path = file.path;
+    checkpoint.format = file.format;
+    checkpoint.dangers = file.dangers;
+    checkpoint.warnings = file.warnings;
+
+    if (file.source == Impl::Source::SafeTensors) {
+        if (!key.empty())
+            return Error {
+                file.path + ": a safetensors file has one weight set, the whole file; no key picks another",
+                ErrorKind::NotFound, file.path};
+        NamedEntries<const SafeTensorsEntry*> set;
+        for (const auto& entry : file.header.tensors) {
+            set.names.push_back(entry.name);
+            set.entries.push_back(&entry);
+        }
+        cleanNames(set, checkpoint.fixes);
+        for (std::size_t i = 0; i < set.names.size(); ++i) {
+            const SafeTensorsEntry& entry = *set.entries[i];
+            // parseSafeTensorsHeader() checked end - begin == numel * elementSize and end <= file size.
+            TensorData tensor;
+            tensor.dtype = entry.dtype;
+            tensor.shape = entry.shape;
+            tensor.strides.assign(entry.shape.size(), 1);
+            for (std::size_t d = entry.shape.size(); d-- > 1;)
+                tensor.strides[d - 1] = tensor.strides[d] * std::max<std::int64_t>(entry.shape[d], 1);
+            tensor.storage = bytesIn(file.file, entry.begin, entry.end - entry.begin);
+            checkpoint.tensors.push_back({set.names[i], std::move(tensor)});
+        }
+        checkpoint.labels = safeTensorsLabels(file, checkpoint.warnings);
+        return checkpoint;
+    }
+
+    auto set = file.pickleEntries(key, checkpoint.fixes, checkpoint.warnings);
+    if (!set)
+        return set.error();
+    checkpoint.weightsKey = file.resolvedKey(key);
+    checkpoint.otherWeightSets = file.otherKeys(checkpoint.weightsKey);
+    if (file.source == Impl::Source::Pickle)
+        checkpoint.labels = file.labelsFor(checkpoint.weightsKey);
+    cleanNames(*set, checkpoint.fixes);
+
+    TensorMaterializer materializer(file.load);
+    try {
+        for (std::size_t i = 0; i < set->names.size(); ++i) {
+            auto tensor = materializer.tensor(*set->entries[i]->tensor);
+            if (!tensor)
+                return Error {file.path + ": tensor '" + set->names[i] + "': " + tensor.message(),
+                              ErrorKind::Unreadable, file.path};
+            checkpoint.tensors.push_back({std::move(set->names[i]), std::move(*tensor)});
+        }
+    } catch (const std::bad_alloc&) {
+        return Error {file.path + ": not enough memory to read its tensors"};
+    }
+    if (auto bounded = materializer.checkExpansion(); !bounded)
+        return Error {file.path + ": " + bounded.message()};
+    return checkpoint;
+}
+
+Result<CheckpointFile> openCheckpoint(const std::string& path, const ReadOptions& options)
+{
+    auto file = openFile(path, options);
+    if (!file)
+        return file.error();
+    return CheckpointFile(std::move(*file));
+}
+
+ShapeList keyShapes(const std::vector<NamedTensor>& tensors)
+{
+    ShapeList shapes;
+    shapes.reserve(tensors.size());
+    for (const auto& [name, tensor] : tensors)
+        shapes.push_back({name, tensor.shape, tensor.dtype});
+    return shapes;
+}
+
+Result<Checkpoint> readCheckpoint(const std::string& path, const ReadOptions& options)
+{
+    auto file = openCheckpoint(path, options);
+    if (!file)
+        return file.error();
+    if (options.weightsKey.empty() && !file->defaultWeightsKey() && options.allowNoWeights) {
+        Checkpoint checkpoint;
+        checkpoint.path = path;
+        checkpoint.format = file->format();
+        checkpoint.dangers = file->dangers();
+        checkpoint.warnings = file->warnings();
+        // The problem is about the file, which is named wherever it is shown.
+        const std::string& message = file->defaultProblem();
+        checkpoint.problem = message.compare(0, path.size() + 2, path + ": ") == 0
+            ? message.substr(path.size() + 2)
+            : message;
+        for (const auto& set : file->weightSets())
+            checkpoint.otherWeightSets.push_back(set.key);
+        return checkpoint;
+    }
+    return file->weights(options.weightsKey);
 }
 
 } // namespace lens

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <set>
 #include <unordered_set>
@@ -238,14 +239,9 @@ struct Renderer {
         case PickleKind::BigInt:
             put("<int of " + std::to_string(v.text.size()) + " bytes>");
             break;
-        case PickleKind::Float: {
-            const auto end = std::to_chars(number, number + sizeof number, v.real).ptr;
-            std::string text(number, end);
-            if (text.find_first_of(".en") == std::string::npos)
-                text += ".0";
-            put(text);
+        case PickleKind::Float:
+            put(pythonFloatRepr(v.real));
             break;
-        }
         case PickleKind::String:
             quoted(v.text, false);
             break;
@@ -318,6 +314,45 @@ GlobalSafety globalSafety(std::string_view name)
         }))
         return GlobalSafety::Inert;
     return GlobalSafety::Unsafe;
+}
+
+std::string pythonFloatRepr(double value)
+{
+    if (std::isnan(value))
+        return "nan";
+    if (std::isinf(value))
+        return value < 0 ? "-inf" : "inf";
+    // The shortest digits that read back as the value, laid out as Python's repr does: positional for
+    // decimal exponents from -4 to 15, else d.ddde+XX.
+    char buffer[64];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific).ptr;
+    const std::string text(buffer, end);
+    const auto e = text.find('e');
+    std::string digits;
+    bool negative = false;
+    for (std::size_t i = 0; i < e; ++i) {
+        if (text[i] == '-')
+            negative = true;
+        else if (std::isdigit(static_cast<unsigned char>(text[i])))
+            digits += text[i];
+    }
+    const int exponent = std::stoi(text.substr(e + 1));
+    std::string out = negative ? "-" : "";
+    if (exponent < -4 || exponent >= 16) {
+        out += digits.substr(0, 1);
+        if (digits.size() > 1)
+            out += "." + digits.substr(1);
+        char tail[8];
+        std::snprintf(tail, sizeof tail, "e%c%02d", exponent < 0 ? '-' : '+',
+                      exponent < 0 ? -exponent : exponent);
+        return out + tail;
+    }
+    if (exponent < 0)
+        return out + "0." + std::string(static_cast<std::size_t>(-exponent - 1), '0') + digits;
+    const auto whole = static_cast<std::size_t>(exponent) + 1;
+    if (digits.size() <= whole)
+        return out + digits + std::string(whole - digits.size(), '0') + ".0";
+    return out + digits.substr(0, whole) + "." + digits.substr(whole);
 }
 
 std::string pythonRepr(const PickleValue& value, std::size_t maxLength)

@@ -51,6 +51,9 @@ std::vector<std::string> inertGlobals(const PickleDocument& document);
 /// as Python's repr escapes them; other text from the file stays as it is (escape it for terminals).
 std::string pythonRepr(const PickleValue& value, std::size_t maxLength = 200);
 
+/// A float as Python's repr writes it: 0.1, 1e-05, 1e+16, 100.0, inf, nan.
+std::string pythonFloatRepr(double value);
+
 /// "would call posix.system('touch x') and create a train.Config object (and 2 more) when loaded by
 /// Python", for messages; empty when there are no dangers.
 std::string describeDangers(const std::vector<PickleDanger>& dangers);

@@ -426,4 +426,9 @@ Result<std::string> ZipArchive::read(const Entry& entry) const
     return bytes;
 }
 
+std::uint32_t zipCrc32(std::uint32_t crc, const void* data, std::size_t size)
+{
+    return Crc32::instance().update(crc, static_cast<const char*>(data), size);
+}
+
 } // namespace lens

@@ -88,4 +88,7 @@ private:
     std::map<std::string, std::size_t> m_byName; // ordered: names come from the file
 };
 
+/// CRC-32 as zip files use it (IEEE, reflected), continued over `size` bytes; start with crc 0.
+std::uint32_t zipCrc32(std::uint32_t crc, const void* data, std::size_t size);
+
 } // namespace lens

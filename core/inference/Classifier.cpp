@@ -31,6 +31,8 @@ struct Classifier::Impl {
     /// fc.weight, classes x features, kept for activation maps (the fast path folds its own copy).
     std::vector<float> fcWeight;
     int fcInputs = 0;
+    std::string weightsKey;
+    std::vector<std::string> otherWeightSets;
 #if LENS_ONEDNN
     std::optional<FusedResNet> fused; ///< the CPU fast path
 #endif
@@ -61,6 +63,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
 {
     ReadOptions read;
     read.allowUnsafeObjects = options.allowUnsafeObjects;
+    read.weightsKey = options.weightsKey;
     auto checkpoint = readCheckpoint(options.weights, read);
     if (!checkpoint)
         return checkpoint.error();
@@ -101,6 +104,8 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     auto impl = std::make_unique<Impl>();
     impl->fixes = fixes;
     impl->warnings = checkpoint->warnings;
+    impl->weightsKey = checkpoint->weightsKey;
+    impl->otherWeightSets = checkpoint->otherWeightSets;
     try {
         impl->device = *device;
         impl->spec = *spec;
@@ -262,6 +267,16 @@ const std::vector<std::string>& Classifier::warnings() const
 const LoadReport& Classifier::loadReport() const
 {
     return m_impl->report;
+}
+
+const std::string& Classifier::weightsKey() const
+{
+    return m_impl->weightsKey;
+}
+
+const std::vector<std::string>& Classifier::otherWeightSets() const
+{
+    return m_impl->otherWeightSets;
 }
 
 } // namespace lens

@@ -21,6 +21,8 @@ namespace lens {
 struct ClassifierOptions {
     /// Checkpoint file to load.
     std::string weights;
+    /// The weight set inside it, by key path ("model_ema"); empty = the default one (see ReadOptions).
+    std::string weightsKey;
     /// Architecture name (see knownArchitectures()); empty = detect it from the checkpoint.
     std::string arch;
     /// "cpu" or "cuda" / "cuda:N".
@@ -81,6 +83,10 @@ public:
     const std::vector<std::string>& warnings() const;
     /// Every key of the checkpoint and the model, by status.
     const LoadReport& loadReport() const;
+    /// The weight set loaded, by key path ("" when the whole file is the state dict), and the file's other
+    /// weight sets, which ClassifierOptions::weightsKey could pick instead.
+    const std::string& weightsKey() const;
+    const std::vector<std::string>& otherWeightSets() const;
 
 private:
     struct Impl;

@@ -130,6 +130,19 @@ JsonWriter& JsonWriter::value(double number)
     return *this;
 }
 
+JsonWriter& JsonWriter::preciseValue(double number)
+{
+    separate();
+    if (!std::isfinite(number)) {
+        m_out += "null";
+        return *this;
+    }
+    char buffer[32];
+    const auto end = std::to_chars(buffer, buffer + sizeof buffer, number).ptr;
+    m_out.append(buffer, end);
+    return *this;
+}
+
 JsonWriter& JsonWriter::value(bool flag)
 {
     separate();

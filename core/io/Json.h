@@ -24,6 +24,9 @@ public:
     JsonWriter& value(std::int64_t number);
     JsonWriter& value(int number) { return value(static_cast<std::int64_t>(number)); }
     JsonWriter& value(double number);
+    /// The shortest text that reads back as exactly this double (as Python's repr writes it); null when not
+    /// finite. value(double) writes 9 significant digits, enough for a float.
+    JsonWriter& preciseValue(double number);
     JsonWriter& value(bool flag);
     JsonWriter& null();
 

@@ -50,7 +50,11 @@ Result<BatchJob> BatchJob::prepare(BatchJobOptions options,
         return classifier.error();
     state->classifier = std::move(*classifier);
 
-    const RunInfo run {state->classifier->architecture().name, options.classifier.weights, options.presetName,
+    // A weight set picked by key is part of which weights the output was written with.
+    const std::string weightsName = options.classifier.weightsKey.empty()
+        ? options.classifier.weights
+        : options.classifier.weights + "#" + state->classifier->weightsKey();
+    const RunInfo run {state->classifier->architecture().name, weightsName, options.presetName,
                        state->classifier->deviceName(), options.pipeline.topk};
     auto writer = BatchWriter::open(std::move(*lock), run, state->prior);
     if (!writer)

@@ -103,15 +103,24 @@ TensorStats tensorStats(const TensorData& tensor)
 
 double maxAbsDifference(const TensorData& a, const TensorData& b)
 {
+    return compareValues(a, b).maxAbsDiff;
+}
+
+ValueComparison compareValues(const TensorData& a, const TensorData& b)
+{
     const std::int64_t n = a.numel();
     double largest = 0;
     bool nan = false;
+    bool identical = true;
     const auto take = [&](double x, double y) {
         const double d = std::fabs(x - y);
-        if (std::isnan(d))
+        if (std::isnan(d)) {
             nan = true;
-        else
+            identical = identical && (x == y || (std::isnan(x) && std::isnan(y)));
+        } else {
             largest = std::max(largest, d);
+            identical = identical && x == y;
+        }
     };
     if (a.contiguous() && b.contiguous()) {
         const std::size_t sa = dtypeInfo(a.dtype).size, sb = dtypeInfo(b.dtype).size;
@@ -124,7 +133,7 @@ double maxAbsDifference(const TensorData& a, const TensorData& b)
         for (std::int64_t i = 0; i < n; ++i)
             take(a.at(i), b.at(i));
     }
-    return nan ? std::numeric_limits<double>::quiet_NaN() : largest;
+    return {nan ? std::numeric_limits<double>::quiet_NaN() : largest, identical};
 }
 
 } // namespace lens

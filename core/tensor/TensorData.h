@@ -64,4 +64,11 @@ TensorStats tensorStats(const TensorData& tensor);
 /// 0 for empty tensors.
 double maxAbsDifference(const TensorData& a, const TensorData& b);
 
+/// maxAbsDifference() and whether the values are identical (each pair equal, or both NaN), in one pass.
+struct ValueComparison {
+    double maxAbsDiff = 0;
+    bool identical = true;
+};
+ValueComparison compareValues(const TensorData& a, const TensorData& b);
+
 } // namespace lens

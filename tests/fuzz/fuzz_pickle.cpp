@@ -1,11 +1,14 @@
 // libFuzzer target for the restricted unpickler. Torch-free, builds in a second:
 //   clang++ -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -std=c++17 -Icore \
-//       tests/fuzz/fuzz_pickle.cpp core/checkpoint/Pickle.cpp -o fuzz_pickle
+//       tests/fuzz/fuzz_pickle.cpp core/checkpoint/Pickle.cpp core/checkpoint/PickleSafety.cpp \
+//       core/checkpoint/Structure.cpp core/io/Text.cpp core/tensor/DType.cpp -o fuzz_pickle
 //   ./fuzz_pickle -rss_limit_mb=2048 -max_len=65536 tests/fuzz/corpus/pickle
-// Besides crashes and sanitizer reports it traps when a documented guarantee of the value tree breaks.
+// Besides crashes and sanitizer reports it traps when a documented guarantee of the value tree, the
+// structure walk or the weight-set search breaks.
 
 #include "checkpoint/Pickle.h"
 #include "checkpoint/PickleSafety.h"
+#include "checkpoint/Structure.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -83,6 +86,34 @@ void checkSafety(const lens::PickleDocument& document)
     (void)lens::describeDangers(dangers);
 }
 
+/// Counts the nodes of a described structure, checking each container's bounds on the way.
+std::size_t countNodes(const lens::StructureNode& node)
+{
+    require(node.children.size() <= lens::kMaxChildrenShown && node.children.size() <= node.childCount
+            && node.key.size() <= 124);
+    std::size_t count = 1;
+    for (const auto& child : node.children)
+        count += countNodes(child);
+    return count;
+}
+
+/// The tree walk and the weight-set search stay within their documented bounds, and every path they name
+/// leads back to a value of the document.
+void checkStructure(const lens::PickleDocument& document)
+{
+    const lens::Structure structure = lens::describeStructure(document);
+    require(structure.nodes <= lens::kMaxStructureNodes + 1);
+    require(countNodes(structure.root) == structure.nodes);
+    const lens::WeightSetSearch search = lens::findWeightSets(document);
+    require(search.sets.size() <= lens::kMaxWeightSets);
+    for (const auto& set : search.sets) {
+        require(set.path.size() <= lens::kMaxKeyPathLength);
+        require(lens::isStateDict(set.dict));
+        require(lens::resolveKeyPath(document.root(), set.path) == set.dict);
+        require(set.group.tensors > 0 && set.group.elements >= 0);
+    }
+}
+
 void check(const char* data, std::size_t size, lens::UnpickleOptions::Persistence persistence)
 {
     lens::UnpickleOptions options;
@@ -100,6 +131,7 @@ void check(const char* data, std::size_t size, lens::UnpickleOptions::Persistenc
         std::unordered_map<const lens::PickleValue*, std::uint32_t> known;
         verify(&document->root(), known, 1);
         checkSafety(*document);
+        checkStructure(*document);
         offset += document->endOffset();
     }
 }

@@ -27,7 +27,7 @@ core=$root/core
 declare -A sources=(
     [fuzz_safetensors]="$core/checkpoint/SafeTensors.cpp $core/io/JsonReader.cpp $core/io/Text.cpp $core/tensor/DType.cpp"
     [fuzz_legacy]="$core/checkpoint/LegacyFormat.cpp $core/checkpoint/Pickle.cpp $core/io/Text.cpp $core/tensor/DType.cpp"
-    [fuzz_pickle]="$core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp $core/io/Text.cpp $core/tensor/DType.cpp"
+    [fuzz_pickle]="$core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp $core/checkpoint/Structure.cpp $core/io/Text.cpp $core/tensor/DType.cpp"
     [fuzz_zip]="$core/checkpoint/ZipArchive.cpp $core/checkpoint/Pickle.cpp $core/checkpoint/PickleSafety.cpp
         $core/io/Text.cpp $core/tensor/DType.cpp"
     [fuzz_batch_output]="$core/batch/BatchWriter.cpp $core/batch/CsvCell.cpp $core/batch/JsonLine.cpp

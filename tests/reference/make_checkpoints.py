@@ -191,7 +191,7 @@ def numpy_stats(arr):
 
 def numpy_compare(a, b):
     out = {"only_in_first": [k for k in a if k not in b], "only_in_second": [k for k in b if k not in a],
-           "shape_changes": [], "max_abs_diff": {}}
+           "shape_changes": [], "max_abs_diff": {}, "identical": []}
     for k in a:
         if k not in b:
             continue
@@ -201,6 +201,8 @@ def numpy_compare(a, b):
             out["shape_changes"].append({"key": k, "first": list(x.shape), "second": list(y.shape)})
             continue
         out["max_abs_diff"][k] = float(np.max(np.abs(x - y))) if x.size else 0.0
+        if np.array_equal(x, y, equal_nan=True):
+            out["identical"].append(k)
     return out
 
 
