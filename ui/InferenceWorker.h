@@ -50,6 +50,7 @@ private:
     QString m_cachedPath;
     cv::Mat m_cachedReference;
     QImage m_cachedUpright;
+    QSize m_cachedUprightSize;
 };
 
 } // namespace lens

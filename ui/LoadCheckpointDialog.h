@@ -1,10 +1,12 @@
 #pragma once
 
-// Asks for a checkpoint file, the architecture (detected or forced) and strict or partial loading.
+// Asks for a checkpoint file, the architecture (detected or forced), strict or partial loading, and a labels
+// file (class names, one a line, as the CLI's --labels), which is remembered per checkpoint.
 
 #include "model/LoadReport.h"
 
 #include <QDialog>
+#include <functional>
 
 class QComboBox;
 class QLineEdit;
@@ -24,14 +26,28 @@ public:
     QString arch() const;
     void setArch(const QString& arch);
     LoadMode mode() const;
+    /// A labels file; empty = the checkpoint's names, else ImageNet's.
+    QString labels() const;
+    void setLabels(const QString& path);
+    /// Where the dialog looks up the labels file last used with a checkpoint, when one is chosen.
+    void setLabelsLookup(std::function<QString(const QString&)> lookup)
+    {
+        m_labelsLookup = std::move(lookup);
+    }
+
+    /// The file dialog's filter for checkpoints.
+    static QString checkpointFilter();
 
 private:
     void browse();
+    void browseLabels();
 
     QLineEdit* m_path = nullptr;
     QComboBox* m_arch = nullptr;
     QRadioButton* m_strict = nullptr;
     QRadioButton* m_partial = nullptr;
+    QLineEdit* m_labels = nullptr;
+    std::function<QString(const QString&)> m_labelsLookup;
 };
 
 } // namespace lens
