@@ -22,6 +22,7 @@ BatchResultRow toRow(const BatchRow& row)
         out.index = row.top.front().index;
         out.label = text(row.top.front().label);
         out.probability = row.top.front().probability;
+        out.top = row.top;
     }
     return out;
 }
