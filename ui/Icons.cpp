@@ -65,11 +65,12 @@ public:
         const auto arrow = [&](bool left) {
             QPainterPath path;
             const double dir = left ? -1 : 1;
+            const double tip = 12 + 7 * dir;
             path.moveTo(12 - 7 * dir, 12);
-            path.lineTo(12 + 7 * dir, 12);
-            path.moveTo(12 - 1 * dir, 5);
-            path.lineTo(12 - 7 * dir, 12);
-            path.lineTo(12 - 1 * dir, 19);
+            path.lineTo(tip, 12);
+            path.moveTo(tip - 6 * dir, 5);
+            path.lineTo(tip, 12);
+            path.lineTo(tip - 6 * dir, 19);
             painter->setPen(QPen(accent, 2.2, Qt::SolidLine, Qt::RoundCap, Qt::RoundJoin));
             painter->drawPath(path);
         };

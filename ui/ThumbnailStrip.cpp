@@ -4,6 +4,7 @@
 #include "image/ImageDecoder.h"
 
 #include <QFileInfo>
+#include <QPainter>
 #include <QPixmap>
 #include <QStandardItemModel>
 #include <QThreadPool>
@@ -34,7 +35,14 @@ Thumbnail makeThumbnail(const QString& path)
     // Very wide or tall images keep at least one row or column.
     QSize size = image.size().scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio);
     size = size.expandedTo(QSize(1, 1));
-    return {image.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation), {}};
+    // Centred on a square of its own, so that every cell of the list has the same size and spacing.
+    QImage square(kThumbSide, kThumbSide, QImage::Format_ARGB32_Premultiplied);
+    square.fill(Qt::transparent);
+    QPainter painter(&square);
+    painter.drawImage(QPoint((kThumbSide - size.width()) / 2, (kThumbSide - size.height()) / 2),
+                      image.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation));
+    painter.end();
+    return {square, {}};
 }
 
 } // namespace
@@ -54,7 +62,6 @@ ThumbnailStrip::ThumbnailStrip(QWidget* parent)
     setResizeMode(QListView::Adjust);
     setIconSize(QSize(kThumbSide, kThumbSide));
     setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    setUniformItemSizes(true);
     setSpacing(0);
     setSelectionMode(QAbstractItemView::SingleSelection);
     setTextElideMode(Qt::ElideRight);
