@@ -54,6 +54,7 @@
 #include <QTableView>
 #include <QTableWidget>
 #include <QTextBrowser>
+#include <QTimer>
 #include <QToolBar>
 #include <QUrl>
 #include <QVBoxLayout>
@@ -384,6 +385,16 @@ void MainWindow::createLayout()
     m_report->setMinimumWidth(300);
     addDockWidget(Qt::RightDockWidgetArea, m_reportDock);
     m_reportDock->hide();
+    // Wide enough for a ResNet's keys and shapes when it opens; the image area gives the room.
+    connect(m_reportDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible || m_reportDock->isFloating())
+            return;
+        // Once the dock is laid out: before, its width is not known yet.
+        QTimer::singleShot(0, this, [this] {
+            if (m_reportDock->isVisible() && m_reportDock->width() < 520)
+                resizeDocks({m_reportDock}, {std::min(560, width() * 2 / 5)}, Qt::Horizontal);
+        });
+    });
 
     m_loadBusy = new BusyIndicator(this);
     m_thumbBusy = new BusyIndicator(this);
@@ -1151,7 +1162,7 @@ QString MainWindow::aboutText() const
     return tr("<h3>ResNet Lens %1</h3>"
               "<p>Classifies images with torchvision's ResNet family, exactly as torchvision does (Pillow's "
               "decoding, torchvision's transforms), and inspects PyTorch checkpoints.</p>"
-              "<table>"
+              "<table cellspacing=\"0\" cellpadding=\"3\">"
               "<tr><td>LibTorch</td><td>%2</td></tr>"
               "<tr><td>oneDNN</td><td>%3</td></tr>"
               "<tr><td>Qt</td><td>%4 (built with %5)</td></tr>"
@@ -1178,24 +1189,19 @@ QDialog* MainWindow::showAbout()
         m_about = new QDialog(this);
         m_about->setObjectName(QStringLiteral("aboutDialog"));
         m_about->setWindowTitle(tr("About ResNet Lens"));
-        auto* icon = new QLabel(m_about);
-        icon->setPixmap(windowIcon().pixmap(64, 64));
-        auto* text = new QLabel(m_about);
+        auto* text = new QTextBrowser(m_about);
         text->setObjectName(QStringLiteral("aboutText"));
-        text->setTextFormat(Qt::RichText);
-        text->setWordWrap(true);
-        text->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        text->setOpenExternalLinks(true);
+        text->setFrameShape(QFrame::NoFrame);
+        text->viewport()->setAutoFillBackground(false);
         auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, m_about);
         connect(buttons, &QDialogButtonBox::rejected, m_about, &QDialog::close);
-        auto* row = new QHBoxLayout;
-        row->addWidget(icon, 0, Qt::AlignTop);
-        row->addWidget(text, 1);
         auto* layout = new QVBoxLayout(m_about);
-        layout->addLayout(row);
+        layout->addWidget(text, 1);
         layout->addWidget(buttons);
-        m_about->resize(560, 0);
+        m_about->resize(600, 380);
     }
-    m_about->findChild<QLabel*>(QStringLiteral("aboutText"))->setText(aboutText());
+    m_about->findChild<QTextBrowser*>(QStringLiteral("aboutText"))->setHtml(aboutText());
     m_about->show();
     m_about->raise();
     m_about->activateWindow();
