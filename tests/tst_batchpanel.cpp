@@ -1,7 +1,9 @@
 // The batch panel (File > Label Folder…), driven through the real window under the offscreen platform: a
 // folder with photos and unreadable files gives one row per file in the table and in the output, errors
 // where they belong; the label and status filters and the export; cancelling keeps only complete rows and
-// resuming finishes the file with every file exactly once; the event loop keeps turning during a run.
+// resuming finishes the file with every file exactly once; the event loop keeps turning during a run; the
+// panel opens over the window, locks its selection during a run, says how many rows the filters show, exports
+// what the CLI writes, opens a row's image in the window, and closes with Escape.
 
 #include "BatchPanel.h"
 #include "BatchResultModel.h"
@@ -13,6 +15,7 @@
 #include "support/TestWindows.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QLineEdit>
@@ -21,6 +24,7 @@
 #include <QSet>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QTableView>
 #include <QTemporaryDir>
 #include <QThread>
 #include <memory>
@@ -95,7 +99,12 @@ private Q_SLOTS:
         QSignalSpy finished(panel, &BatchPanel::runFinished);
         QVERIFY(panel->start());
         QVERIFY(panel->running());
+        // What the run reads cannot change under it.
+        for (QWidget* widget : panel->selectionWidgets())
+            QVERIFY2(!widget->isEnabled(), qPrintable(widget->accessibleName()));
         QVERIFY(finished.wait(kRunTimeout));
+        for (QWidget* widget : panel->selectionWidgets())
+            QVERIFY2(widget->isEnabled(), qPrintable(widget->accessibleName()));
         const qint64 gap = meter.maxGap();
         qInfo("batch of %lld files took %lld ms; longest event-loop gap %lld ms", qlonglong(files.size()),
               meter.elapsed(), gap);
@@ -118,6 +127,9 @@ private Q_SLOTS:
             if (row.path.contains("/sub/")) {
                 QVERIFY2(row.error.contains(QFileInfo(row.path).fileName()), qPrintable(row.error));
                 QVERIFY(row.label.isEmpty());
+                // The Error column gives the reason; the File column already names the file.
+                const QString shown = errorWithoutPath(row);
+                QVERIFY2(!shown.isEmpty() && !shown.contains(row.path), qPrintable(shown));
             } else {
                 QVERIFY2(row.error.isEmpty(), qPrintable(row.error));
                 QVERIFY(!row.label.isEmpty());
@@ -144,6 +156,7 @@ private Q_SLOTS:
         // Filtering by a label narrows the rows to that label.
         BatchFilterModel* view = panel->filtered();
         QCOMPARE(view->rowCount(), int(files.size()));
+        QCOMPARE(panel->rowsText(), QStringLiteral("%1 of %1 rows").arg(files.size()));
         QString label;
         for (const BatchResultRow& row : results->rows()) {
             if (row.error.isEmpty() && label.isEmpty())
@@ -163,6 +176,7 @@ private Q_SLOTS:
         QComboBox* status = panel->statusFilter();
         status->setCurrentIndex(status->findData(int(BatchFilterModel::StatusFilter::Errors)));
         QCOMPARE(view->rowCount(), 2);
+        QCOMPARE(panel->rowsText(), QStringLiteral("2 of %1 rows").arg(files.size()));
         for (int r = 0; r < view->rowCount(); ++r)
             QVERIFY(!view->index(r, BatchResultModel::Error).data().toString().isEmpty());
 
@@ -177,17 +191,81 @@ private Q_SLOTS:
                        .data(BatchResultModel::ValueRole)
                        .toDouble());
 
-        // Export writes the rows shown, with a header.
-        const QString exported = dir.filePath("export.csv");
-        QVERIFY(panel->exportTo(exported));
-        QFile file(exported);
-        QVERIFY(file.open(QIODevice::ReadOnly));
-        const QList<QByteArray> lines = file.readAll().trimmed().split('\n');
-        QCOMPARE(lines.size(), view->rowCount() + 1);
-        QCOMPARE(lines[0], QByteArray("path,status,label,probability,error"));
-        QVERIFY(lines[1].startsWith(
-            view->index(0, BatchResultModel::Path).data(BatchResultModel::ValueRole).toString().toUtf8()
-            + ",ok,"));
+        // Export writes the rows shown, in the order shown, exactly as the run (the CLI's writer) wrote
+        // them: the same header and every top-k column, as Python's csv and json modules read them.
+        QStringList shownPaths;
+        for (int r = 0; r < view->rowCount(); ++r)
+            shownPaths << view->index(r, BatchResultModel::Path).data(BatchResultModel::ValueRole).toString();
+        QMap<QString, QJsonObject> byPath;
+        for (const auto& row : written["rows"].toArray())
+            byPath.insert(row.toObject()["path"].toString(), row.toObject());
+        for (const QString& name : {QStringLiteral("export.csv"), QStringLiteral("export.jsonl")}) {
+            const QString exported = dir.filePath(name);
+            QVERIFY(panel->exportTo(exported));
+            const QJsonObject read = readOutput(exported);
+            QVERIFY(read["malformed"].toArray().isEmpty());
+            QCOMPARE(outputPaths(read), shownPaths);
+            if (name.endsWith(QFileInfo(out).suffix()))
+                QCOMPARE(read["run"], written["run"]);
+            for (const auto& value : read["rows"].toArray()) {
+                const QJsonObject row = value.toObject();
+                const QJsonObject original = byPath.value(row["path"].toString());
+                for (const char* key : {"path", "status", "error", "top", "labels"})
+                    QCOMPARE(row[key], original[key]);
+            }
+        }
+    }
+
+    // The panel opens over its window; a new one suggests an output outside the photos; a double-click on a
+    // row shows its image in the window; Escape closes the panel and Ctrl+Q quits from it.
+    void panelPlacementAndKeys()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        const QStringList files = test::makeFolder(folder, 1, false);
+        auto window = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")));
+        window->move(200, 150);
+        window->showBatchPanel();
+        BatchPanel* panel = window->batchPanel();
+        QVERIFY(QTest::qWaitForWindowExposed(panel));
+        const QPoint offset = panel->frameGeometry().center() - window->frameGeometry().center();
+        QVERIFY2(offset.manhattanLength() < 40,
+                 qPrintable(QStringLiteral("%1, %2").arg(offset.x()).arg(offset.y())));
+
+        panel->setOutput({});
+        panel->setFolders({folder});
+        const QString suggested = panel->output();
+        QVERIFY2(!QFileInfo(suggested).absolutePath().startsWith(QFileInfo(folder).absoluteFilePath()),
+                 qPrintable(suggested));
+        QVERIFY(suggested.endsWith(QStringLiteral(".csv")));
+
+        panel->setOutput(dir.filePath("keys.csv"));
+        QSignalSpy finished(panel, &BatchPanel::runFinished);
+        QVERIFY(panel->start());
+        QVERIFY(finished.wait(kRunTimeout));
+        QTableView* table = panel->table();
+        const QModelIndex first = table->model()->index(0, BatchResultModel::Label);
+        const QString path
+            = table->model()->index(0, BatchResultModel::Path).data(BatchResultModel::ValueRole).toString();
+        QVERIFY(files.contains(path));
+        QSignalSpy open(panel, &BatchPanel::openRequested);
+        // A view takes a double-click on the row it was pressed on: a click, then the double-click.
+        QTest::mouseClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(first).center());
+        QTest::mouseDClick(table->viewport(), Qt::LeftButton, {}, table->visualRect(first).center());
+        QCOMPARE(open.count(), 1);
+        QCOMPARE(open.first().first().toString(), path);
+        QVERIFY(test::waitForResult(*window, path, true, 0));
+
+        panel->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(panel));
+        QTest::keyClick(panel, Qt::Key_Escape);
+        QVERIFY(!panel->isVisible());
+
+        window->showBatchPanel();
+        QTRY_COMPARE(QApplication::activeWindow(), static_cast<QWidget*>(panel));
+        QSignalSpy quit(window->quitAction(), &QAction::triggered);
+        QTest::keySequence(panel, QKeySequence(Qt::CTRL | Qt::Key_Q));
+        QCOMPARE(quit.count(), 1);
     }
 
     void cancelThenResume()

@@ -8,6 +8,7 @@
 #include "CheckpointReportView.h"
 #include "DeviceSelector.h"
 #include "ImageView.h"
+#include "LoadCheckpointDialog.h"
 #include "MainWindow.h"
 #include "MessageBanner.h"
 #include "PredictionModel.h"
@@ -15,31 +16,41 @@
 #include "PresetEditor.h"
 #include "TestSupport.h"
 #include "ThumbnailStrip.h"
+#include "labels/Labels.h"
 #include "support/GapMeter.h"
 #include "support/PredictionIndices.h"
 #include "support/TestWindows.h"
 
 #include <ATen/Parallel.h>
+#include <QAbstractButton>
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDockWidget>
+#include <QDoubleSpinBox>
 #include <QDragEnterEvent>
 #include <QDropEvent>
 #include <QElapsedTimer>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
 #include <QMimeData>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QSortFilterProxyModel>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTableView>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QThread>
 #include <QTimer>
 #include <QUrl>
+#include <QWheelEvent>
 #include <memory>
 #include <thread>
 
@@ -55,6 +66,27 @@ using test::referenceTop5;
 using test::waitForResult;
 
 const auto indices = test::predictionIndices;
+
+/// torchvision's top-1 over the first n logits of arch for a photo (what a head cut to n classes predicts).
+int referenceTop1Within(const QString& photoName, const QString& preset, const QString& arch, int n)
+{
+    const QJsonArray logits = test::reference()["photos"][photoName][preset]["logits"][arch].toArray();
+    int best = 0;
+    for (int i = 1; i < n; ++i)
+        if (logits[i].toDouble() > logits[best].toDouble())
+            best = i;
+    return best;
+}
+
+/// Pillow's verdict on an image file: {"refused": bool, ...} from the reference images' manifest.
+QJsonObject manifestRow(const QString& file)
+{
+    const QJsonObject manifest = test::readJsonFile(checkpoint(QStringLiteral("images/manifest.json")));
+    for (const auto& row : manifest["images"].toArray())
+        if (row.toObject()["file"].toString() == file)
+            return row.toObject();
+    return {};
+}
 
 } // namespace
 
@@ -561,6 +593,464 @@ private Q_SLOTS:
             }
         }
         QVERIFY2(bound >= 14, qPrintable(QString::number(bound))); // the window's own shortcuts
+    }
+
+    // Fresh settings and a torch.hub cache with torchvision's V2 resnet50 file: the preset is v2, as the CLI
+    // picks, and it still is after a restart; the user's own choice of preset is what stays instead.
+    void presetFollowsWeightsAcrossRestarts()
+    {
+        QTemporaryDir home;
+        QVERIFY(QDir().mkpath(home.filePath(QStringLiteral("hub/checkpoints"))));
+        QVERIFY(QFile::copy(checkpoint(QStringLiteral("resnet50.pth")),
+                            home.filePath(QStringLiteral("hub/checkpoints/resnet50-11ad3fa6.pth"))));
+        const QByteArray saved = qgetenv("TORCH_HOME");
+        qputenv("TORCH_HOME", home.path().toUtf8());
+        const QString settings = m_dir.filePath(QStringLiteral("restart.ini"));
+        const QString name = QStringLiteral("grace_hopper.jpg");
+        const auto run = [&](const QString& expected) {
+            MainWindowOptions options;
+            options.settingsFile = settings;
+            MainWindow window(options);
+            QSignalSpy loaded(&window, &MainWindow::modelLoadFinished);
+            QVERIFY(loaded.wait(kModelTimeout));
+            window.show();
+            PresetEditor* editor = window.preprocessPanel()->presetEditor();
+            QCOMPARE(editor->presetName(), expected);
+            QVERIFY(openAndWait(window, photo(name)));
+            QCOMPARE(indices(window.predictions()), referenceTop5(name, expected, "resnet50"));
+            // What is shown was made with the preset shown.
+            QCOMPARE(window.lastResult().options.resizeShort, editor->options().resizeShort);
+            window.close();
+        };
+        run(QStringLiteral("v2"));
+        run(QStringLiteral("v2"));
+        {
+            MainWindowOptions options;
+            options.settingsFile = settings;
+            MainWindow window(options);
+            QSignalSpy loaded(&window, &MainWindow::modelLoadFinished);
+            QVERIFY(loaded.wait(kModelTimeout));
+            window.setPreprocess(PreprocessOptions::v1()); // the user's choice
+            window.close();
+        }
+        run(QStringLiteral("v1"));
+        qputenv("TORCH_HOME", saved);
+    }
+
+    // A prediction made with settings that are no longer on screen is never shown.
+    void noPredictionWithAnotherPreset()
+    {
+        auto window = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")));
+        const QString path = photo(QStringLiteral("coffee.png"));
+        QVERIFY(openAndWait(*window, path));
+        window->setPreprocess(PreprocessOptions::v2());
+        window->setPreprocess(PreprocessOptions::v1());
+        QVERIFY(waitForResult(*window, path, true, window->lastResult().id));
+        QCOMPARE(window->lastResult().options.resizeShort, 256);
+        QCOMPARE(indices(window->predictions()),
+                 referenceTop5(QStringLiteral("coffee.png"), "v1", "resnet18"));
+    }
+
+    // Each message goes when the state it is about does.
+    void messagesGoWithTheirState()
+    {
+        QTemporaryDir dir;
+        QVERIFY(QDir().mkpath(dir.filePath(QStringLiteral("nested/deeper"))));
+        QVERIFY(QFile::copy(photo(QStringLiteral("coffee.png")),
+                            dir.filePath(QStringLiteral("nested/deeper/a.png"))));
+        auto window = m_windows.make({});
+        QVERIFY(window->predictionsTitle()->text().startsWith(QStringLiteral("No model loaded")));
+
+        // A folder with images only in a subfolder, then Include Subfolders: listed again, message gone.
+        window->recursiveAction()->setChecked(false);
+        window->openPaths({dir.filePath(QStringLiteral("nested"))});
+        QTRY_VERIFY_WITH_TIMEOUT(window->banner()->text().contains(QStringLiteral("No images found")), 20000);
+        window->recursiveAction()->setChecked(true);
+        QTRY_COMPARE_WITH_TIMEOUT(window->thumbnails()->files().size(), 1, 20000);
+        QVERIFY(waitForResult(*window, dir.filePath(QStringLiteral("nested/deeper/a.png")), false, 0));
+        QVERIFY2(window->banner()->text().isEmpty(), qPrintable(window->banner()->text()));
+        window->recursiveAction()->setChecked(false);
+
+        // Nothing on the clipboard, then an image opened.
+        QGuiApplication::clipboard()->setText(QStringLiteral("not a file"));
+        window->paste();
+        QVERIFY(window->banner()->text().contains(QStringLiteral("Nothing to open")));
+        QVERIFY(openAndWait(*window, photo(QStringLiteral("chelsea.png")), false));
+        QVERIFY2(window->banner()->text().isEmpty(), qPrintable(window->banner()->text()));
+
+        // A model loaded: no "No model loaded" heading over its card.
+        QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+        window->loadCheckpoint(checkpoint(QStringLiteral("resnet18.pth")));
+        QVERIFY(loaded.wait(kModelTimeout));
+        QVERIFY2(!window->predictionsTitle()->text().contains(QStringLiteral("No model")),
+                 qPrintable(window->predictionsTitle()->text()));
+        QVERIFY(waitForResult(*window, photo(QStringLiteral("chelsea.png")), true, 0));
+
+        // Onto a broken image: no heading or inference time of the previous one.
+        QVERIFY(openAndWait(*window, checkpoint(QStringLiteral("bad/text.jpg")), false));
+        QVERIFY2(!window->predictionsTitle()->text().startsWith(QStringLiteral("Top-5 ·")),
+                 qPrintable(window->predictionsTitle()->text()));
+        QVERIFY2(!window->statusText().contains(QStringLiteral("ms")), qPrintable(window->statusText()));
+        QCOMPARE(window->predictions()->rowCount(), 0);
+    }
+
+    // --device cuda where there is no CUDA: the fallback is said, and stays said once the model loads.
+    void cudaFallbackAtStartIsSaid()
+    {
+        auto probe = m_windows.make({});
+        if (probe->deviceSelector()->cudaAvailable())
+            QSKIP("this LibTorch sees a GPU");
+        MainWindowOptions options;
+        options.settingsFile = m_dir.filePath(QStringLiteral("cuda.ini"));
+        options.weights = checkpoint(QStringLiteral("resnet18.pth"));
+        options.device = QStringLiteral("cuda");
+        MainWindow window(options);
+        QSignalSpy loaded(&window, &MainWindow::modelLoadFinished);
+        QVERIFY(loaded.wait(kModelTimeout));
+        QVERIFY2(window.banner()->text().contains(QStringLiteral("CUDA is not available")),
+                 qPrintable(window.banner()->text()));
+        QCOMPARE(window.modelDevice(), QStringLiteral("cpu"));
+    }
+
+    // Captions elide with the whole text as a tooltip; a double-click opens a stage at full size; the main
+    // image zooms to fit, to 100% and with the wheel.
+    void captionsAndZoom()
+    {
+        auto window = m_windows.make({});
+        window->resize(900, 700);
+        const QString path = photo(QStringLiteral("grace_hopper.jpg"));
+        QVERIFY(openAndWait(*window, path, false));
+        PreprocessPanel* panel = window->preprocessPanel();
+        ImageView* channel = panel->channelView(0);
+        channel->resize(60, channel->height());
+        QVERIFY(channel->captionElided());
+        QVERIFY(channel->shownToolTip().startsWith(channel->caption()));
+
+        ImageView* original = panel->originalView();
+        QTest::mouseDClick(original, Qt::LeftButton, {}, original->rect().center());
+        QDialog* stage = nullptr;
+        QTRY_VERIFY((stage = panel->findChild<QDialog*>(QStringLiteral("stageWindow"))) != nullptr);
+        auto* big = stage->findChild<ImageView*>();
+        QVERIFY(big);
+        QCOMPARE(big->image().size(), original->image().size());
+        QCOMPARE(big->scale(), 1.0);
+        stage->close();
+
+        ImageView* image = window->imageView();
+        QCOMPARE(image->zoom(), 0.0);
+        const double fit = image->scale();
+        image->setZoom(1);
+        QCOMPARE(image->scale(), 1.0);
+        QWheelEvent wheel(QPointF(image->rect().center()),
+                          image->mapToGlobal(QPointF(image->rect().center())), {}, QPoint(0, 120),
+                          Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+        QApplication::sendEvent(image, &wheel);
+        QVERIFY(image->scale() > 1.0);
+        image->setZoom(0);
+        QCOMPARE(image->scale(), fit);
+
+        // EXIF orientation 6: shown upright and captioned with the upright size, which Pillow's decode
+        // (EXIF ignored) has the other way round.
+        const QString rotated = photo(QStringLiteral("hopper_exif_rot6.jpg"));
+        QVERIFY(openAndWait(*window, rotated, false));
+        const QSize decoded = window->lastResult().originalSize;
+        QVERIFY2(
+            image->caption().endsWith(QStringLiteral("%1×%2").arg(decoded.height()).arg(decoded.width())),
+            qPrintable(image->caption()));
+    }
+
+    // A crop larger than the resize: torchvision pads; the panel says so.
+    void cropLargerThanResizeIsExplained()
+    {
+        auto window = m_windows.make({});
+        const QString path = photo(QStringLiteral("coffee.png"));
+        QVERIFY(openAndWait(*window, path, false));
+        PreprocessOptions options = PreprocessOptions::v1();
+        options.resizeShort = 200;
+        options.crop = 224;
+        const quint64 before = window->lastResult().id;
+        window->setPreprocess(options);
+        QVERIFY(waitForResult(*window, path, false, before));
+        QVERIFY(window->preprocessPanel()->noteText().contains(QStringLiteral("pads")));
+        QVERIFY(window->preprocessPanel()->cropView()->caption().contains(QStringLiteral("padded")));
+        window->setPreprocess(PreprocessOptions::v1());
+        QVERIFY(waitForResult(*window, path, false, before + 1));
+        QVERIFY(!window->preprocessPanel()->noteText().contains(QStringLiteral("pads")));
+    }
+
+    void thumbnailVerdictIsTheDecoders_data()
+    {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<QString>(
+            "script"); ///< Python that writes the file (argv[1]) and prints Pillow's verdict
+        for (const char* file : {"images/tiff_rgb.tif", "images/tiff_rgb_jpeg.tif", "images/webp_lossy.webp",
+                                 "images/webp_lossless_alpha.webp", "images/jpeg_truncated.jpg",
+                                 "images/png_truncated.png", "images/webp_truncated.webp"})
+            QTest::newRow(file) << QString::fromLatin1(file) << QString();
+        const QString verdict
+            = QStringLiteral("\ntry:\n    Image.open(sys.argv[1]).convert('RGB'); print('read')\n"
+                             "except OSError:\n    print('refused')\n");
+        QTest::newRow("a PNG 4000 pixels wide and 3 high")
+            << QString()
+            << QStringLiteral("import sys\nfrom PIL import Image\n"
+                              "Image.new('RGB', (4000, 3), (200, 40, 40)).save(sys.argv[1], 'PNG')")
+                + verdict;
+        QTest::newRow("rocket.jpg (decoded reduced for its thumbnail) cut to two thirds")
+            << QString()
+            << QStringLiteral("import sys\nfrom PIL import Image\ndata = open('%1', 'rb').read()\n"
+                              "open(sys.argv[1], 'wb').write(data[: len(data) * 2 // 3])")
+                    .arg(photo(QStringLiteral("rocket.jpg")))
+                + verdict;
+    }
+
+    // A thumbnail carries a warning exactly when Pillow refuses the file (the reference manifest, or Pillow
+    // asked here), which is when classification refuses it.
+    void thumbnailVerdictIsTheDecoders()
+    {
+        QFETCH(QString, file);
+        QFETCH(QString, script);
+        QTemporaryDir dir;
+        QString path;
+        bool refused = false;
+        if (file.isEmpty()) {
+            path = dir.filePath(QStringLiteral("made.img"));
+            QProcess python;
+            python.start(QStringLiteral("/usr/bin/python3"), {QStringLiteral("-c"), script, path});
+            QVERIFY(python.waitForFinished(60000));
+            const QByteArray said = python.readAllStandardOutput().trimmed();
+            QVERIFY2(said == "read" || said == "refused", python.readAllStandardError().constData());
+            refused = said == "refused";
+        } else {
+            const QJsonObject row = manifestRow(file);
+            QVERIFY2(!row.isEmpty(), qPrintable(file));
+            path = checkpoint(file);
+            refused = row["refused"].toBool();
+        }
+        auto window = m_windows.make({});
+        window->thumbnails()->setFiles({path});
+        QTRY_VERIFY_WITH_TIMEOUT(window->thumbnails()->thumbnailReady(path), 30000);
+        QCOMPARE(window->thumbnails()->flagged(path), refused);
+        QTRY_VERIFY_WITH_TIMEOUT(window->lastResult().source == path, 30000);
+        QCOMPARE(window->lastResult().upright.isNull(), refused);
+    }
+
+    // The report dock opens without widening the window; a new report starts unfiltered; a strict
+    // mismatch says what follows its colon; a file that is no checkpoint is not "an unknown architecture".
+    void checkpointReportLayoutAndWords()
+    {
+        auto window = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")));
+        QVERIFY(QTest::qWaitForWindowExposed(window.get()));
+        const int width = window->width();
+        QAction* toggle = window->findChild<QDockWidget*>(QStringLiteral("reportDock"))->toggleViewAction();
+        toggle->trigger();
+        QTRY_VERIFY(window->reportView()->isVisible());
+        QCOMPARE(window->width(), width);
+        toggle->trigger();
+        QCOMPARE(window->width(), width);
+
+        CheckpointReportView* view = window->reportView();
+        QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+        window->loadCheckpoint(checkpoint(QStringLiteral("resnet18.pth")), QStringLiteral("resnet34"),
+                               LoadMode::Strict);
+        QVERIFY(loaded.wait(kModelTimeout));
+        QVERIFY2(!view->detailsText().contains(QStringLiteral(":\n"))
+                     && !view->detailsText().endsWith(QLatin1Char(':')),
+                 qPrintable(view->detailsText()));
+        QVERIFY2(view->detailsText().contains(QStringLiteral("missing")), qPrintable(view->detailsText()));
+        // The Shape column fits its widest shape.
+        QTableView* table = view->table();
+        int widest = 0;
+        for (int r = 0; r < table->model()->rowCount(); ++r)
+            widest = std::max(widest,
+                              table->fontMetrics().horizontalAdvance(
+                                  table->model()->index(r, CheckpointReportModel::Shape).data().toString()));
+        QVERIFY2(table->horizontalHeader()->sectionSize(CheckpointReportModel::Shape) >= widest,
+                 qPrintable(QStringLiteral("%1 < %2")
+                                .arg(table->horizontalHeader()->sectionSize(CheckpointReportModel::Shape))
+                                .arg(widest)));
+
+        view->statusFilter()->setCurrentIndex(view->statusFilter()->findData(int(KeyStatus::Unexpected)));
+        view->filterEdit()->setText(QStringLiteral("layer4"));
+        loaded.clear();
+        window->loadCheckpoint(checkpoint(QStringLiteral("bad/text.jpg")));
+        QVERIFY(loaded.wait(kModelTimeout));
+        QVERIFY(view->filterEdit()->text().isEmpty());
+        QCOMPARE(view->statusFilter()->currentData().toInt(), -1);
+        QVERIFY2(!view->summaryText().contains(QStringLiteral("unknown architecture")),
+                 qPrintable(view->summaryText()));
+    }
+
+    // A labels file given in the Load Checkpoint dialog names the classes, and comes back with the
+    // checkpoint after a restart.
+    void labelsFileNamesClasses()
+    {
+        QTemporaryDir dir;
+        const QString labels = dir.filePath(QStringLiteral("labels.txt"));
+        QFile file(labels);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        QStringList names;
+        for (int i = 0; i < 10; ++i)
+            names << QStringLiteral("sort %1").arg(i);
+        file.write(names.join(QLatin1Char('\n')).toUtf8() + "\n");
+        file.close();
+        const QString weights = checkpoint(QStringLiteral("resnet18_10cls.pth"));
+        const QString settings = m_dir.filePath(QStringLiteral("labels.ini"));
+        const QString name = QStringLiteral("coffee.png");
+        const int top1 = referenceTop1Within(name, "v1", "resnet18", 10);
+        {
+            auto window = m_windows.make({}, QStringLiteral("v1"), settings);
+            QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+            window->loadCheckpoint(weights, {}, LoadMode::Strict, {}, {}, labels);
+            QVERIFY(loaded.wait(kModelTimeout));
+            QCOMPARE(loaded.first().first().toBool(), true);
+            QVERIFY(openAndWait(*window, photo(name)));
+            QCOMPARE(window->predictions()->scores().front().index, top1);
+            QCOMPARE(QString::fromStdString(window->predictions()->scores().front().label), names[top1]);
+            window->close();
+        }
+        auto window = m_windows.make({}, QStringLiteral("v1"), settings);
+        QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+        QVERIFY(loaded.wait(kModelTimeout));
+        QVERIFY(openAndWait(*window, photo(name)));
+        QCOMPARE(QString::fromStdString(window->predictions()->scores().front().label), names[top1]);
+    }
+
+    // The dialog offers a labels file, remembers it per checkpoint, and lists .safetensors files.
+    void loadCheckpointDialogFields()
+    {
+        QVERIFY(LoadCheckpointDialog::checkpointFilter().contains(QStringLiteral("*.safetensors")));
+        LoadCheckpointDialog dialog;
+        dialog.setLabelsLookup([](const QString& weights) {
+            return weights.endsWith(QStringLiteral("a.pth")) ? QStringLiteral("/labels/a.txt") : QString();
+        });
+        auto* path = dialog.findChildren<QLineEdit*>().value(0);
+        QVERIFY(path);
+        path->setFocus();
+        QTest::keyClicks(path, QStringLiteral("/x/a.pth"));
+        QCOMPARE(dialog.labels(), QStringLiteral("/labels/a.txt"));
+        QTest::keyClicks(path, QStringLiteral("x"));
+        QCOMPARE(dialog.labels(), QString());
+    }
+
+    // torch.save of an object whose only content is an os.system call: refused in words that name the
+    // callable (posix.system), not "holds no state dict".
+    void maliciousPickleNamesTheCallable()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("only_system.pth"));
+        const QString marker = dir.filePath(QStringLiteral("ran"));
+        QProcess python;
+        python.start(QStringLiteral("/usr/bin/python3"),
+                     {QStringLiteral("-c"),
+                      QStringLiteral("import os, sys, torch\n"
+                                     "class Payload:\n"
+                                     "    def __reduce__(self):\n"
+                                     "        return (os.system, ('touch ' + sys.argv[2],))\n"
+                                     "torch.save(Payload(), sys.argv[1])\n"),
+                      path, marker});
+        QVERIFY(python.waitForFinished(120000));
+        QVERIFY2(python.exitCode() == 0, python.readAllStandardError().constData());
+        auto window = m_windows.make({});
+        QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+        window->loadCheckpoint(path);
+        QVERIFY(loaded.wait(kModelTimeout));
+        QVERIFY2(window->banner()->text().contains(QStringLiteral("posix.system")),
+                 qPrintable(window->banner()->text()));
+        QVERIFY(!QFileInfo::exists(marker));
+    }
+
+    // Copy takes the whole top-5; the context menus offer copy, JSON and the containing folder; Help has an
+    // About box with the versions.
+    void copyMenusAndAbout()
+    {
+        auto window = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")));
+        const QString name = QStringLiteral("coffee.png");
+        QVERIFY(openAndWait(*window, photo(name)));
+        QTableView* table = window->predictionsView();
+        table->setFocus();
+        table->setCurrentIndex(table->model()->index(2, 1));
+        QGuiApplication::clipboard()->clear();
+        QTest::keySequence(table, QKeySequence::Copy);
+        const QStringList lines = QGuiApplication::clipboard()->text().split(QLatin1Char('\n'));
+        QCOMPARE(lines.size(), 5);
+        const QList<int> reference = referenceTop5(name, "v1", "resnet18");
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(lines[i].split(QLatin1Char('\t')).value(2).toInt(), reference[i]);
+        const QJsonObject json = QJsonDocument::fromJson(window->predictionsJson().toUtf8()).object();
+        QCOMPARE(json["path"].toString(), photo(name));
+        QCOMPARE(json["top"].toArray().size(), 5);
+        QCOMPARE(json["top"].toArray()[0].toObject()["index"].toInt(), reference[0]);
+        QCOMPARE(table->contextMenuPolicy(), Qt::CustomContextMenu);
+        QCOMPARE(window->imageView()->contextMenuPolicy(), Qt::CustomContextMenu);
+
+        QDialog* about = window->showAbout();
+        QVERIFY(about->isVisible());
+        const QString text = window->aboutText();
+        for (const QString& part : {QStringLiteral("LibTorch"), QStringLiteral("oneDNN"),
+                                    QStringLiteral("Qt"), QStringLiteral("OpenCV"), QStringLiteral("CPU"),
+                                    QStringLiteral("BSD"), QString::fromLatin1(qVersion())})
+            QVERIFY2(text.contains(part), qPrintable(part));
+    }
+
+    // Open Recent lists what was opened, not each image paged through.
+    void openRecentListsWhatWasOpened()
+    {
+        auto window = m_windows.make({});
+        window->openPaths({test::dataDir()});
+        QTRY_VERIFY_WITH_TIMEOUT(window->thumbnails()->files().size() >= 3, 20000);
+        QVERIFY(window->showNext());
+        QVERIFY(window->showNext());
+        QStringList listed;
+        for (QAction* action : window->recentMenu()->actions())
+            if (!action->isSeparator())
+                listed << action->toolTip();
+        QCOMPARE(listed.value(0), QFileInfo(test::dataDir()).absoluteFilePath());
+        QVERIFY(!listed.contains(window->thumbnails()->files().at(1)));
+        QVERIFY(!listed.contains(window->thumbnails()->files().at(2)));
+    }
+
+    // One Tab stop for the top-5, and names for what a screen reader announces.
+    void keyboardAndAccessibleNames()
+    {
+        auto window = m_windows.make({});
+        QVERIFY(!window->predictionsView()->tabKeyNavigation());
+        QVERIFY(!window->predictionsView()->accessibleName().isEmpty());
+        QVERIFY(!window->thumbnails()->accessibleName().isEmpty());
+        for (QSpinBox* box : window->preprocessPanel()->presetEditor()->findChildren<QSpinBox*>())
+            QVERIFY2(!box->accessibleName().isEmpty(), qPrintable(box->objectName()));
+        for (QDoubleSpinBox* box : window->preprocessPanel()->presetEditor()->findChildren<QDoubleSpinBox*>())
+            QVERIFY2(!box->accessibleName().isEmpty(), qPrintable(box->objectName()));
+        for (QAbstractButton* button : window->banner()->findChildren<QAbstractButton*>())
+            QVERIFY2(!button->accessibleName().isEmpty() || !button->text().isEmpty(),
+                     "a banner button without a name");
+    }
+
+    // The shortcuts list is a table of two columns, one row per binding, under a title that fits; Page Down
+    // past the last image says it went back to the first.
+    void shortcutsDialogAndWrapNotice()
+    {
+        auto window = m_windows.make({});
+        QDialog* dialog = window->showShortcuts();
+        QVERIFY(QTest::qWaitForWindowExposed(dialog));
+        QCOMPARE(dialog->windowTitle().left(18), QStringLiteral("Keyboard Shortcuts"));
+        auto* table = dialog->findChild<QTableWidget*>(QStringLiteral("shortcutsTable"));
+        QVERIFY(table);
+        QCOMPARE(table->columnCount(), 2);
+        QVERIFY(table->rowCount() >= 14);
+        QVERIFY(table->item(0, 0)->text().contains(
+            QKeySequence(QKeySequence::Open).toString(QKeySequence::NativeText)));
+        dialog->close();
+
+        window->openPaths({test::dataDir()});
+        QTRY_VERIFY_WITH_TIMEOUT(window->thumbnails()->files().size() >= 3, 20000);
+        ThumbnailStrip* strip = window->thumbnails();
+        strip->selectFile(strip->files().last());
+        QVERIFY(window->showNext());
+        QCOMPARE(strip->currentFile(), strip->files().first());
+        QVERIFY2(window->statusBar()->currentMessage().contains(QStringLiteral("first")),
+                 qPrintable(window->statusBar()->currentMessage()));
+        // The image list has no sideways scrolling.
+        QCOMPARE(strip->horizontalScrollBarPolicy(), Qt::ScrollBarAlwaysOff);
     }
 };
 

@@ -190,9 +190,38 @@ private Q_SLOTS:
         QCOMPARE(window->modelArch(), arch);
         QCOMPARE(window->preprocessPanel()->presetEditor()->presetName(), preset);
         QVERIFY(window->banner()->text().isEmpty()); // the no-weights message is gone
+        // The picker marks the weights in use.
+        const int row = picker->model()->rowOf(name);
+        QCOMPARE(picker->model()->inUseRow(), row);
+        QCOMPARE(picker->model()->index(row, WeightsCatalogModel::Cached).data().toString(),
+                 QString("in use"));
 
         QVERIFY(openAndWait(*window, photo(photoName)));
         QCOMPARE(indices(window->predictions()), referenceTop5(photoName, preset, arch));
+    }
+
+    // Every entry shows its download size; torchvision's files hold the parameters (and a little more:
+    // BatchNorm statistics, the pickle and zip container) as float32, or float16 for a few (the V1
+    // wide_resnet weights), so the size is a little over four or two bytes a parameter.
+    void sizeColumnFilled()
+    {
+        WeightsCatalogModel model(weightsCatalog());
+        for (int r = 0; r < model.rowCount(); ++r) {
+            const WeightsInfo& entry = model.entry(r);
+            const QString shown = model.index(r, WeightsCatalogModel::Size).data().toString();
+            QVERIFY2(shown.endsWith(QStringLiteral(" MB")), qPrintable(QString::fromStdString(entry.name)));
+            const double bytes
+                = model.index(r, WeightsCatalogModel::Size).data(WeightsCatalogModel::ValueRole).toDouble();
+            const auto about = [&](double perParameter) {
+                const double floor = perParameter * double(entry.params);
+                return bytes >= floor && bytes < floor * 1.02;
+            };
+            QVERIFY2(about(4) || about(2),
+                     qPrintable(QStringLiteral("%1: %2 bytes for %3 parameters")
+                                    .arg(QString::fromStdString(entry.name))
+                                    .arg(bytes)
+                                    .arg(entry.params)));
+        }
     }
 
     void downloadErrorsShownInline_data()

@@ -106,6 +106,27 @@ void AppSettings::setPreset(const PreprocessOptions& options)
     m_settings->setValue(QStringLiteral("preprocess/std"), std);
 }
 
+void AppSettings::clearPreset()
+{
+    m_settings->remove(QStringLiteral("preprocess"));
+}
+
+QString AppSettings::labelsFor(const QString& weights) const
+{
+    const QVariantMap map = m_settings->value(QStringLiteral("model/labels")).toMap();
+    return map.value(weights).toString();
+}
+
+void AppSettings::setLabelsFor(const QString& weights, const QString& labels)
+{
+    QVariantMap map = m_settings->value(QStringLiteral("model/labels")).toMap();
+    if (labels.isEmpty())
+        map.remove(weights);
+    else
+        map.insert(weights, labels);
+    m_settings->setValue(QStringLiteral("model/labels"), map);
+}
+
 QByteArray AppSettings::geometry() const
 {
     return m_settings->value(QStringLiteral("window/geometry")).toByteArray();

@@ -30,10 +30,16 @@ public:
     void setArch(const QString& arch);
     QString device() const;
     void setDevice(const QString& device);
-    /// False when no preset was saved yet.
+    /// True when the user chose a preset (saved by setPreset); otherwise the preset follows the weights.
     bool hasPreset() const;
     PreprocessOptions preset() const;
+    /// Saves the preset the user chose.
     void setPreset(const PreprocessOptions& options);
+    /// Forgets the user's preset, so that it follows the weights again.
+    void clearPreset();
+    /// The labels file (class names, one a line) used with a checkpoint; empty when none.
+    QString labelsFor(const QString& weights) const;
+    void setLabelsFor(const QString& weights, const QString& labels);
     /// The Label Folder panel's folders and output file.
     QStringList batchFolders() const;
     void setBatchFolders(const QStringList& folders);
@@ -44,8 +50,9 @@ public:
     QByteArray windowState() const;
     void setWindowState(const QByteArray& state);
 
+    /// Files and folders the user opened, newest first.
     QStringList recentFiles() const;
-    /// Puts path first (at most kMaxRecent entries).
+    /// Puts path (a file or a folder) first (at most kMaxRecent entries).
     void addRecentFile(const QString& path);
     void clearRecentFiles();
     static constexpr int kMaxRecent = 10;

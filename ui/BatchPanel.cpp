@@ -5,22 +5,30 @@
 #include "WorkerThread.h"
 #include "batch/BatchWriter.h"
 #include "io/Text.h"
+#include "model/ResultFormat.h"
 
 #include <QAction>
+#include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
+#include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QStandardPaths>
 #include <QTableView>
+#include <QUrl>
 #include <QVBoxLayout>
 
 namespace lens {
@@ -62,16 +70,18 @@ BatchPanel::BatchPanel(QWidget* parent)
     m_banner = new MessageBanner(this);
 
     m_folders = new QListWidget(this);
+    m_folders->setAccessibleName(tr("Folders to label"));
     m_folders->setSelectionMode(QAbstractItemView::ExtendedSelection);
     m_folders->setMaximumHeight(90);
-    auto* addFolder = new QPushButton(tr("Add Folder…"), this);
-    auto* removeFolder = new QPushButton(tr("Remove"), this);
-    connect(addFolder, &QPushButton::clicked, this, &BatchPanel::addFolder);
-    connect(removeFolder, &QPushButton::clicked, this, &BatchPanel::removeFolders);
+    m_addFolder = new QPushButton(tr("Add Folder…"), this);
+    m_removeFolder = new QPushButton(tr("Remove"), this);
+    m_removeFolder->setAccessibleName(tr("Remove the selected folders"));
+    connect(m_addFolder, &QPushButton::clicked, this, &BatchPanel::addFolder);
+    connect(m_removeFolder, &QPushButton::clicked, this, &BatchPanel::removeFolders);
     m_recursive = new QCheckBox(tr("Include subfolders"), this);
     auto* folderButtons = new QVBoxLayout;
-    folderButtons->addWidget(addFolder);
-    folderButtons->addWidget(removeFolder);
+    folderButtons->addWidget(m_addFolder);
+    folderButtons->addWidget(m_removeFolder);
     folderButtons->addWidget(m_recursive);
     folderButtons->addStretch(1);
     auto* folderRow = new QHBoxLayout;
@@ -79,15 +89,17 @@ BatchPanel::BatchPanel(QWidget* parent)
     folderRow->addLayout(folderButtons);
 
     m_output = new QLineEdit(this);
+    m_output->setAccessibleName(tr("Output file"));
     m_output->setPlaceholderText(tr("labels.csv or labels.jsonl"));
     connect(m_output, &QLineEdit::textChanged, this, &BatchPanel::updateResume);
     connect(m_output, &QLineEdit::textChanged, this, &BatchPanel::selectionChanged);
-    auto* browse = new QPushButton(tr("Browse…"), this);
-    connect(browse, &QPushButton::clicked, this, &BatchPanel::chooseOutput);
+    m_browse = new QPushButton(tr("Browse…"), this);
+    m_browse->setAccessibleName(tr("Choose the output file"));
+    connect(m_browse, &QPushButton::clicked, this, &BatchPanel::chooseOutput);
     m_resume = new QCheckBox(tr("Resume (skip the files already in it)"), this);
     auto* outputRow = new QHBoxLayout;
     outputRow->addWidget(m_output, 1);
-    outputRow->addWidget(browse);
+    outputRow->addWidget(m_browse);
     outputRow->addWidget(m_resume);
 
     m_modelLabel = new QLabel(this);
@@ -98,12 +110,13 @@ BatchPanel::BatchPanel(QWidget* parent)
     form->addRow(tr("Output:"), outputRow);
     form->addRow(tr("Model:"), m_modelLabel);
 
-    m_start = new QPushButton(tr("Start"), this);
+    m_start = new QPushButton(tr("&Start"), this);
     m_start->setDefault(true);
-    m_cancel = new QPushButton(tr("Cancel"), this);
+    m_cancel = new QPushButton(tr("&Cancel"), this);
     connect(m_start, &QPushButton::clicked, this, &BatchPanel::start);
     connect(m_cancel, &QPushButton::clicked, this, &BatchPanel::cancel);
     m_progress = new QProgressBar(this);
+    m_progress->setAccessibleName(tr("Progress"));
     m_progress->setRange(0, 1);
     m_progress->setValue(0);
     m_progressLabel = new QLabel(this);
@@ -116,8 +129,10 @@ BatchPanel::BatchPanel(QWidget* parent)
     m_labelFilter = new QLineEdit(this);
     m_labelFilter->setPlaceholderText(tr("Filter by label…"));
     m_labelFilter->setClearButtonEnabled(true);
+    m_labelFilter->setAccessibleName(tr("Filter by label"));
     connect(m_labelFilter, &QLineEdit::textChanged, m_filter, &BatchFilterModel::setLabelFilter);
     m_statusFilter = new QComboBox(this);
+    m_statusFilter->setAccessibleName(tr("Filter by status"));
     m_statusFilter->addItem(tr("All files"), int(BatchFilterModel::StatusFilter::All));
     m_statusFilter->addItem(tr("Labelled"), int(BatchFilterModel::StatusFilter::Ok));
     m_statusFilter->addItem(tr("Errors only"), int(BatchFilterModel::StatusFilter::Errors));
@@ -126,12 +141,19 @@ BatchPanel::BatchPanel(QWidget* parent)
             static_cast<BatchFilterModel::StatusFilter>(m_statusFilter->currentData().toInt()));
     });
     m_export = new QPushButton(tr("Export…"), this);
-    m_export->setToolTip(tr("Save the rows shown (filters applied) as CSV"));
+    m_export->setToolTip(tr("Save the rows shown (filters applied) as the run wrote them"));
     connect(m_export, &QPushButton::clicked, this, &BatchPanel::chooseExport);
+    m_rowsLabel = new QLabel(this);
+    m_rowsLabel->setObjectName(QStringLiteral("rowsLabel"));
     auto* filterRow = new QHBoxLayout;
     filterRow->addWidget(m_labelFilter, 1);
     filterRow->addWidget(m_statusFilter);
+    filterRow->addWidget(m_rowsLabel);
     filterRow->addWidget(m_export);
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_filter, signal, this, &BatchPanel::updateRowsText);
+    connect(m_filter, &QAbstractItemModel::modelReset, this, &BatchPanel::updateRowsText);
+    connect(m_filter, &QAbstractItemModel::layoutChanged, this, &BatchPanel::updateRowsText);
 
     m_table = new QTableView(this);
     m_table->setObjectName(QStringLiteral("batchResults"));
@@ -142,10 +164,20 @@ BatchPanel::BatchPanel(QWidget* parent)
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->hide();
     m_table->setWordWrap(false);
+    m_table->setTabKeyNavigation(false);
+    m_table->setAccessibleName(tr("Results"));
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, &BatchPanel::showRowMenu);
+    connect(m_table, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex& index) {
+        if (index.isValid())
+            Q_EMIT openRequested(pathAt(index));
+    });
     QHeaderView* header = m_table->horizontalHeader();
-    header->resizeSection(BatchResultModel::Path, 260);
-    header->resizeSection(BatchResultModel::Label, 200);
-    header->setStretchLastSection(true);
+    header->resizeSection(BatchResultModel::Path, 240);
+    header->resizeSection(BatchResultModel::Status, 60);
+    header->resizeSection(BatchResultModel::Label, 180);
+    header->resizeSection(BatchResultModel::Probability, 90);
+    header->setStretchLastSection(true); // the error's reason gets the room left
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(m_banner);
@@ -157,6 +189,79 @@ BatchPanel::BatchPanel(QWidget* parent)
 
     setModel({});
     updateResume();
+    updateRowsText();
+}
+
+void BatchPanel::keyPressEvent(QKeyEvent* event)
+{
+    // Escape closes the panel, as it would a dialog (a run goes on).
+    if (event->key() == Qt::Key_Escape && event->modifiers() == Qt::NoModifier) {
+        close();
+        return;
+    }
+    QWidget::keyPressEvent(event);
+}
+
+QString BatchPanel::defaultOutput(const QString& folder)
+{
+    QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
+    if (documents.isEmpty())
+        documents = QDir::homePath();
+    QString name = QFileInfo(QDir::cleanPath(folder)).fileName();
+    if (name.isEmpty())
+        name = QStringLiteral("resnet-lens");
+    return QDir(documents).filePath(name + QStringLiteral("-labels.csv"));
+}
+
+void BatchPanel::updateRowsText()
+{
+    m_rowsLabel->setText(tr("%1 of %2 rows").arg(m_filter->rowCount()).arg(m_results->rowCount()));
+}
+
+QString BatchPanel::rowsText() const
+{
+    return m_rowsLabel->text();
+}
+
+QList<QWidget*> BatchPanel::selectionWidgets() const
+{
+    return {m_folders, m_addFolder, m_removeFolder, m_recursive, m_output, m_browse};
+}
+
+QString BatchPanel::pathAt(const QModelIndex& index) const
+{
+    return m_filter->index(index.row(), BatchResultModel::Path).data(BatchResultModel::ValueRole).toString();
+}
+
+QString BatchPanel::selectedJson() const
+{
+    QStringList lines;
+    for (const QModelIndex& index : m_table->selectionModel()->selectedRows()) {
+        const int row = m_filter->mapToSource(index).row();
+        const BatchResultRow& item = m_results->rows().at(std::size_t(row));
+        lines << QString::fromStdString(
+            item.error.isEmpty() ? classificationJson(item.path.toStdString(), item.top, true)
+                                 : errorJson(item.path.toStdString(), item.error.toStdString(), true));
+    }
+    return lines.join(QLatin1Char('\n'));
+}
+
+void BatchPanel::showRowMenu(const QPoint& pos)
+{
+    const QModelIndex index = m_table->indexAt(pos);
+    if (!index.isValid())
+        return;
+    const QString path = pathAt(index);
+    QMenu menu(this);
+    menu.addAction(tr("&Open Image"), this, [this, path] { Q_EMIT openRequested(path); });
+    menu.addAction(tr("Open Containing &Folder"), this, [path] {
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
+    });
+    menu.addSeparator();
+    menu.addAction(tr("Copy &Path"), this, [path] { QGuiApplication::clipboard()->setText(path); });
+    menu.addAction(tr("Copy as &JSON"), this,
+                   [this] { QGuiApplication::clipboard()->setText(selectedJson()); });
+    menu.exec(m_table->viewport()->mapToGlobal(pos));
 }
 
 BatchPanel::~BatchPanel()
@@ -186,7 +291,7 @@ void BatchPanel::setFolders(const QStringList& folders)
     m_folders->clear();
     m_folders->addItems(folders);
     if (m_output->text().isEmpty() && !folders.isEmpty())
-        m_output->setText(QDir(folders.first()).filePath(QStringLiteral("resnet-lens-labels.csv")));
+        m_output->setText(defaultOutput(folders.first()));
     updateButtons();
     Q_EMIT selectionChanged();
 }
@@ -248,15 +353,26 @@ void BatchPanel::chooseOutput()
 
 void BatchPanel::chooseExport()
 {
-    const QString path
-        = QFileDialog::getSaveFileName(this, tr("Export Results"), m_startFolder, tr("CSV (*.csv)"));
+    const bool jsonl = m_lastOutput.endsWith(QLatin1String(".jsonl"), Qt::CaseInsensitive)
+        || m_lastOutput.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
+    const QString start
+        = QFileInfo(m_lastOutput.isEmpty() ? defaultOutput(m_startFolder) : m_lastOutput)
+              .dir()
+              .filePath(jsonl ? QStringLiteral("export.jsonl") : QStringLiteral("export.csv"));
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Results"), start,
+                                                      jsonl ? tr("JSON Lines (*.jsonl);;CSV (*.csv)")
+                                                            : tr("CSV (*.csv);;JSON Lines (*.jsonl)"));
     if (!path.isEmpty())
         exportTo(path);
 }
 
 bool BatchPanel::exportTo(const QString& path)
 {
-    const QString error = exportCsv(*m_filter, path);
+    if (!knownOutputFormat(path)) {
+        m_banner->showMessage(MessageBanner::Kind::Error, tr("Export to a file ending in .csv or .jsonl."));
+        return false;
+    }
+    const QString error = exportRows(*m_filter, path, m_run);
     if (!error.isEmpty()) {
         m_banner->showMessage(MessageBanner::Kind::Error, error);
         return false;
@@ -280,9 +396,8 @@ void BatchPanel::updateButtons()
 {
     m_start->setEnabled(!m_running && !m_model.weights.isEmpty());
     m_cancel->setEnabled(m_running);
-    m_folders->setEnabled(!m_running);
-    m_output->setEnabled(!m_running);
-    m_recursive->setEnabled(!m_running);
+    for (QWidget* widget : selectionWidgets())
+        widget->setEnabled(!m_running);
     updateResume();
 }
 
@@ -315,10 +430,14 @@ bool BatchPanel::start()
     request.output = out;
     request.resume = resume;
     request.weights = m_model.weights;
+    request.weightsKey = m_model.weightsKey;
+    request.labels = m_model.labels;
     request.arch = m_model.arch;
     request.device = m_model.device;
     request.preprocess = m_model.preprocess;
     request.presetName = m_model.presetName;
+    m_run = RunInfo {m_model.name.toStdString(), m_model.weights.toStdString(),
+                     m_model.presetName.toStdString(), m_model.device.toStdString(), request.topk};
 
     m_banner->dismiss();
     m_running = true;
@@ -345,7 +464,7 @@ QString BatchPanel::progressText() const
 
 void BatchPanel::onStarted(const BatchStatus& status, const QString& model)
 {
-    Q_UNUSED(model);
+    m_run.model = model.toStdString();
     m_progress->setRange(0, std::max(1, status.total));
     m_progress->setValue(0);
     onProgress(status);

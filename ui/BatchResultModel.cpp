@@ -3,8 +3,8 @@
 #include "batch/BatchWriter.h"
 
 #include <QColor>
+#include <QFile>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <algorithm>
 
 namespace lens {
@@ -76,7 +76,7 @@ QVariant BatchResultModel::data(const QModelIndex& index, int role) const
         case Probability:
             return ok ? QStringLiteral("%1 %").arg(row.probability * 100.0, 0, 'f', 1) : QString();
         case Error:
-            return row.error;
+            return errorWithoutPath(row);
         }
     }
     if (role == Qt::ToolTipRole)
@@ -143,27 +143,37 @@ bool BatchFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& source
         .contains(m_label, Qt::CaseInsensitive);
 }
 
-QString exportCsv(const QAbstractItemModel& model, const QString& path)
+QString errorWithoutPath(const BatchResultRow& row)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return QObject::tr("Cannot write %1: %2").arg(path, file.errorString());
-    std::string text = "path,status,label,probability,error\n";
-    for (int r = 0; r < model.rowCount(); ++r) {
-        for (int c = 0; c < BatchResultModel::ColumnCount; ++c) {
-            const QVariant value = model.index(r, c).data(BatchResultModel::ValueRole);
-            const QString cell = c == BatchResultModel::Probability && value.isValid()
-                ? QString::number(value.toDouble(), 'g', 6)
-                : value.toString();
-            if (c > 0)
-                text += ',';
-            text += csvField(cell.toStdString());
-        }
-        text += '\n';
+    for (const QString& prefix :
+         {row.path + QStringLiteral(": "), QFileInfo(row.path).fileName() + QStringLiteral(": ")})
+        if (row.error.startsWith(prefix))
+            return row.error.mid(prefix.size());
+    return row.error;
+}
+
+QString exportRows(const BatchFilterModel& view, const QString& path, const RunInfo& run)
+{
+    const auto* source = qobject_cast<const BatchResultModel*>(view.sourceModel());
+    if (!source)
+        return QObject::tr("Nothing to export.");
+    if (QFileInfo::exists(path) && !QFile::remove(path))
+        return QObject::tr("Cannot replace %1.").arg(path);
+    PriorRows prior;
+    auto writer = BatchWriter::open(path.toStdString(), run, false, prior);
+    if (!writer)
+        return QString::fromStdString(writer.message());
+    for (int r = 0; r < view.rowCount(); ++r) {
+        const int row = view.mapToSource(view.index(r, 0)).row();
+        const BatchResultRow& item = source->rows().at(std::size_t(row));
+        const std::string file = item.path.toStdString();
+        const auto written = item.error.isEmpty() ? writer->writeResult(file, item.top)
+                                                  : writer->writeError(file, item.error.toStdString());
+        if (!written)
+            return QString::fromStdString(written.message());
     }
-    file.write(text.data(), qint64(text.size()));
-    if (!file.commit())
-        return QObject::tr("Cannot write %1: %2").arg(path, file.errorString());
+    if (auto synced = writer->sync(); !synced)
+        return QString::fromStdString(synced.message());
     return {};
 }
 

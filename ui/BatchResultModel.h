@@ -4,6 +4,7 @@
 // appended while a run goes on; and the proxy that sorts them and filters by label text and by status.
 
 #include "BatchWorker.h"
+#include "batch/BatchWriter.h"
 
 #include <QAbstractTableModel>
 #include <QSortFilterProxyModel>
@@ -55,8 +56,12 @@ private:
     StatusFilter m_status = StatusFilter::All;
 };
 
-/// Writes the rows of model (e.g. the filtered view) as CSV with a header row: path, status, label,
-/// probability, error. Returns an error message, empty on success.
-QString exportCsv(const QAbstractItemModel& model, const QString& path);
+/// Writes the rows of view (a BatchFilterModel over a BatchResultModel) to path, in the order shown, exactly
+/// as `resnet-lens-cli batch` writes them for that run (its header, every top-k column), as CSV or JSON
+/// Lines by the file's extension. Replaces an existing file. Returns an error message, empty on success.
+QString exportRows(const BatchFilterModel& view, const QString& path, const RunInfo& run);
+
+/// The error of a row without the file's path in front (the File column shows it).
+QString errorWithoutPath(const BatchResultRow& row);
 
 } // namespace lens

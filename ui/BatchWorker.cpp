@@ -1,6 +1,7 @@
 #include "BatchWorker.h"
 
 #include "jobs/BatchJob.h"
+#include "labels/Labels.h"
 
 #include <QElapsedTimer>
 
@@ -22,6 +23,7 @@ BatchResultRow toRow(const BatchRow& row)
         out.index = row.top.front().index;
         out.label = text(row.top.front().label);
         out.probability = row.top.front().probability;
+        out.top = row.top;
     }
     return out;
 }
@@ -58,6 +60,13 @@ void BatchWorker::run(const BatchRequest& request)
     job.output = request.output.toStdString();
     job.resume = request.resume;
     job.classifier.weights = request.weights.toStdString();
+    job.classifier.weightsKey = request.weightsKey.toStdString();
+    if (!request.labels.isEmpty()) {
+        auto labels = readLabelFile(request.labels.toStdString());
+        if (!labels)
+            return fail(labels.message());
+        job.classifier.labels = std::move(*labels);
+    }
     job.classifier.arch = request.arch.toStdString();
     job.classifier.device = request.device.toStdString();
     job.presetName = request.presetName.toStdString();

@@ -9,6 +9,7 @@
 // clearCancel() are the only members safe to call from another thread: a cancelled run stops after the
 // forward pass in progress, and the output keeps every row written so far (a resumed run finishes it).
 
+#include "model/Classification.h"
 #include "preprocess/Preprocess.h"
 
 #include <QList>
@@ -27,6 +28,8 @@ struct BatchRequest {
     QString output; ///< .csv or .jsonl
     bool resume = false; ///< keep an existing output and skip the files it already holds
     QString weights; ///< checkpoint file
+    QString weightsKey; ///< the weight set inside it; empty = the default one
+    QString labels; ///< a labels file; empty = the checkpoint's names, else ImageNet's
     QString arch; ///< empty = detect
     QString device = QStringLiteral("cpu");
     PreprocessOptions preprocess;
@@ -43,6 +46,7 @@ struct BatchResultRow {
     int index = -1; ///< top-1 class index; -1 on error
     QString label; ///< top-1 label
     float probability = 0; ///< top-1 softmax probability
+    std::vector<ClassScore> top; ///< every prediction written for the file (topk), for export
 };
 
 struct BatchStatus {

@@ -38,7 +38,9 @@ CheckpointReportView::CheckpointReportView(QWidget* parent)
     m_filter = new QLineEdit(this);
     m_filter->setPlaceholderText(tr("Filter keys (e.g. layer4, fc, running_var)"));
     m_filter->setClearButtonEnabled(true);
+    m_filter->setAccessibleName(tr("Filter keys"));
     m_status = new QComboBox(this);
+    m_status->setAccessibleName(tr("Filter by status"));
     m_status->addItem(tr("All statuses"), -1);
     for (KeyStatus s :
          {KeyStatus::Matched, KeyStatus::Missing, KeyStatus::Unexpected, KeyStatus::ShapeMismatch})
@@ -52,11 +54,19 @@ CheckpointReportView::CheckpointReportView(QWidget* parent)
     m_table->setAlternatingRowColors(true);
     m_table->verticalHeader()->hide();
     m_table->verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 6);
-    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Key, 230);
-    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Status, 100);
-    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::Shape, 120);
-    m_table->horizontalHeader()->resizeSection(CheckpointReportModel::DType, 70);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->setAccessibleName(tr("Checkpoint keys"));
+    m_table->setTabKeyNavigation(false);
+    // The key takes the room the other columns leave; a key too long for it keeps both ends (the layer
+    // and the parameter), with the whole key in its tooltip.
+    m_table->setTextElideMode(Qt::ElideMiddle);
+    m_table->setWordWrap(false);
+    QHeaderView* header = m_table->horizontalHeader();
+    header->setMinimumSectionSize(48);
+    header->setSectionResizeMode(CheckpointReportModel::Key, QHeaderView::Stretch);
+    header->setSectionResizeMode(CheckpointReportModel::Status, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(CheckpointReportModel::Shape, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(CheckpointReportModel::DType, QHeaderView::ResizeToContents);
+    header->setStretchLastSection(false);
 
     auto* filters = new QHBoxLayout;
     filters->addWidget(m_filter, 1);
@@ -76,14 +86,17 @@ CheckpointReportView::CheckpointReportView(QWidget* parent)
 
 void CheckpointReportView::setReport(const CheckpointReport& report)
 {
+    // A new report starts unfiltered: the filters of the last one could hide every row of this one.
+    m_filter->clear();
+    m_status->setCurrentIndex(0);
     m_model->setReport(report);
     const QString file = QFileInfo(report.weights).fileName();
     const QString mode = report.mode == LoadMode::Strict ? tr("strict") : tr("partial");
     QString summary = report.loaded
         ? tr("<b>%1</b> loaded as <b>%2</b> (%3)").arg(file.toHtmlEscaped(), report.arch, mode)
-        : tr("<b>%1</b> was not loaded as <b>%2</b> (%3)")
-              .arg(file.toHtmlEscaped(), report.arch.isEmpty() ? tr("an unknown architecture") : report.arch,
-                   mode);
+        : report.arch.isEmpty()
+        ? tr("<b>%1</b> was not loaded").arg(file.toHtmlEscaped())
+        : tr("<b>%1</b> was not loaded as <b>%2</b> (%3)").arg(file.toHtmlEscaped(), report.arch, mode);
     if (!report.rows.empty())
         summary += tr("<br>%1 matched · %2 missing · %3 unexpected · %4 shape mismatch")
                        .arg(report.count(KeyStatus::Matched))
@@ -95,9 +108,18 @@ void CheckpointReportView::setReport(const CheckpointReport& report)
     QStringList details;
     if (!report.error.isEmpty()) {
         // The loader's message lists every bad key; the table shows those, so keep its first line here.
-        QString error = report.error.section(QLatin1Char('\n'), 0, 0);
+        QString error = report.error.section(QLatin1Char('\n'), 0, 0).trimmed();
         if (error.startsWith(report.weights + QStringLiteral(": ")))
             error = error.mid(report.weights.size() + 2);
+        // A first line that introduces the list ("does not match the model strictly:") says what follows.
+        if (error.endsWith(QLatin1Char(':')) && !report.rows.empty())
+            error = tr("%1 %2 missing, %3 unexpected, %4 with another shape (listed below).")
+                        .arg(error)
+                        .arg(report.count(KeyStatus::Missing))
+                        .arg(report.count(KeyStatus::Unexpected))
+                        .arg(report.count(KeyStatus::ShapeMismatch));
+        else if (error.endsWith(QLatin1Char(':')))
+            error.chop(1);
         details << tr("Error: %1").arg(error);
     }
     for (const QString& fix : report.fixes)
@@ -107,6 +129,11 @@ void CheckpointReportView::setReport(const CheckpointReport& report)
     m_details->setText(details.join(QLatin1Char('\n')));
     m_details->setToolTip(report.error);
     m_details->setVisible(!details.isEmpty());
+}
+
+QString CheckpointReportView::detailsText() const
+{
+    return m_details->text();
 }
 
 QString CheckpointReportView::summaryText() const

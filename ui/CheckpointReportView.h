@@ -28,6 +28,9 @@ public:
     /// The rows as filtered and sorted for display.
     QSortFilterProxyModel* filtered() const { return m_byText; }
     QLineEdit* filterEdit() const { return m_filter; }
+    QTableView* table() const { return m_table; }
+    /// The error, fixes and warnings under the summary, as shown.
+    QString detailsText() const;
     QComboBox* statusFilter() const { return m_status; }
     QString summaryText() const;
 

@@ -5,6 +5,7 @@
 #include "image/Exif.h"
 #include "image/ImageDecoder.h"
 #include "inference/RuntimeCheck.h"
+#include "labels/Labels.h"
 #include "preprocess/CamOverlay.h"
 
 #include <QElapsedTimer>
@@ -46,6 +47,7 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     ModelResult result;
     result.id = request.id;
     result.weights = request.weights;
+    result.labels = request.labels;
     result.report.weights = request.weights;
     result.report.mode = request.mode;
     result.report.arch = request.arch;
@@ -62,6 +64,12 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     options.arch = request.arch.toStdString();
     options.device = request.device.toStdString();
     options.loadMode = request.mode;
+    if (!request.labels.isEmpty()) {
+        auto labels = readLabelFile(request.labels.toStdString());
+        if (!labels)
+            return fail(labels.error());
+        options.labels = std::move(*labels);
+    }
     // Read once: the classifier is made from it, and so is the report when the classifier refuses it.
     ReadOptions reading;
     reading.weightsKey = options.weightsKey;
@@ -128,6 +136,7 @@ bool InferenceWorker::decode(const ClassifyRequest& request, ClassifyResult& res
         m_cachedReference = toRgbMat(request.image);
         m_cachedUpright = fitWithin(request.image.convertToFormat(QImage::Format_RGB888), kDisplaySide);
         m_cachedOrientation = 1;
+        m_cachedUprightSize = request.image.size();
         return !m_cachedReference.empty();
     }
     if (request.path == m_cachedPath)
@@ -144,7 +153,9 @@ bool InferenceWorker::decode(const ClassifyRequest& request, ClassifyResult& res
     upright.applyExifOrientation = true;
     auto display = decodeImage(path, upright);
     m_cachedReference = *reference;
-    m_cachedUpright = fitWithin(toQImage(display.ok() ? *display : *reference), kDisplaySide);
+    const cv::Mat& shown = display.ok() ? *display : *reference;
+    m_cachedUprightSize = QSize(shown.cols, shown.rows);
+    m_cachedUpright = fitWithin(toQImage(shown), kDisplaySide);
     m_cachedOrientation = orientation;
     m_cachedPath = request.path;
     return true;
@@ -186,6 +197,7 @@ void InferenceWorker::classify(const ClassifyRequest& request)
     ClassifyResult result;
     result.id = request.id;
     result.source = request.path.isEmpty() ? tr("Pasted image") : request.path;
+    result.options = request.options;
     if (!decode(request, result)) {
         if (result.error.isEmpty())
             result.error = tr("The pasted image is empty.");
@@ -204,6 +216,7 @@ void InferenceWorker::classify(const ClassifyRequest& request)
     }
 
     result.upright = m_cachedUpright;
+    result.uprightSize = m_cachedUprightSize;
     result.original = fitWithin(toQImage(image), kDisplaySide);
     result.originalSize = QSize(image.cols, image.rows);
     result.resized = toQImage(pre.resized);

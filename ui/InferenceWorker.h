@@ -53,6 +53,7 @@ private:
     cv::Mat m_cachedReference;
     QImage m_cachedUpright;
     int m_cachedOrientation = 1; ///< EXIF orientation of the cached file, for drawing in its display frame
+    QSize m_cachedUprightSize;
 };
 
 } // namespace lens

@@ -44,6 +44,19 @@ LoadCheckpointDialog::LoadCheckpointDialog(QWidget* parent)
     modes->addWidget(m_strict);
     modes->addWidget(m_partial);
 
+    m_labels = new QLineEdit(this);
+    m_labels->setObjectName(QStringLiteral("labelsEdit"));
+    m_labels->setAccessibleName(tr("Labels file"));
+    m_labels->setPlaceholderText(
+        tr("Optional: class names, one a line (else the checkpoint's or ImageNet's)"));
+    m_labels->setClearButtonEnabled(true);
+    auto* browseLabels = new QPushButton(tr("Browse…"), this);
+    browseLabels->setAccessibleName(tr("Browse for a labels file"));
+    auto* labelsRow = new QHBoxLayout;
+    labelsRow->addWidget(m_labels, 1);
+    labelsRow->addWidget(browseLabels);
+    connect(browseLabels, &QPushButton::clicked, this, &LoadCheckpointDialog::browseLabels);
+
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     buttons->button(QDialogButtonBox::Ok)->setText(tr("Load"));
     auto* form = new QFormLayout;
@@ -51,6 +64,7 @@ LoadCheckpointDialog::LoadCheckpointDialog(QWidget* parent)
     form->addRow(tr("Weight set"), m_weightSet);
     form->addRow(tr("Architecture"), m_arch);
     form->addRow(tr("Loading"), modes);
+    form->addRow(tr("Labels"), labelsRow);
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
     layout->addWidget(buttons);
@@ -59,7 +73,10 @@ LoadCheckpointDialog::LoadCheckpointDialog(QWidget* parent)
     connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     auto updateOk = [this, buttons] {
-        buttons->button(QDialogButtonBox::Ok)->setEnabled(QFileInfo(m_path->text()).isFile());
+        buttons->button(QDialogButtonBox::Ok)
+            ->setEnabled(
+                QFileInfo(m_path->text()).isFile()
+                && (m_labels->text().trimmed().isEmpty() || QFileInfo(m_labels->text().trimmed()).isFile()));
     };
     connect(m_path, &QLineEdit::textChanged, this, updateOk);
     connect(m_path, &QLineEdit::textChanged, this, &LoadCheckpointDialog::listWeightSets);
@@ -76,6 +93,12 @@ LoadCheckpointDialog::LoadCheckpointDialog(QWidget* parent)
             m_weightSet->setToolTip(listing.problem);
         Q_EMIT weightSetsListed();
     });
+    connect(m_labels, &QLineEdit::textChanged, this, updateOk);
+    // Another checkpoint brings back the labels file used with it.
+    connect(m_path, &QLineEdit::textEdited, this, [this](const QString& path) {
+        if (m_labelsLookup)
+            m_labels->setText(m_labelsLookup(path));
+    });
     updateOk();
     resize(560, sizeHint().height());
 }
@@ -83,11 +106,39 @@ LoadCheckpointDialog::LoadCheckpointDialog(QWidget* parent)
 void LoadCheckpointDialog::browse()
 {
     const QString start = m_path->text().isEmpty() ? QString() : QFileInfo(m_path->text()).absolutePath();
-    const QString file = QFileDialog::getOpenFileName(
-        this, tr("Choose a checkpoint"), start,
-        tr("PyTorch checkpoints (*.pth *.pt *.bin *.ckpt *.tar);;All files (*)"));
+    const QString file
+        = QFileDialog::getOpenFileName(this, tr("Choose a checkpoint"), start, checkpointFilter());
+    if (file.isEmpty())
+        return;
+    m_path->setText(file);
+    if (m_labelsLookup)
+        m_labels->setText(m_labelsLookup(file));
+}
+
+QString LoadCheckpointDialog::checkpointFilter()
+{
+    return tr("Checkpoints (*.pth *.pt *.bin *.ckpt *.tar *.safetensors);;All files (*)");
+}
+
+void LoadCheckpointDialog::browseLabels()
+{
+    const QString start = !m_labels->text().isEmpty() ? QFileInfo(m_labels->text()).absolutePath()
+        : m_path->text().isEmpty()                    ? QString()
+                                                      : QFileInfo(m_path->text()).absolutePath();
+    const QString file = QFileDialog::getOpenFileName(this, tr("Choose a labels file"), start,
+                                                      tr("Labels (*.txt);;All files (*)"));
     if (!file.isEmpty())
-        m_path->setText(file);
+        m_labels->setText(file);
+}
+
+QString LoadCheckpointDialog::labels() const
+{
+    return m_labels->text().trimmed();
+}
+
+void LoadCheckpointDialog::setLabels(const QString& path)
+{
+    m_labels->setText(path);
 }
 
 void LoadCheckpointDialog::listWeightSets()

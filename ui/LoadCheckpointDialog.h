@@ -1,14 +1,16 @@
 #pragma once
 
 // Asks for a checkpoint file, the weight set inside it (a training checkpoint holds several: model,
-// model_ema, ...; listed off the GUI thread once a file is chosen), the architecture (detected or forced)
-// and strict or partial loading.
+// model_ema, ...; listed off the GUI thread once a file is chosen), the architecture (detected or forced),
+// strict or partial loading, and a labels file (class names, one a line, as the CLI's --labels), which is
+// remembered per checkpoint.
 
 #include "model/LoadReport.h"
 
 #include <QDialog>
 #include <QFutureWatcher>
 #include <QStringList>
+#include <functional>
 
 class QComboBox;
 class QLineEdit;
@@ -32,6 +34,17 @@ public:
     QString weightsKey() const;
     /// The file's weight sets as offered (for tests): key paths, the default one first.
     QStringList weightSets() const;
+    /// A labels file; empty = the checkpoint's names, else ImageNet's.
+    QString labels() const;
+    void setLabels(const QString& path);
+    /// Where the dialog looks up the labels file last used with a checkpoint, when one is chosen.
+    void setLabelsLookup(std::function<QString(const QString&)> lookup)
+    {
+        m_labelsLookup = std::move(lookup);
+    }
+
+    /// The file dialog's filter for checkpoints.
+    static QString checkpointFilter();
 
 Q_SIGNALS:
     /// The weight sets of the file named have been listed.
@@ -39,6 +52,7 @@ Q_SIGNALS:
 
 private:
     void browse();
+    void browseLabels();
     void listWeightSets();
 
     struct Listing {
@@ -54,6 +68,8 @@ private:
     QRadioButton* m_partial = nullptr;
     QComboBox* m_weightSet = nullptr;
     QFutureWatcher<Listing> m_listing;
+    QLineEdit* m_labels = nullptr;
+    std::function<QString(const QString&)> m_labelsLookup;
 };
 
 } // namespace lens

@@ -5,9 +5,11 @@
 #include "BusyIndicator.h"
 #include "CheckpointReportView.h"
 #include "DeviceSelector.h"
+#include "Icons.h"
 #include "ImageFiles.h"
 #include "ImageView.h"
 #include "InspectorWindow.h"
+#include "LensVersion.h"
 #include "LoadCheckpointDialog.h"
 #include "MessageBanner.h"
 #include "ModelSession.h"
@@ -17,13 +19,19 @@
 #include "ProbabilityDelegate.h"
 #include "ThumbnailStrip.h"
 #include "WeightsPicker.h"
+#include "inference/RuntimeCheck.h"
+#include "model/ResultFormat.h"
 #include "preprocess/CamOverlay.h"
+#include "weights/Catalog.h"
 #include "weights/HubCache.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDesktopServices>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QDragEnterEvent>
 #include <QDropEvent>
@@ -33,7 +41,12 @@
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -45,9 +58,14 @@
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
+#include <QTableWidget>
+#include <QTextBrowser>
+#include <QTimer>
 #include <QToolBar>
+#include <QUrl>
 #include <QVBoxLayout>
 #include <QtConcurrent/QtConcurrentRun>
+#include <opencv2/core/version.hpp>
 
 namespace lens {
 
@@ -87,9 +105,17 @@ QString abbreviate(const QString& text, int maxLines = 3, int maxChars = 240)
     return lines.join(QLatin1Char('\n')) + (more ? QStringLiteral("\n…") : QString());
 }
 
-QIcon themed(const char* name, QStyle::StandardPixmap fallback, const QStyle* style)
+/// The preset torchvision trained these weights with ("v1", "v2"), from the catalog by file name; empty
+/// for weights the catalog does not know.
+QString catalogPreset(const QString& weights)
 {
-    return QIcon::fromTheme(QLatin1String(name), style->standardIcon(fallback));
+    const WeightsInfo* info = weightsByFileName(QFileInfo(weights).fileName().toStdString());
+    return info ? QString::fromStdString(info->preset) : QString();
+}
+
+bool sameOptions(const PreprocessOptions& a, const PreprocessOptions& b)
+{
+    return a.resizeShort == b.resizeShort && a.crop == b.crop && a.mean == b.mean && a.std == b.std;
 }
 
 } // namespace
@@ -123,49 +149,48 @@ void MainWindow::startWorker()
 
 void MainWindow::createActions()
 {
-    const QStyle* s = style();
-    m_openAction = new QAction(themed("document-open", QStyle::SP_DialogOpenButton, s), tr("&Open…"), this);
+    m_openAction = new QAction(themedIcon(IconKind::Open), tr("&Open…"), this);
     bindShortcut(m_openAction, {QKeySequence::Open}, tr("Open images"));
     connect(m_openAction, &QAction::triggered, this, &MainWindow::chooseFiles);
 
-    m_openFolderAction
-        = new QAction(themed("folder-open", QStyle::SP_DirOpenIcon, s), tr("Open &Folder…"), this);
+    m_openFolderAction = new QAction(themedIcon(IconKind::Folder), tr("Open &Folder…"), this);
     bindShortcut(m_openFolderAction, {QKeySequence(tr("Ctrl+Shift+O"))}, tr("Open every image in a folder"));
     connect(m_openFolderAction, &QAction::triggered, this, &MainWindow::chooseFolder);
 
     m_recursiveAction = new QAction(tr("Include &Subfolders"), this);
     m_recursiveAction->setCheckable(true);
-    connect(m_recursiveAction, &QAction::toggled, this, [this](bool on) { m_settings->setRecursive(on); });
+    connect(m_recursiveAction, &QAction::toggled, this, [this](bool on) {
+        m_settings->setRecursive(on);
+        // The folders open now are listed again, with or without their subfolders.
+        if (std::any_of(m_openedPaths.begin(), m_openedPaths.end(),
+                        [](const QString& path) { return QFileInfo(path).isDir(); }))
+            openPaths(m_openedPaths);
+    });
 
-    m_pasteAction
-        = new QAction(themed("edit-paste", QStyle::SP_FileDialogDetailedView, s), tr("&Paste"), this);
+    m_pasteAction = new QAction(themedIcon(IconKind::Paste), tr("&Paste"), this);
     bindShortcut(m_pasteAction, {QKeySequence::Paste}, tr("Classify the image or files on the clipboard"));
     connect(m_pasteAction, &QAction::triggered, this, &MainWindow::paste);
 
-    m_loadCheckpointAction
-        = new QAction(themed("document-import", QStyle::SP_DriveHDIcon, s), tr("Open &Checkpoint…"), this);
+    m_loadCheckpointAction = new QAction(themedIcon(IconKind::Checkpoint), tr("Open &Checkpoint…"), this);
     bindShortcut(m_loadCheckpointAction, {QKeySequence(tr("Ctrl+L"))},
                  tr("Load model weights, strictly or partially"));
     connect(m_loadCheckpointAction, &QAction::triggered, this, &MainWindow::chooseCheckpoint);
 
-    m_previousAction
-        = new QAction(themed("go-previous", QStyle::SP_ArrowBack, s), tr("&Previous Image"), this);
+    m_previousAction = new QAction(themedIcon(IconKind::Previous), tr("&Previous Image"), this);
     bindShortcut(m_previousAction, {QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::ALT | Qt::Key_Left)},
                  tr("Previous image"));
     connect(m_previousAction, &QAction::triggered, this, &MainWindow::showPrevious);
-    m_nextAction = new QAction(themed("go-next", QStyle::SP_ArrowForward, s), tr("&Next Image"), this);
+    m_nextAction = new QAction(themedIcon(IconKind::Next), tr("&Next Image"), this);
     bindShortcut(m_nextAction, {QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::ALT | Qt::Key_Right)},
                  tr("Next image"));
     connect(m_nextAction, &QAction::triggered, this, &MainWindow::showNext);
 
-    m_batchAction = new QAction(themed("view-list-details", QStyle::SP_FileDialogListView, s),
-                                tr("&Label Folder…"), this);
+    m_batchAction = new QAction(themedIcon(IconKind::LabelFolder), tr("&Label Folder…"), this);
     bindShortcut(m_batchAction, {QKeySequence(tr("Ctrl+B"))},
                  tr("Label every image in folders into a CSV or JSON Lines file"));
     connect(m_batchAction, &QAction::triggered, this, &MainWindow::showBatchPanel);
 
-    m_weightsAction
-        = new QAction(themed("download", QStyle::SP_ArrowDown, s), tr("Pretrained &Weights…"), this);
+    m_weightsAction = new QAction(themedIcon(IconKind::Weights), tr("Pretrained &Weights…"), this);
     bindShortcut(m_weightsAction, {QKeySequence(tr("Ctrl+Shift+L"))},
                  tr("Use or download torchvision's pretrained weights"));
     connect(m_weightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
@@ -189,9 +214,28 @@ void MainWindow::createActions()
         m_inspectAction, {QKeySequence(tr("Ctrl+I"))},
         tr("Look inside a checkpoint without loading it: structure, statistics, comparison, export"));
     connect(m_inspectAction, &QAction::triggered, this, [this] { showInspector(); });
+    m_copyAction = new QAction(themedIcon(IconKind::Copy), tr("&Copy"), this);
+    bindShortcut(m_copyAction, {QKeySequence::Copy}, tr("Copy the top-5 (or the image, from its menu)"));
+    connect(m_copyAction, &QAction::triggered, this,
+            [this] { QGuiApplication::clipboard()->setText(predictionsText()); });
+
+    m_zoomFitAction = new QAction(tr("&Fit to Window"), this);
+    bindShortcut(m_zoomFitAction, {QKeySequence(tr("Ctrl+0"))}, tr("Fit the image to the window"));
+    connect(m_zoomFitAction, &QAction::triggered, this, [this] { m_image->setZoom(0); });
+    m_zoomActualAction = new QAction(tr("&Actual Size"), this);
+    bindShortcut(m_zoomActualAction, {QKeySequence(tr("Ctrl+1"))}, tr("Show the image at 100%"));
+    connect(m_zoomActualAction, &QAction::triggered, this, [this] { m_image->setZoom(1); });
+    m_zoomInAction = new QAction(themedIcon(IconKind::ZoomIn), tr("Zoom &In"), this);
+    bindShortcut(m_zoomInAction, {QKeySequence::ZoomIn, QKeySequence(tr("Ctrl+="))},
+                 tr("Zoom in (or the mouse wheel)"));
+    connect(m_zoomInAction, &QAction::triggered, this, [this] { m_image->zoomBy(1.25); });
+    m_zoomOutAction = new QAction(themedIcon(IconKind::ZoomOut), tr("Zoom &Out"), this);
+    bindShortcut(m_zoomOutAction, {QKeySequence::ZoomOut}, tr("Zoom out"));
+    connect(m_zoomOutAction, &QAction::triggered, this, [this] { m_image->zoomBy(1 / 1.25); });
 
     m_quitAction = new QAction(tr("&Quit"), this);
-    bindShortcut(m_quitAction, {QKeySequence::Quit}, tr("Quit"));
+    // Some platforms bind no key to QKeySequence::Quit: Ctrl+Q everywhere.
+    bindShortcut(m_quitAction, {QKeySequence::Quit, QKeySequence(tr("Ctrl+Q"))}, tr("Quit"));
     connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
 }
 
@@ -213,9 +257,18 @@ void MainWindow::createMenus()
     model->addAction(m_loadCheckpointAction);
     model->addAction(m_weightsAction);
 
+    QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+    edit->addAction(m_copyAction);
+    edit->addAction(m_pasteAction);
+
     QMenu* view = menuBar()->addMenu(tr("&View"));
     view->addAction(m_previousAction);
     view->addAction(m_nextAction);
+    view->addSeparator();
+    view->addAction(m_zoomFitAction);
+    view->addAction(m_zoomActualAction);
+    view->addAction(m_zoomInAction);
+    view->addAction(m_zoomOutAction);
     view->addSeparator();
     QAction* thumbs = m_thumbsDock->toggleViewAction();
     bindShortcut(thumbs, {QKeySequence(tr("Ctrl+T"))}, tr("Show or hide the image list"));
@@ -229,6 +282,8 @@ void MainWindow::createMenus()
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     QAction* shortcuts = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
     bindShortcut(shortcuts, {QKeySequence::HelpContents}, tr("This list"));
+    help->addSeparator();
+    help->addAction(tr("&About ResNet Lens"), this, &MainWindow::showAbout);
     updateRecentMenu();
 }
 
@@ -255,9 +310,13 @@ void MainWindow::createToolBar()
 void MainWindow::createLayout()
 {
     m_banner = new MessageBanner(this);
-    connect(m_banner, &MessageBanner::shown, this, [this] { m_bannerAboutImage = false; });
     m_image = new ImageView(this);
     m_image->setObjectName(QStringLiteral("imageView"));
+    m_image->setAccessibleName(tr("Image"));
+    m_image->setZoomable(true);
+    m_image->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_image, &QWidget::customContextMenuRequested, this, &MainWindow::showImageMenu);
+    connect(m_image, &ImageView::activated, this, [this] { m_image->setZoom(m_image->zoom() > 0 ? 0 : 1); });
     m_image->setPlaceholder(tr("Open an image (Ctrl+O), a folder (Ctrl+Shift+O), paste one (Ctrl+V) or drop "
                                "files here."));
 
@@ -278,6 +337,12 @@ void MainWindow::createLayout()
     m_predictionsView->setVerticalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     m_predictionsView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_predictionsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // One Tab stop for the table: the arrow keys move inside it.
+    m_predictionsView->setTabKeyNavigation(false);
+    m_predictionsView->setAccessibleName(tr("Top-5 predictions"));
+    m_predictionsView->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_predictionsView->installEventFilter(this);
+    connect(m_predictionsView, &QWidget::customContextMenuRequested, this, &MainWindow::showPredictionsMenu);
     QHeaderView* header = m_predictionsView->horizontalHeader();
     header->setSectionResizeMode(PredictionModel::Rank, QHeaderView::ResizeToContents);
     header->setSectionResizeMode(PredictionModel::Label, QHeaderView::Stretch);
@@ -314,6 +379,7 @@ void MainWindow::createLayout()
     m_preprocess->setObjectName(QStringLiteral("preprocessPanel"));
     connect(m_preprocess->presetEditor(), &PresetEditor::optionsChanged, this,
             [this](const PreprocessOptions& o) {
+                m_presetChosen = true;
                 m_settings->setPreset(o);
                 updateBatchModel();
                 requestClassify();
@@ -334,6 +400,7 @@ void MainWindow::createLayout()
     setCentralWidget(central);
 
     m_thumbs = new ThumbnailStrip(this);
+    m_thumbs->setAccessibleName(tr("Image list"));
     m_thumbsDock = new QDockWidget(tr("Images"), this);
     m_thumbsDock->setObjectName(QStringLiteral("imagesDock"));
     m_thumbsDock->setWidget(m_thumbs);
@@ -345,9 +412,19 @@ void MainWindow::createLayout()
     m_reportDock = new QDockWidget(tr("Checkpoint Report"), this);
     m_reportDock->setObjectName(QStringLiteral("reportDock"));
     m_reportDock->setWidget(m_report);
-    m_report->setMinimumWidth(420);
+    m_report->setMinimumWidth(300);
     addDockWidget(Qt::RightDockWidgetArea, m_reportDock);
     m_reportDock->hide();
+    // Wide enough for a ResNet's keys and shapes when it opens; the image area gives the room.
+    connect(m_reportDock, &QDockWidget::visibilityChanged, this, [this](bool visible) {
+        if (!visible || m_reportDock->isFloating())
+            return;
+        // Once the dock is laid out: before, its width is not known yet.
+        QTimer::singleShot(0, this, [this] {
+            if (m_reportDock->isVisible() && m_reportDock->width() < 520)
+                resizeDocks({m_reportDock}, {std::min(560, width() * 2 / 5)}, Qt::Horizontal);
+        });
+    });
 
     m_loadBusy = new BusyIndicator(this);
     m_thumbBusy = new BusyIndicator(this);
@@ -404,13 +481,19 @@ void MainWindow::restoreSettings(const MainWindowOptions& options)
         }
     }
 
+    // The preset is the one asked for, else the one the user chose last time, else the one the weights
+    // were trained with: it follows the weights until the user picks one.
     PreprocessOptions preset = PreprocessOptions::v1();
-    const QString presetName = options.preset.isEmpty() ? defaultPreset : options.preset;
-    if (!presetName.isEmpty()) {
-        if (auto named = presetByName(presetName.toStdString()))
+    m_presetChosen = !options.preset.isEmpty() || m_settings->hasPreset();
+    if (!options.preset.isEmpty()) {
+        if (auto named = presetByName(options.preset.toStdString()))
             preset = *named;
     } else if (m_settings->hasPreset()) {
         preset = m_settings->preset();
+    } else {
+        const QString follows = defaultPreset.isEmpty() ? catalogPreset(weights) : defaultPreset;
+        if (auto named = presetByName(follows.toStdString()))
+            preset = *named;
     }
     m_preprocess->presetEditor()->setOptions(preset);
 
@@ -419,7 +502,8 @@ void MainWindow::restoreSettings(const MainWindowOptions& options)
         if (!options.device.isEmpty())
             m_banner->showMessage(
                 MessageBanner::Kind::Warning,
-                tr("CUDA is not available (%1); using the CPU.").arg(m_device->cudaReason()));
+                tr("CUDA is not available (%1); using the CPU.").arg(m_device->cudaReason()), nullptr,
+                MessageBanner::Topic::Device);
         device = QStringLiteral("cpu");
     }
     m_device->setDevice(device);
@@ -447,12 +531,18 @@ void MainWindow::openPaths(const QStringList& paths)
     QStringList existing;
     for (const QString& path : paths) {
         if (QFileInfo::exists(path))
-            existing << path;
+            existing << QFileInfo(path).absoluteFilePath();
         else
-            m_banner->showMessage(MessageBanner::Kind::Error, tr("%1 does not exist.").arg(path));
+            m_banner->showMessage(MessageBanner::Kind::Error, tr("%1 does not exist.").arg(path), nullptr,
+                                  MessageBanner::Topic::Opening);
     }
     if (existing.isEmpty())
         return;
+    // Open Recent lists what the user opened, not every image shown since.
+    for (auto it = existing.crbegin(); it != existing.crend(); ++it)
+        m_settings->addRecentFile(*it);
+    updateRecentMenu();
+    m_openedPaths = existing;
     const QFileInfo first(existing.first());
     m_settings->setLastFolder(first.isDir() ? first.absoluteFilePath() : first.absolutePath());
     const QString selected = first.isFile() ? first.absoluteFilePath() : QString();
@@ -465,11 +555,18 @@ void MainWindow::openPaths(const QStringList& paths)
             return;
         const QStringList files = watcher->result();
         if (files.isEmpty()) {
-            m_banner->showMessage(MessageBanner::Kind::Warning,
-                                  tr("No images found in %1.").arg(existing.join(QStringLiteral(", "))));
+            m_banner->showMessage(
+                MessageBanner::Kind::Warning,
+                m_recursiveAction->isChecked()
+                    ? tr("No images found in %1 or its subfolders.").arg(existing.join(QStringLiteral(", ")))
+                    : tr("No images found in %1. Include Subfolders (File menu) looks in its subfolders too.")
+                          .arg(existing.join(QStringLiteral(", "))),
+                nullptr, MessageBanner::Topic::Opening);
             return;
         }
-        m_thumbs->setFiles(files, selected);
+        m_banner->dismiss(MessageBanner::Topic::Opening);
+        const QString keep = selected.isEmpty() ? m_thumbs->currentFile() : selected;
+        m_thumbs->setFiles(files, files.contains(keep) ? keep : selected);
     });
     watcher->setFuture(QtConcurrent::run(collectImages, existing, recursive));
 }
@@ -477,9 +574,11 @@ void MainWindow::openPaths(const QStringList& paths)
 void MainWindow::openImage(const QImage& image, const QString& description)
 {
     if (image.isNull()) {
-        m_banner->showMessage(MessageBanner::Kind::Error, tr("The clipboard image is empty."));
+        m_banner->showMessage(MessageBanner::Kind::Error, tr("The clipboard image is empty."), nullptr,
+                              MessageBanner::Topic::Opening);
         return;
     }
+    m_banner->dismiss(MessageBanner::Topic::Opening);
     m_currentPath.clear();
     m_currentImage = image;
     setWindowTitle(QStringLiteral("%1 — ResNet Lens").arg(description));
@@ -498,7 +597,8 @@ void MainWindow::paste()
 void MainWindow::openMime(const QMimeData* mime)
 {
     if (!mime) {
-        m_banner->showMessage(MessageBanner::Kind::Warning, tr("The clipboard is empty."));
+        m_banner->showMessage(MessageBanner::Kind::Warning, tr("The clipboard is empty."), nullptr,
+                              MessageBanner::Topic::Opening);
         return;
     }
     QStringList paths;
@@ -516,7 +616,8 @@ void MainWindow::openMime(const QMimeData* mime)
         openImage(qvariant_cast<QImage>(mime->imageData()), tr("Pasted image"));
     } else {
         m_banner->showMessage(MessageBanner::Kind::Warning,
-                              tr("Nothing to open on the clipboard: copy an image or image files first."));
+                              tr("Nothing to open on the clipboard: copy an image or image files first."),
+                              nullptr, MessageBanner::Topic::Opening);
     }
 }
 
@@ -539,19 +640,28 @@ void MainWindow::showFile(const QString& path)
     m_currentPath = path;
     m_currentImage = {};
     setWindowTitle(QStringLiteral("%1 — ResNet Lens").arg(QFileInfo(path).fileName()));
-    m_settings->addRecentFile(path);
-    updateRecentMenu();
+    m_banner->dismiss(MessageBanner::Topic::Opening);
     requestClassify();
 }
 
 bool MainWindow::showNext()
 {
-    return m_thumbs->step(1);
+    const bool wraps = m_thumbs->currentIndex().row() == int(m_thumbs->files().size()) - 1;
+    if (!m_thumbs->step(1))
+        return false;
+    if (wraps && m_thumbs->files().size() > 1)
+        statusBar()->showMessage(tr("Back to the first image"), 4000);
+    return true;
 }
 
 bool MainWindow::showPrevious()
 {
-    return m_thumbs->step(-1);
+    const bool wraps = m_thumbs->currentIndex().row() == 0;
+    if (!m_thumbs->step(-1))
+        return false;
+    if (wraps && m_thumbs->files().size() > 1)
+        statusBar()->showMessage(tr("On to the last image"), 4000);
+    return true;
 }
 
 void MainWindow::chooseFiles()
@@ -574,9 +684,12 @@ void MainWindow::updateRecentMenu()
 {
     m_recentMenu->clear();
     const QStringList recent = m_settings->recentFiles();
-    for (const QString& file : recent)
-        m_recentMenu->addAction(QFileInfo(file).fileName(), this, [this, file] { openPaths({file}); })
+    for (const QString& file : recent) {
+        const QFileInfo info(file);
+        const QString name = info.isDir() ? info.fileName() + QLatin1Char('/') : info.fileName();
+        m_recentMenu->addAction(name.isEmpty() ? file : name, this, [this, file] { openPaths({file}); })
             ->setToolTip(file);
+    }
     if (!recent.isEmpty()) {
         m_recentMenu->addSeparator();
         m_recentMenu->addAction(tr("Clear"), this, [this] {
@@ -592,6 +705,7 @@ void MainWindow::updateRecentMenu()
 void MainWindow::setPreprocess(const PreprocessOptions& options)
 {
     m_preprocess->presetEditor()->setOptions(options);
+    m_presetChosen = true;
     m_settings->setPreset(options);
     updateBatchModel();
     requestClassify();
@@ -611,40 +725,45 @@ void MainWindow::requestClassify()
 
 void MainWindow::onClassified(const ClassifyResult& result)
 {
+    // A result made with other settings than those on screen is never shown: the request for the settings
+    // shown is on its way.
+    if (!sameOptions(result.options, m_preprocess->presetEditor()->options()))
+        return;
     m_last = result;
+    const QString name
+        = result.source.startsWith(QLatin1Char('/')) ? QFileInfo(result.source).fileName() : result.source;
+    m_timeLabel->clear();
     if (result.upright.isNull()) {
         m_image->clear();
         m_preprocess->clear();
         m_predictions->setScores({});
-        m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error));
-        m_bannerAboutImage = true;
+        m_predictionsTitle->setText(tr("%1 could not be read").arg(name));
+        m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error), nullptr,
+                              MessageBanner::Topic::Image);
         Q_EMIT resultShown(false);
         return;
     }
-    if (m_bannerAboutImage) {
-        m_banner->dismiss();
-        m_bannerAboutImage = false;
-    }
-    m_image->setImage(result.upright);
+    m_banner->dismiss(MessageBanner::Topic::Image);
+    m_image->setImage(result.upright, result.uprightSize);
+    // The size of the image as shown: an EXIF-rotated photo is captioned upright.
     m_image->setCaption(QStringLiteral("%1  ·  %2×%3")
-                            .arg(result.source.startsWith(QLatin1Char('/'))
-                                     ? QFileInfo(result.source).fileName()
-                                     : result.source)
-                            .arg(result.originalSize.width())
-                            .arg(result.originalSize.height()));
+                            .arg(name)
+                            .arg(result.uprightSize.width())
+                            .arg(result.uprightSize.height()));
     m_preprocess->showStages(result);
     m_predictions->setScores(result.top);
     showMap();
-    if (!result.error.isEmpty()) {
-        m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error));
-        m_bannerAboutImage = true;
-    }
+    if (!result.error.isEmpty())
+        m_banner->showMessage(MessageBanner::Kind::Error, abbreviate(result.error), nullptr,
+                              MessageBanner::Topic::Image);
     if (result.classified) {
         m_predictionsTitle->setText(
             tr("Top-%1 · %2").arg(result.top.size()).arg(QString::fromStdString(result.top.front().label)));
         m_timeLabel->setText(tr("Inference %1 ms").arg(result.inferenceMs, 0, 'f', 0));
     } else if (!m_session->loaded()) {
         m_predictionsTitle->setText(tr("No model loaded: open a checkpoint to classify."));
+    } else {
+        m_predictionsTitle->setText(tr("Top-5"));
     }
     Q_EMIT resultShown(result.classified);
 }
@@ -652,11 +771,12 @@ void MainWindow::onClassified(const ClassifyResult& result)
 // ---- Model --------------------------------------------------------------------------------------------
 
 void MainWindow::loadCheckpoint(const QString& weights, const QString& arch, LoadMode mode,
-                                const QString& device, const QString& weightsKey)
+                                const QString& device, const QString& weightsKey, const QString& labels)
 {
     const QString on = device.isEmpty() ? m_device->device() : device;
     m_loadBusy->start(tr("Loading %1 on %2…").arg(QFileInfo(weights).fileName(), on.toUpper()));
-    m_session->load(weights, arch, mode, on, weightsKey);
+    m_session->load(weights, arch, mode, on, weightsKey,
+                    labels.isNull() ? m_settings->labelsFor(weights) : labels);
 }
 
 void MainWindow::cancelLoad()
@@ -668,7 +788,8 @@ void MainWindow::cancelLoad()
     m_banner->showMessage(MessageBanner::Kind::Info,
                           !m_session->loaded()
                               ? tr("Loading cancelled.")
-                              : tr("Loading cancelled; still using %1.").arg(m_session->arch()));
+                              : tr("Loading cancelled; still using %1.").arg(m_session->arch()),
+                          nullptr, MessageBanner::Topic::Model);
 }
 
 void MainWindow::onModelLoaded(const ModelResult& result)
@@ -690,7 +811,8 @@ void MainWindow::onModelLoaded(const ModelResult& result)
                                     : tr("The previous model (%1) is still in use.").arg(m_session->arch()));
         m_banner->showMessage(MessageBanner::Kind::Error, message,
                               !m_session->loaded() ? m_loadCheckpointAction
-                                                   : m_reportDock->toggleViewAction());
+                                                   : m_reportDock->toggleViewAction(),
+                              MessageBanner::Topic::Model);
         if (!result.report.rows.empty())
             m_reportDock->show();
         m_device->setDevice(m_session->deviceKind());
@@ -706,11 +828,17 @@ void MainWindow::onModelLoaded(const ModelResult& result)
 
     m_settings->setWeights(result.weights);
     m_settings->setArch(m_session->requestedArch());
+    m_settings->setLabelsFor(result.weights, result.labels);
+    if (m_predictionsTitle->text().startsWith(tr("No model")))
+        m_predictionsTitle->setText(tr("Top-5"));
+    followWeightsPreset(result.weights);
     const QString device = m_session->deviceKind();
     m_settings->setDevice(device);
     m_device->setDevice(device);
     updateStatus();
     updateBatchModel();
+    if (m_weightsPicker)
+        m_weightsPicker->setWeightsInUse(result.weights);
 
     const CheckpointReport& report = result.report;
     m_modelInfo->setText(
@@ -729,7 +857,8 @@ void MainWindow::onModelLoaded(const ModelResult& result)
                      : tr("<br>Fixes: %1").arg(report.fixes.join(QStringLiteral("; ")).toHtmlEscaped()))
             .arg(result.seconds, 0, 'f', 1));
     if (!result.deviceNote.isEmpty()) {
-        m_banner->showMessage(MessageBanner::Kind::Warning, result.deviceNote);
+        m_banner->showMessage(MessageBanner::Kind::Warning, result.deviceNote, nullptr,
+                              MessageBanner::Topic::Device);
     } else if (report.count(KeyStatus::Missing) + report.count(KeyStatus::Unexpected)
                    + report.count(KeyStatus::ShapeMismatch)
                > 0) {
@@ -740,10 +869,10 @@ void MainWindow::onModelLoaded(const ModelResult& result)
                                   .arg(report.count(KeyStatus::Missing))
                                   .arg(report.count(KeyStatus::Unexpected))
                                   .arg(report.count(KeyStatus::ShapeMismatch)),
-                              m_reportDock->toggleViewAction());
+                              m_reportDock->toggleViewAction(), MessageBanner::Topic::Model);
         m_reportDock->show();
     } else {
-        m_banner->dismiss();
+        m_banner->dismiss(MessageBanner::Topic::Model);
     }
     Q_EMIT modelLoadFinished(true);
     requestClassify();
@@ -755,13 +884,15 @@ bool MainWindow::selectDevice(const QString& device)
         m_device->setDevice(QStringLiteral("cpu"));
         m_banner->showMessage(
             MessageBanner::Kind::Warning,
-            tr("CUDA is not available: %1. The model stays on the CPU.").arg(m_device->cudaReason()));
+            tr("CUDA is not available: %1. The model stays on the CPU.").arg(m_device->cudaReason()), nullptr,
+            MessageBanner::Topic::Device);
         return false;
     }
     m_device->setDevice(device);
     m_settings->setDevice(device);
     if (m_session->loaded() && !m_session->device().startsWith(device))
-        loadCheckpoint(m_session->weights(), m_session->requestedArch(), m_session->mode(), device);
+        loadCheckpoint(m_session->weights(), m_session->requestedArch(), m_session->mode(), device,
+                       m_session->weightsKey(), m_session->labels());
     return true;
 }
 
@@ -770,8 +901,11 @@ void MainWindow::chooseCheckpoint()
     LoadCheckpointDialog dialog(this);
     dialog.setWeights(m_session->weights());
     dialog.setArch(m_session->requestedArch());
+    dialog.setLabelsLookup([this](const QString& weights) { return m_settings->labelsFor(weights); });
+    dialog.setLabels(m_session->labels());
     if (dialog.exec() == QDialog::Accepted)
-        loadCheckpoint(dialog.weights(), dialog.arch(), dialog.mode(), {}, dialog.weightsKey());
+        loadCheckpoint(dialog.weights(), dialog.arch(), dialog.mode(), {}, dialog.weightsKey(),
+                       dialog.labels());
 }
 
 void MainWindow::showNoWeights()
@@ -783,7 +917,7 @@ void MainWindow::showNoWeights()
            "checkpoint file or download torchvision's weights to start; images can still be opened to see "
            "their preprocessing.")
             .arg(QString::fromStdString(hubCheckpointsDir())),
-        QList<QAction*> {m_loadCheckpointAction, m_downloadWeightsAction});
+        QList<QAction*> {m_loadCheckpointAction, m_downloadWeightsAction}, MessageBanner::Topic::Model);
     m_predictionsTitle->setText(tr("No model loaded: open a checkpoint to classify."));
     m_modelInfo->setText(tr("<p>No model loaded.</p>"));
 }
@@ -829,6 +963,7 @@ WeightsPicker* MainWindow::weightsPicker()
 {
     if (!m_weightsPicker) {
         m_weightsPicker = new WeightsPicker(this);
+        m_weightsPicker->setWeightsInUse(m_session->weights());
         connect(m_weightsPicker, &WeightsPicker::useRequested, this,
                 [this](const QString& path, const QString& arch, const QString& preset) {
                     usePretrained(path, arch, preset);
@@ -850,9 +985,25 @@ void MainWindow::showWeightsPicker()
 
 void MainWindow::usePretrained(const QString& path, const QString& arch, const QString& preset)
 {
-    if (auto named = presetByName(preset.toStdString()))
-        setPreprocess(*named);
+    // Weights chosen from the catalog come with the preset they were trained with, which then follows them.
+    m_presetChosen = false;
+    m_settings->clearPreset();
+    if (auto named = presetByName(preset.toStdString())) {
+        m_preprocess->presetEditor()->setOptions(*named);
+        updateBatchModel();
+        requestClassify();
+    }
     loadCheckpoint(path, arch);
+}
+
+void MainWindow::followWeightsPreset(const QString& weights)
+{
+    if (m_presetChosen)
+        return;
+    const QString name = catalogPreset(weights);
+    auto named = presetByName((name.isEmpty() ? QStringLiteral("v1") : name).toStdString());
+    if (named && !sameOptions(*named, m_preprocess->presetEditor()->options()))
+        m_preprocess->presetEditor()->setOptions(*named);
 }
 
 BatchPanel* MainWindow::batchPanel()
@@ -862,6 +1013,13 @@ BatchPanel* MainWindow::batchPanel()
         // The last folders and output come back next time, in this window or the next.
         m_batchPanel->setOutput(m_settings->batchOutput());
         m_batchPanel->setFolders(m_settings->batchFolders());
+        // Ctrl+Q quits from the panel too; a row it opens shows in this window.
+        m_batchPanel->addAction(m_quitAction);
+        connect(m_batchPanel, &BatchPanel::openRequested, this, [this](const QString& path) {
+            openPaths({path});
+            raise();
+            activateWindow();
+        });
         connect(m_batchPanel, &BatchPanel::selectionChanged, this, [this] {
             m_settings->setBatchFolders(m_batchPanel->folders());
             m_settings->setBatchOutput(m_batchPanel->output());
@@ -904,6 +1062,12 @@ void MainWindow::showBatchPanel()
         panel->setFolders({m_settings->lastFolder()});
         panel->setRecursive(m_recursiveAction->isChecked());
     }
+    if (!panel->isVisible()) {
+        // Over the window it belongs to, not wherever the window manager puts a new window.
+        QRect placed = panel->frameGeometry();
+        placed.moveCenter(frameGeometry().center());
+        panel->move(placed.topLeft());
+    }
     panel->show();
     panel->raise();
     panel->activateWindow();
@@ -915,6 +1079,8 @@ void MainWindow::updateBatchModel()
         return;
     BatchModel model;
     model.weights = m_session->weights();
+    model.weightsKey = m_session->weightsKey();
+    model.labels = m_session->labels();
     model.arch = m_session->requestedArch();
     model.device = m_session->loaded() ? m_session->device() : QStringLiteral("cpu");
     model.name = m_session->arch();
@@ -999,7 +1165,11 @@ bool MainWindow::saveOverlay(const QString& path) const
 
 void MainWindow::bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description)
 {
-    action->setShortcuts(keys);
+    QList<QKeySequence> unique;
+    for (const QKeySequence& key : keys)
+        if (!key.isEmpty() && !unique.contains(key))
+            unique << key;
+    action->setShortcuts(unique);
     QStringList names;
     for (const QKeySequence& key : action->shortcuts())
         names << key.toString(QKeySequence::NativeText);
@@ -1007,20 +1177,171 @@ void MainWindow::bindShortcut(QAction* action, const QList<QKeySequence>& keys, 
     m_shortcuts.push_back({action, names.join(QStringLiteral(" / ")), description});
 }
 
-void MainWindow::showShortcuts()
+QDialog* MainWindow::showShortcuts()
 {
-    QString rows;
-    const auto row = [&rows](const QString& keys, const QString& what) {
-        rows += QStringLiteral("<tr><td><b>%1</b></td><td>&nbsp;&nbsp;%2</td></tr>")
-                    .arg(keys.toHtmlEscaped(), what.toHtmlEscaped());
-    };
-    for (const Shortcut& shortcut : m_shortcuts)
-        row(shortcut.keys, shortcut.description);
-    row(tr("Arrow keys"), tr("Move in the image list"));
-    QMessageBox box(QMessageBox::Information, tr("Keyboard Shortcuts"),
-                    QStringLiteral("<table>%1</table>").arg(rows), QMessageBox::Ok, this);
-    box.setObjectName(QStringLiteral("shortcutsDialog"));
-    box.exec();
+    if (!m_shortcutsDialog) {
+        m_shortcutsDialog = new QDialog(this);
+        m_shortcutsDialog->setObjectName(QStringLiteral("shortcutsDialog"));
+        m_shortcutsDialog->setWindowTitle(tr("Keyboard Shortcuts — ResNet Lens"));
+        auto* table = new QTableWidget(m_shortcutsDialog);
+        table->setObjectName(QStringLiteral("shortcutsTable"));
+        table->setAccessibleName(tr("Keyboard shortcuts"));
+        table->setColumnCount(2);
+        table->setHorizontalHeaderLabels({tr("Keys"), tr("Action")});
+        table->verticalHeader()->hide();
+        table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+        table->setSelectionBehavior(QAbstractItemView::SelectRows);
+        table->setTabKeyNavigation(false);
+        table->setShowGrid(false);
+        std::vector<std::pair<QString, QString>> rows;
+        for (const Shortcut& shortcut : m_shortcuts)
+            rows.emplace_back(shortcut.keys, shortcut.description);
+        rows.emplace_back(tr("Arrow keys"), tr("Move in the image list"));
+        rows.emplace_back(tr("Mouse wheel"), tr("Zoom the image"));
+        table->setRowCount(int(rows.size()));
+        for (int r = 0; r < int(rows.size()); ++r) {
+            table->setItem(r, 0, new QTableWidgetItem(rows[std::size_t(r)].first));
+            table->setItem(r, 1, new QTableWidgetItem(rows[std::size_t(r)].second));
+        }
+        table->resizeColumnsToContents();
+        table->horizontalHeader()->setStretchLastSection(true);
+        auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, m_shortcutsDialog);
+        connect(buttons, &QDialogButtonBox::rejected, m_shortcutsDialog, &QDialog::close);
+        auto* layout = new QVBoxLayout(m_shortcutsDialog);
+        layout->addWidget(table);
+        layout->addWidget(buttons);
+        m_shortcutsDialog->resize(std::max(520, table->horizontalHeader()->length() + 60), 560);
+    }
+    m_shortcutsDialog->show();
+    m_shortcutsDialog->raise();
+    m_shortcutsDialog->activateWindow();
+    return m_shortcutsDialog;
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event)
+{
+    // The table would copy its current cell: Copy takes the whole top-5.
+    if (watched == m_predictionsView
+        && (event->type() == QEvent::KeyPress || event->type() == QEvent::ShortcutOverride)
+        && static_cast<QKeyEvent*>(event)->matches(QKeySequence::Copy)) {
+        event->accept();
+        if (event->type() == QEvent::KeyPress)
+            m_copyAction->trigger();
+        return true;
+    }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+QString MainWindow::predictionsText() const
+{
+    QStringList lines;
+    for (const ClassScore& score : m_predictions->scores())
+        lines << QStringLiteral("%1\t%2\t%3\t%4")
+                     .arg(score.rank)
+                     .arg(QString::fromStdString(score.label))
+                     .arg(score.index)
+                     .arg(double(score.probability), 0, 'f', 6);
+    return lines.join(QLatin1Char('\n'));
+}
+
+QString MainWindow::predictionsJson() const
+{
+    if (m_predictions->scores().empty())
+        return {};
+    return QString::fromStdString(classificationJson(m_last.source.toStdString(), m_predictions->scores()));
+}
+
+void MainWindow::showPredictionsMenu(const QPoint& pos)
+{
+    QMenu menu(this);
+    const bool any = !m_predictions->scores().empty();
+    menu.addAction(m_copyAction->icon(), m_copyAction->text(), m_copyAction, &QAction::trigger)
+        ->setEnabled(any);
+    menu.addAction(tr("Copy as &JSON"), this,
+                   [this] { QGuiApplication::clipboard()->setText(predictionsJson()); })
+        ->setEnabled(any);
+    menu.addSeparator();
+    menu.addAction(tr("Show the Classifier in the Checkpoint Report"), this, [this] {
+        m_reportDock->show();
+        m_report->filterEdit()->setText(QStringLiteral("fc."));
+    });
+    menu.exec(m_predictionsView->viewport()->mapToGlobal(pos));
+}
+
+void MainWindow::showImageMenu(const QPoint& pos)
+{
+    QMenu menu(this);
+    const bool file = !m_currentPath.isEmpty();
+    menu.addAction(tr("Copy &Image"), this,
+                   [this] { QGuiApplication::clipboard()->setImage(m_image->image()); })
+        ->setEnabled(!m_image->image().isNull());
+    menu.addAction(tr("Copy &Path"), this, [this] { QGuiApplication::clipboard()->setText(m_currentPath); })
+        ->setEnabled(file);
+    menu.addAction(tr("Open Containing &Folder"), this, [this] { openContainingFolder(m_currentPath); })
+        ->setEnabled(file);
+    menu.addSeparator();
+    menu.addAction(m_zoomFitAction);
+    menu.addAction(m_zoomActualAction);
+    menu.exec(m_image->mapToGlobal(pos));
+}
+
+void MainWindow::openContainingFolder(const QString& path)
+{
+    if (!path.isEmpty())
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
+}
+
+QString MainWindow::aboutText() const
+{
+    const LibraryVersions versions = libraryVersions();
+    const QString device = m_session->loaded() ? m_session->device().toUpper() : tr("none (no model loaded)");
+    return tr("<h3>ResNet Lens %1</h3>"
+              "<p>Classifies images with torchvision's ResNet family, exactly as torchvision does (Pillow's "
+              "decoding, torchvision's transforms), and inspects PyTorch checkpoints.</p>"
+              "<table cellspacing=\"0\" cellpadding=\"3\">"
+              "<tr><td>LibTorch</td><td>%2</td></tr>"
+              "<tr><td>oneDNN</td><td>%3</td></tr>"
+              "<tr><td>Qt</td><td>%4 (built with %5)</td></tr>"
+              "<tr><td>OpenCV</td><td>%6</td></tr>"
+              "<tr><td>Device</td><td>%7</td></tr>"
+              "<tr><td>CUDA</td><td>%8</td></tr>"
+              "</table>"
+              "<p>Licences: ResNet Lens is free software under the BSD 3-Clause licence. It uses LibTorch "
+              "(BSD-3-Clause), "
+              "oneDNN (Apache-2.0), Qt (LGPL-3.0), OpenCV (Apache-2.0), libjpeg-turbo (IJG, BSD-3-Clause), "
+              "zlib (zlib), libtiff (libtiff), libwebp (BSD-3-Clause). torchvision's pretrained weights are "
+              "published under BSD-3-Clause; ImageNet class names come from torchvision.</p>")
+        .arg(QStringLiteral(RESNET_LENS_VERSION), QString::fromStdString(versions.libtorch),
+             versions.onednn.empty() ? tr("the one inside LibTorch")
+                                     : QString::fromStdString(versions.onednn),
+             QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR), QStringLiteral(CV_VERSION),
+             device.toHtmlEscaped(),
+             m_device->cudaAvailable() ? tr("available") : m_device->cudaReason().toHtmlEscaped());
+}
+
+QDialog* MainWindow::showAbout()
+{
+    if (!m_about) {
+        m_about = new QDialog(this);
+        m_about->setObjectName(QStringLiteral("aboutDialog"));
+        m_about->setWindowTitle(tr("About ResNet Lens"));
+        auto* text = new QTextBrowser(m_about);
+        text->setObjectName(QStringLiteral("aboutText"));
+        text->setOpenExternalLinks(true);
+        text->setFrameShape(QFrame::NoFrame);
+        text->viewport()->setAutoFillBackground(false);
+        auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, m_about);
+        connect(buttons, &QDialogButtonBox::rejected, m_about, &QDialog::close);
+        auto* layout = new QVBoxLayout(m_about);
+        layout->addWidget(text, 1);
+        layout->addWidget(buttons);
+        m_about->resize(600, 380);
+    }
+    m_about->findChild<QTextBrowser*>(QStringLiteral("aboutText"))->setHtml(aboutText());
+    m_about->show();
+    m_about->raise();
+    m_about->activateWindow();
+    return m_about;
 }
 
 } // namespace lens

@@ -16,6 +16,7 @@
 #include <vector>
 
 class QAction;
+class QDialog;
 class QLabel;
 class QMenu;
 class QMimeData;
@@ -66,11 +67,14 @@ public:
     /// Pastes from the clipboard: an image, or file/folder URLs.
     void paste();
     /// Loads weights (the weight set weightsKey names, empty: the default one) in the worker; the current
-    /// model stays until the new one has loaded.
+    /// model stays until the new one has loaded. labels: a labels file for the checkpoint; a null string =
+    /// the one last used with these weights.
     void loadCheckpoint(const QString& weights, const QString& arch = {}, LoadMode mode = LoadMode::Strict,
-                        const QString& device = {}, const QString& weightsKey = {});
+                        const QString& device = {}, const QString& weightsKey = {},
+                        const QString& labels = QString());
     /// Cancels a model load in progress: its result is discarded and the current model stays.
     void cancelLoad();
+    /// Sets the preprocessing as the user's choice: it stays when other weights are loaded.
     void setPreprocess(const PreprocessOptions& options);
     /// Moves the model to device; false (with a message) when it is not available.
     bool selectDevice(const QString& device);
@@ -107,6 +111,21 @@ public:
     int mapRank() const;
     /// Writes the image as shown with its map over it; false when no map is shown or writing fails.
     bool saveOverlay(const QString& path) const;
+    QAction* recursiveAction() const { return m_recursiveAction; }
+    QAction* quitAction() const { return m_quitAction; }
+    QMenu* recentMenu() const { return m_recentMenu; }
+    QTableView* predictionsView() const { return m_predictionsView; }
+    QLabel* predictionsTitle() const { return m_predictionsTitle; }
+    /// The top-5 as tab-separated lines (rank, label, class index, probability), as Copy puts it.
+    QString predictionsText() const;
+    /// The top-5 as JSON, in the shape `resnet-lens-cli classify --json` writes for one image.
+    QString predictionsJson() const;
+    /// Help > About's text: versions of the app and its libraries, the device, the licences.
+    QString aboutText() const;
+    /// Shows the About box (non-modal); returns it.
+    QDialog* showAbout();
+    /// Shows the Keyboard Shortcuts list (non-modal); returns it.
+    QDialog* showShortcuts();
     /// The batch panel, created on first use.
     BatchPanel* batchPanel();
     /// The weights picker, created on first use.
@@ -129,6 +148,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    bool eventFilter(QObject* watched, QEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -154,10 +174,14 @@ private:
     /// Gives action its shortcuts and a tooltip naming them; the Keyboard Shortcuts list shows each action
     /// bound here, so an action, its tooltip and the list never disagree.
     void bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description);
-    void showShortcuts();
     void createMapControls();
     void showMap();
     void updateBatchModel();
+    /// Applies the preset the loaded weights were trained with, unless the user chose one.
+    void followWeightsPreset(const QString& weights);
+    void showPredictionsMenu(const QPoint& pos);
+    void showImageMenu(const QPoint& pos);
+    void openContainingFolder(const QString& path);
 
     std::unique_ptr<AppSettings> m_settings;
     ModelSession* m_session = nullptr;
@@ -201,6 +225,11 @@ private:
     QAction* m_camAction = nullptr;
     QWidget* m_mapControls = nullptr;
     QSlider* m_mapOpacity = nullptr;
+    QAction* m_copyAction = nullptr;
+    QAction* m_zoomFitAction = nullptr;
+    QAction* m_zoomActualAction = nullptr;
+    QAction* m_zoomInAction = nullptr;
+    QAction* m_zoomOutAction = nullptr;
     QMenu* m_recentMenu = nullptr;
     struct Shortcut {
         QAction* action;
@@ -213,8 +242,12 @@ private:
     QString m_currentPath; ///< the selected file; empty for a pasted image
     QImage m_currentImage; ///< the pasted image, when there is no file
     quint64 m_listingId = 0; ///< newest folder listing
+    QStringList
+        m_openedPaths; ///< what the user opened last (files, folders): rescanned with Include Subfolders
+    bool m_presetChosen = false; ///< the user chose the preset (else it follows the weights)
+    QDialog* m_about = nullptr;
+    QDialog* m_shortcutsDialog = nullptr;
     ClassifyResult m_last;
-    bool m_bannerAboutImage = false; ///< the banner shows an image's error: the next good image clears it
 };
 
 } // namespace lens

@@ -24,21 +24,24 @@ MessageBanner::MessageBanner(QWidget* parent)
     close->setAutoRaise(true);
     close->setIcon(style()->standardIcon(QStyle::SP_TitleBarCloseButton));
     close->setToolTip(tr("Dismiss"));
+    close->setAccessibleName(tr("Dismiss message"));
+    m_text->setAccessibleName(tr("Message"));
     layout->addWidget(m_icon);
     layout->addWidget(m_text, 1);
     layout->addWidget(close);
-    connect(close, &QToolButton::clicked, this, &MessageBanner::dismiss);
+    connect(close, &QToolButton::clicked, this, [this] { dismiss(); });
     hide();
 }
 
-void MessageBanner::showMessage(Kind kind, const QString& text, QAction* action)
+void MessageBanner::showMessage(Kind kind, const QString& text, QAction* action, Topic topic)
 {
-    showMessage(kind, text, action ? QList<QAction*> {action} : QList<QAction*> {});
+    showMessage(kind, text, action ? QList<QAction*> {action} : QList<QAction*> {}, topic);
 }
 
-void MessageBanner::showMessage(Kind kind, const QString& text, const QList<QAction*>& actions)
+void MessageBanner::showMessage(Kind kind, const QString& text, const QList<QAction*>& actions, Topic topic)
 {
     m_kind = kind;
+    m_topic = topic;
     m_actions = actions;
     const QStyle::StandardPixmap icon = kind == Kind::Error ? QStyle::SP_MessageBoxCritical
         : kind == Kind::Warning                             ? QStyle::SP_MessageBoxWarning
@@ -70,8 +73,15 @@ void MessageBanner::showMessage(Kind kind, const QString& text, const QList<QAct
     Q_EMIT shown(text);
 }
 
+void MessageBanner::dismiss(Topic topic)
+{
+    if (m_topic == topic)
+        dismiss();
+}
+
 void MessageBanner::dismiss()
 {
+    m_topic = Topic::General;
     m_text->clear();
     m_actions.clear();
     hide();

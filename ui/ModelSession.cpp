@@ -29,7 +29,7 @@ QString ModelSession::deviceKind() const
 }
 
 void ModelSession::load(const QString& weights, const QString& arch, LoadMode mode, const QString& device,
-                        const QString& weightsKey)
+                        const QString& weightsKey, const QString& labels)
 {
     ModelRequest request;
     request.id = ++m_loadId;
@@ -38,6 +38,7 @@ void ModelSession::load(const QString& weights, const QString& arch, LoadMode mo
     request.arch = arch;
     request.mode = mode;
     request.device = device;
+    request.labels = labels;
     if (m_pendingLoad)
         m_work->worker()->cancelLoad(m_pendingLoad);
     m_pendingLoad = request.id;
@@ -50,7 +51,7 @@ void ModelSession::load(const QString& weights, const QString& arch, LoadMode mo
 void ModelSession::reloadOn(const QString& device)
 {
     if (!m_weights.isEmpty() && !m_device.startsWith(device))
-        load(m_weights, m_requestedArch, m_mode, device, m_weightsKey);
+        load(m_weights, m_requestedArch, m_mode, device, m_weightsKey, m_labels);
 }
 
 bool ModelSession::cancelLoad()
@@ -77,6 +78,7 @@ void ModelSession::onLoaded(const ModelResult& result)
     if (result.ok) {
         m_arch = result.arch;
         m_weights = result.weights;
+        m_labels = result.labels;
         m_device = result.device;
         m_mode = result.report.mode;
         m_requestedArch = m_pendingArch;

@@ -29,10 +29,11 @@ public:
     explicit ModelSession(QObject* parent = nullptr);
     ~ModelSession() override;
 
-    /// Loads weights (the weight set weightsKey names, empty: the default one) on device; the current model
-    /// stays until the new one has loaded. Supersedes a load in progress.
+    /// Loads weights (the weight set weightsKey names, empty: the default one; with the class names of a
+    /// labels file, when given) on device; the current model stays until the new one has loaded. Supersedes a
+    /// load in progress.
     void load(const QString& weights, const QString& arch, LoadMode mode, const QString& device,
-              const QString& weightsKey = {});
+              const QString& weightsKey = {}, const QString& labels = {});
     /// Loads the current weights again on another device (nothing when no weights were loaded).
     void reloadOn(const QString& device);
     /// Cancels the load in progress (false when there is none): its result is discarded, the model stays.
@@ -45,6 +46,7 @@ public:
     QString arch() const { return m_arch; } ///< the loaded architecture ("resnet50"); empty when none
     QString weights() const { return m_weights; } ///< the loaded checkpoint
     QString weightsKey() const { return m_weightsKey; } ///< its weight set, as asked for: empty = default
+    QString labels() const { return m_labels; } ///< the loaded model's labels file; empty when none
     QString requestedArch() const { return m_requestedArch; } ///< as asked for: empty = detect
     LoadMode mode() const { return m_mode; }
     /// Where the model runs ("cpu", "cuda:0"); empty when none is loaded.
@@ -70,6 +72,7 @@ private:
     quint64 m_classifyId = 0; ///< newest classify request
     QString m_arch;
     QString m_weights;
+    QString m_labels;
     QString m_device;
     QString m_requestedArch; ///< of the loaded model
     QString m_pendingArch; ///< of the load in progress

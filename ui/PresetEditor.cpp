@@ -55,9 +55,12 @@ PresetEditor::PresetEditor(QWidget* parent)
     m_resize = new QSpinBox(this);
     m_resize->setRange(16, 2048);
     m_resize->setToolTip(tr("Resize: the short side becomes this many pixels"));
+    m_resize->setAccessibleName(tr("Resize short side"));
+    m_preset->setAccessibleName(tr("Preset"));
     m_crop = new QSpinBox(this);
     m_crop->setRange(16, 1024);
     m_crop->setToolTip(tr("Centre crop: a square of this many pixels"));
+    m_crop->setAccessibleName(tr("Centre crop size"));
 
     auto* grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
@@ -75,6 +78,8 @@ PresetEditor::PresetEditor(QWidget* parent)
         const QString channel = QStringLiteral("RGB").mid(c, 1);
         m_mean[c]->setPrefix(channel + QLatin1Char(' '));
         m_std[c]->setPrefix(channel + QLatin1Char(' '));
+        m_mean[c]->setAccessibleName(tr("Mean of channel %1").arg(channel));
+        m_std[c]->setAccessibleName(tr("Standard deviation of channel %1").arg(channel));
         grid->addWidget(m_mean[c], 2, 1 + c);
         grid->addWidget(m_std[c], 3, 1 + c);
         connect(m_mean[c], &QDoubleSpinBox::valueChanged, this, &PresetEditor::valueEdited);

@@ -4,6 +4,7 @@
 #include "image/ImageDecoder.h"
 
 #include <QFileInfo>
+#include <QPainter>
 #include <QPixmap>
 #include <QStandardItemModel>
 #include <QThreadPool>
@@ -15,18 +16,33 @@ namespace {
 
 constexpr int kThumbSide = 96;
 
+constexpr int kFlaggedRole = Qt::UserRole + 1; ///< bool: the decoder refused the file
+constexpr int kReadyRole = Qt::UserRole + 2; ///< bool: the thumbnail or its warning is in place
+
 /// Runs on a pool thread, with the engine's decoder (the pixels the model sees, turned upright as the image
 /// view shows them); a large JPEG is decoded at a reduced scale in the DCT domain, so photos stay cheap.
-QImage makeThumbnail(const QString& path)
+/// The reduced decode reads every byte of the scan as the full one does, so it refuses exactly the files
+/// classification refuses (a truncated file among them).
+Thumbnail makeThumbnail(const QString& path)
 {
     DecodeOptions upright;
     upright.applyExifOrientation = true;
     upright.reduceToShortSide = kThumbSide * 2;
     const auto decoded = decodeImage(path.toStdString(), upright);
     if (!decoded)
-        return {};
-    return toQImage(decoded.value())
-        .scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+        return {{}, QString::fromStdString(decoded.message())};
+    const QImage image = toQImage(decoded.value());
+    // Very wide or tall images keep at least one row or column.
+    QSize size = image.size().scaled(kThumbSide, kThumbSide, Qt::KeepAspectRatio);
+    size = size.expandedTo(QSize(1, 1));
+    // Centred on a square of its own, so that every cell of the list has the same size and spacing.
+    QImage square(kThumbSide, kThumbSide, QImage::Format_ARGB32_Premultiplied);
+    square.fill(Qt::transparent);
+    QPainter painter(&square);
+    painter.drawImage(QPoint((kThumbSide - size.width()) / 2, (kThumbSide - size.height()) / 2),
+                      image.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation));
+    painter.end();
+    return {square, {}};
 }
 
 } // namespace
@@ -45,11 +61,12 @@ ThumbnailStrip::ThumbnailStrip(QWidget* parent)
     setMovement(QListView::Static);
     setResizeMode(QListView::Adjust);
     setIconSize(QSize(kThumbSide, kThumbSide));
-    setGridSize(QSize(kThumbSide + 28, kThumbSide + fontMetrics().height() + 14));
-    setSpacing(4);
+    setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    setSpacing(0);
     setSelectionMode(QAbstractItemView::SingleSelection);
-    setTextElideMode(Qt::ElideMiddle);
+    setTextElideMode(Qt::ElideRight);
     setWordWrap(false);
+    updateGrid();
     connect(selectionModel(), &QItemSelectionModel::currentChanged, this, [this](const QModelIndex& current) {
         if (current.isValid())
             Q_EMIT currentFileChanged(m_files.value(current.row()));
@@ -59,6 +76,31 @@ ThumbnailStrip::ThumbnailStrip(QWidget* parent)
 ThumbnailStrip::~ThumbnailStrip()
 {
     cancel();
+}
+
+void ThumbnailStrip::updateGrid()
+{
+    // One column as wide as the list, so that the cells are evenly spaced and nothing scrolls sideways.
+    const int width = std::max(kThumbSide + 8, viewport()->width() - 2);
+    setGridSize(QSize(width, kThumbSide + fontMetrics().height() + 12));
+}
+
+void ThumbnailStrip::resizeEvent(QResizeEvent* event)
+{
+    QListView::resizeEvent(event);
+    updateGrid();
+}
+
+bool ThumbnailStrip::flagged(const QString& path) const
+{
+    const QStandardItem* item = m_model->item(int(m_files.indexOf(path)));
+    return item && item->data(kFlaggedRole).toBool();
+}
+
+bool ThumbnailStrip::thumbnailReady(const QString& path) const
+{
+    const QStandardItem* item = m_model->item(int(m_files.indexOf(path)));
+    return item && item->data(kReadyRole).toBool();
 }
 
 void ThumbnailStrip::setFiles(const QStringList& files, const QString& current)
@@ -138,14 +180,20 @@ void ThumbnailStrip::startThumbnails()
 {
     if (m_files.isEmpty())
         return;
-    m_watcher = new QFutureWatcher<QImage>(this);
-    QFutureWatcher<QImage>* watcher = m_watcher;
+    m_watcher = new QFutureWatcher<Thumbnail>(this);
+    QFutureWatcher<Thumbnail>* watcher = m_watcher;
     const int total = static_cast<int>(m_files.size());
     connect(watcher, &QFutureWatcherBase::resultReadyAt, this, [this, watcher](int i) {
-        const QImage image = watcher->resultAt(i);
-        if (QStandardItem* item = m_model->item(i))
-            item->setIcon(image.isNull() ? style()->standardIcon(QStyle::SP_MessageBoxWarning)
-                                         : QIcon(QPixmap::fromImage(image)));
+        const Thumbnail thumb = watcher->resultAt(i);
+        QStandardItem* item = m_model->item(i);
+        if (!item)
+            return;
+        const bool bad = thumb.image.isNull();
+        item->setIcon(bad ? style()->standardIcon(QStyle::SP_MessageBoxWarning)
+                          : QIcon(QPixmap::fromImage(thumb.image)));
+        item->setToolTip(bad ? m_files.value(i) + QLatin1Char('\n') + thumb.error : m_files.value(i));
+        item->setData(bad, kFlaggedRole);
+        item->setData(true, kReadyRole);
     });
     connect(watcher, &QFutureWatcherBase::progressValueChanged, this,
             [this, total](int done) { Q_EMIT progress(done, total); });

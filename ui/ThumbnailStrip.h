@@ -2,7 +2,8 @@
 
 // A strip of thumbnails for the opened files, made off the GUI thread (QtConcurrent::mapped, watched by a
 // QFutureWatcher: each thumbnail appears as it is ready). Arrow keys move through it; selecting one
-// emits currentFileChanged.
+// emits currentFileChanged. A thumbnail is decoded by the classifier's own decoder with the same verdict:
+// a file the model cannot read shows a warning icon, with the reason as its tooltip.
 
 #include <QFutureWatcher>
 #include <QImage>
@@ -12,6 +13,12 @@ class QStandardItemModel;
 class QThreadPool;
 
 namespace lens {
+
+/// One file's thumbnail, or why it has none.
+struct Thumbnail {
+    QImage image;
+    QString error; ///< the decoder's message when the file cannot be read
+};
 
 class ThumbnailStrip : public QListView {
     Q_OBJECT
@@ -30,6 +37,10 @@ public:
     /// Stops making thumbnails.
     void cancel();
     bool busy() const;
+    /// True when the file's thumbnail is made and the decoder refused the file.
+    bool flagged(const QString& path) const;
+    /// True when the file's thumbnail (or its warning) is in place.
+    bool thumbnailReady(const QString& path) const;
 
 Q_SIGNALS:
     void currentFileChanged(const QString& path);
@@ -38,10 +49,12 @@ Q_SIGNALS:
 
 private:
     void startThumbnails();
+    void resizeEvent(QResizeEvent* event) override;
+    void updateGrid();
 
     QStandardItemModel* m_model = nullptr;
     QStringList m_files;
-    QFutureWatcher<QImage>* m_watcher = nullptr;
+    QFutureWatcher<Thumbnail>* m_watcher = nullptr;
     QThreadPool* m_pool = nullptr;
 };
 

@@ -2,6 +2,7 @@
 
 #include "weights/HubCache.h"
 
+#include <QFileInfo>
 #include <QFont>
 
 namespace lens {
@@ -33,6 +34,26 @@ int WeightsCatalogModel::rowOf(const QString& name) const
     return -1;
 }
 
+void WeightsCatalogModel::setInUse(const QString& path)
+{
+    const QString canonical = path.isEmpty() ? QString() : QFileInfo(path).canonicalFilePath();
+    if (canonical == m_inUse)
+        return;
+    m_inUse = canonical;
+    if (!m_entries.empty())
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
+}
+
+int WeightsCatalogModel::inUseRow() const
+{
+    if (m_inUse.isEmpty())
+        return -1;
+    for (std::size_t i = 0; i < m_cached.size(); ++i)
+        if (!m_cached[i].isEmpty() && QFileInfo(m_cached[i]).canonicalFilePath() == m_inUse)
+            return int(i);
+    return -1;
+}
+
 int WeightsCatalogModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : int(m_entries.size());
@@ -49,6 +70,8 @@ QVariant WeightsCatalogModel::data(const QModelIndex& index, int role) const
         return {};
     const WeightsInfo& w = m_entries[std::size_t(index.row())];
     const QString& cached = m_cached[std::size_t(index.row())];
+    const bool inUse
+        = !cached.isEmpty() && !m_inUse.isEmpty() && QFileInfo(cached).canonicalFilePath() == m_inUse;
     if (role == ValueRole) {
         switch (index.column()) {
         case Name:
@@ -92,19 +115,21 @@ QVariant WeightsCatalogModel::data(const QModelIndex& index, int role) const
         case Size:
             return w.sizeBytes > 0 ? tr("%1 MB").arg(w.sizeBytes / 1e6, 0, 'f', 1) : QString();
         case Cached:
-            return cached.isEmpty() ? tr("not cached") : tr("cached");
+            return inUse ? tr("in use") : cached.isEmpty() ? tr("not cached") : tr("cached");
         case Path:
             return cached;
         }
     }
     if (role == Qt::ToolTipRole) {
+        if (inUse && index.column() == Cached)
+            return tr("The window classifies with these weights: %1").arg(cached);
         if (index.column() == Path || index.column() == Cached)
             return cached.isEmpty() ? tr("Not in the cache; it would be downloaded from %1")
                                           .arg(QString::fromStdString(weightsUrl(w)))
                                     : cached;
         return QString::fromStdString(w.torchvisionName);
     }
-    if (role == Qt::FontRole && index.column() == Cached && !cached.isEmpty()) {
+    if (role == Qt::FontRole && (inUse || (index.column() == Cached && !cached.isEmpty()))) {
         QFont bold;
         bold.setBold(true);
         return bold;

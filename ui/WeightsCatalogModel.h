@@ -30,6 +30,10 @@ public:
     QString cachedPath(int row) const { return m_cached.at(std::size_t(row)); }
     /// The row of the entry with this catalog name, -1 when none.
     int rowOf(const QString& name) const;
+    /// Marks the entry whose cached file is path (the weights the window classifies with); empty = none.
+    void setInUse(const QString& path);
+    /// The row of the weights in use, -1 when they are not a cached catalog entry.
+    int inUseRow() const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;
@@ -39,6 +43,7 @@ public:
 private:
     std::vector<WeightsInfo> m_entries;
     std::vector<QString> m_cached;
+    QString m_inUse; ///< canonical path of the weights in use
 };
 
 } // namespace lens

@@ -150,6 +150,11 @@ bool WeightsPicker::select(const QString& name)
     return true;
 }
 
+void WeightsPicker::setWeightsInUse(const QString& path)
+{
+    m_model->setInUse(path);
+}
+
 int WeightsPicker::selectedRow() const
 {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();

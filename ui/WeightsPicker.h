@@ -46,6 +46,8 @@ public:
     /// Starts downloading the selected entry; false (with the reason) when it cannot start.
     bool download();
     void cancelDownload();
+    /// Marks the weights the window classifies with (empty = none).
+    void setWeightsInUse(const QString& path);
     bool downloading() const { return !m_downloading.isEmpty(); }
 
     WeightsCatalogModel* model() const { return m_model; }

@@ -25,6 +25,7 @@ struct ModelRequest {
     QString arch; ///< empty = detect
     QString device = QStringLiteral("cpu");
     LoadMode mode = LoadMode::Strict;
+    QString labels; ///< a labels file (one class name a line); empty = the checkpoint's or ImageNet's
 };
 
 struct ModelResult {
@@ -36,6 +37,7 @@ struct ModelResult {
     QString arch; ///< e.g. "resnet50"
     int numClasses = 0;
     QString weights;
+    QString labels; ///< the labels file asked for; empty when none
     QString device; ///< where the model now lives
     QString engine; ///< what runs inference, e.g. "oneDNN, BatchNorm folded, Winograd 3x3"
     QString deviceNote; ///< e.g. why it fell back to the CPU
@@ -60,7 +62,9 @@ struct ClassifyResult {
     quint64 id = 0;
     QString source; ///< file path, or a description of a pasted image
     QString error; ///< non-empty when the image could not be read or classified
+    PreprocessOptions options; ///< the preprocessing the stages and predictions were made with
     QImage upright; ///< for display: EXIF orientation applied, downscaled to at most kDisplaySide
+    QSize uprightSize; ///< full size of the image as shown (EXIF orientation applied)
     QImage original; ///< what the model decodes (EXIF ignored, as PIL does), downscaled for display
     QSize originalSize; ///< full size of `original` before downscaling
     QRectF cropInOriginal; ///< the centre crop mapped back to original pixel coordinates

@@ -2,10 +2,26 @@
 
 #include <ATen/Parallel.h>
 #include <filesystem>
+#include <torch/version.h>
+#if LENS_ONEDNN
+#include <oneapi/dnnl/dnnl.hpp>
+#endif
 #include <fstream>
 #include <thread>
 
 namespace lens {
+
+LibraryVersions libraryVersions()
+{
+    LibraryVersions out;
+    out.libtorch = TORCH_VERSION;
+#if LENS_ONEDNN
+    const dnnl_version_t* dnnl = dnnl_version();
+    out.onednn
+        = std::to_string(dnnl->major) + "." + std::to_string(dnnl->minor) + "." + std::to_string(dnnl->patch);
+#endif
+    return out;
+}
 
 std::string loadedBlasLibrary()
 {

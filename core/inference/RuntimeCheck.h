@@ -11,6 +11,13 @@ namespace lens {
 /// Each problem in words, with its fix; empty when all is well.
 std::vector<std::string> runtimeWarnings();
 
+/// The versions of the libraries that classify (for an About box and bug reports).
+struct LibraryVersions {
+    std::string libtorch; ///< e.g. "1.13.1"
+    std::string onednn; ///< the oneDNN the fast path calls, e.g. "2.6.0"; "" when LibTorch's own is used
+};
+LibraryVersions libraryVersions();
+
 /// The library behind libblas.so.3 in this process (resolved path), or "" when none is mapped.
 std::string loadedBlasLibrary();
 
