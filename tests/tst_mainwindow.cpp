@@ -877,6 +877,9 @@ private Q_SLOTS:
         QDockWidget* dock = window->findChild<QDockWidget*>(QStringLiteral("reportDock"));
         QTRY_VERIFY2(dock->width() >= 520,
                      qPrintable(QStringLiteral("%1 of %2").arg(dock->width()).arg(window->width())));
+        // ...and the top-5 keeps room for its class names.
+        QVERIFY2(window->predictionsView()->width() >= 360,
+                 qPrintable(QString::number(window->predictionsView()->width())));
         toggle->trigger();
         QCOMPARE(window->width(), width);
 

@@ -358,6 +358,8 @@ void MainWindow::createLayout()
                                       + 2 * m_predictionsView->frameWidth());
 
     auto* predictionsPanel = new QWidget(this);
+    // Class names stay readable when a dock narrows the window's middle: the image gives the room.
+    predictionsPanel->setMinimumWidth(380);
     auto* predictionsLayout = new QVBoxLayout(predictionsPanel);
     predictionsLayout->setContentsMargins(0, 0, 0, 0);
     predictionsLayout->addWidget(m_predictionsTitle);
