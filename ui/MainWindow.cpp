@@ -195,6 +195,7 @@ void MainWindow::createActions()
                  tr("Use or download torchvision's pretrained weights"));
     connect(m_weightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
     m_bf16Action = new QAction(tr("Fast &bf16 Inference"), this);
+    m_bf16Action->setObjectName(QStringLiteral("bf16Action"));
     m_bf16Action->setCheckable(true);
     m_bf16Action->setStatusTip(
         tr("Run the model in bfloat16: about twice as fast on CPUs with AVX512_BF16 or "
