@@ -528,6 +528,45 @@ private Q_SLOTS:
         QCOMPARE(window.preprocessPanel()->presetEditor()->presetName(), QStringLiteral("v2"));
     }
 
+    // Model > Fast bf16 Inference reloads the model in bf16, the model card says so, and the choice persists.
+    // Where the CPU lacks bf16 (by /proc/cpuinfo), the item is disabled and its tooltip says why.
+    void bf16SettingPersists()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("bf16.ini"));
+        {
+            auto window
+                = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")), QStringLiteral("v1"), file);
+            QVERIFY(openAndWait(*window, photo(QStringLiteral("coffee.png"))));
+            auto* action = window->findChild<QAction*>(QStringLiteral("bf16Action"));
+            QVERIFY(action);
+            auto* info = window->findChild<QLabel*>(QStringLiteral("modelInfo"));
+            QVERIFY(info);
+            QVERIFY2(info->text().contains(QStringLiteral("fp32 (exact)")), qPrintable(info->text()));
+            if (!test::cpuHasBf16()) {
+                QVERIFY(!action->isEnabled());
+                QVERIFY2(action->toolTip().contains(QString(test::kBf16Refusal)),
+                         qPrintable(action->toolTip()));
+                return;
+            }
+            QVERIFY(action->isEnabled() && !action->isChecked());
+            QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+            action->setChecked(true);
+            QVERIFY(loaded.wait(kModelTimeout));
+            QVERIFY2(info->text().contains(QStringLiteral("bf16")), qPrintable(info->text()));
+            window->close();
+        }
+        QCOMPARE(AppSettings(file).precision(), Precision::Bf16);
+        MainWindowOptions options;
+        options.settingsFile = file;
+        MainWindow window(options);
+        QSignalSpy loaded(&window, &MainWindow::modelLoadFinished);
+        QVERIFY(loaded.wait(kModelTimeout));
+        QVERIFY(window.findChild<QAction*>(QStringLiteral("bf16Action"))->isChecked());
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("modelInfo"))
+                    ->text()
+                    .contains(QStringLiteral("· bf16")));
+    }
+
     void batchSelectionPersists()
     {
         const QString file = m_dir.filePath(QStringLiteral("batch.ini"));

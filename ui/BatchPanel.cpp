@@ -434,10 +434,15 @@ bool BatchPanel::start()
     request.labels = m_model.labels;
     request.arch = m_model.arch;
     request.device = m_model.device;
+    request.precision = m_model.precision;
     request.preprocess = m_model.preprocess;
     request.presetName = m_model.presetName;
-    m_run = RunInfo {m_model.name.toStdString(), m_model.weights.toStdString(),
-                     m_model.presetName.toStdString(), m_model.device.toStdString(), request.topk};
+    m_run = RunInfo {m_model.name.toStdString(),
+                     m_model.weights.toStdString(),
+                     m_model.presetName.toStdString(),
+                     m_model.device.toStdString(),
+                     request.topk,
+                     precisionName(m_model.precision)};
 
     m_banner->dismiss();
     m_running = true;

@@ -41,6 +41,7 @@ struct BatchModel {
     QString labels; ///< a labels file; empty = the checkpoint's names, else ImageNet's
     QString arch; ///< empty = detect
     QString device = QStringLiteral("cpu");
+    Precision precision = Precision::Fp32;
     QString name; ///< e.g. "resnet50", for display
     PreprocessOptions preprocess;
     QString presetName = QStringLiteral("v1");

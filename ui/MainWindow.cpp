@@ -193,6 +193,28 @@ void MainWindow::createActions()
     bindShortcut(m_weightsAction, {QKeySequence(tr("Ctrl+Shift+L"))},
                  tr("Use or download torchvision's pretrained weights"));
     connect(m_weightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
+    m_bf16Action = new QAction(tr("Fast &bf16 Inference"), this);
+    m_bf16Action->setObjectName(QStringLiteral("bf16Action"));
+    m_bf16Action->setCheckable(true);
+    m_bf16Action->setStatusTip(
+        tr("Run the model in bfloat16: about twice as fast on CPUs with AVX512_BF16 or "
+           "AMX; the probabilities move slightly. Off: the exact answer."));
+    if (const std::string missing = Classifier::bf16Unavailable(); !missing.empty()) {
+        m_bf16Action->setEnabled(false);
+        m_bf16Action->setToolTip(QString::fromStdString(missing));
+    } else {
+        m_bf16Action->setChecked(m_settings->precision() == Precision::Bf16);
+    }
+    m_session->setPrecision(m_bf16Action->isChecked() ? Precision::Bf16 : Precision::Fp32);
+    connect(m_bf16Action, &QAction::toggled, this, [this](bool on) {
+        const Precision precision = on ? Precision::Bf16 : Precision::Fp32;
+        m_settings->setPrecision(precision);
+        if (m_session->loaded())
+            m_loadBusy->start(tr("Loading %1 in %2…")
+                                  .arg(QFileInfo(m_session->weights()).fileName(),
+                                       QString::fromStdString(precisionName(precision))));
+        m_session->setPrecision(precision);
+    });
     m_downloadWeightsAction = new QAction(tr("Download torchvision weights…"), this);
     connect(m_downloadWeightsAction, &QAction::triggered, this, &MainWindow::showWeightsPicker);
 
@@ -255,6 +277,8 @@ void MainWindow::createMenus()
     QMenu* model = menuBar()->addMenu(tr("&Model"));
     model->addAction(m_loadCheckpointAction);
     model->addAction(m_weightsAction);
+    model->addSeparator();
+    model->addAction(m_bf16Action);
 
     QMenu* edit = menuBar()->addMenu(tr("&Edit"));
     edit->addAction(m_copyAction);
@@ -854,7 +878,8 @@ void MainWindow::onModelLoaded(const ModelResult& result)
            "Loaded in %9 s</p>")
             .arg(m_session->arch())
             .arg(result.numClasses)
-            .arg(m_session->device().toUpper() + QStringLiteral(" (%1)").arg(result.engine.toHtmlEscaped()),
+            .arg(m_session->device().toUpper() + QStringLiteral(" (%1)").arg(result.engine.toHtmlEscaped())
+                     + (m_session->precision() == Precision::Bf16 ? tr(" · bf16") : tr(" · fp32 (exact)")),
                  QFileInfo(result.weights).fileName().toHtmlEscaped(),
                  report.mode == LoadMode::Strict ? tr("Strict") : tr("Partial"))
             .arg(report.count(KeyStatus::Matched))
@@ -1091,6 +1116,7 @@ void MainWindow::updateBatchModel()
     model.labels = m_session->labels();
     model.arch = m_session->requestedArch();
     model.device = m_session->loaded() ? m_session->device() : QStringLiteral("cpu");
+    model.precision = m_session->precision();
     model.name = m_session->arch();
     model.preprocess = m_preprocess->presetEditor()->options();
     model.presetName = m_preprocess->presetEditor()->presetName();

@@ -210,6 +210,7 @@ private:
     QLabel* m_warningLabel = nullptr;
 
     // Actions.
+    QAction* m_bf16Action = nullptr; ///< Model > Fast bf16 Inference, persisted as the precision setting
     QAction* m_openAction = nullptr;
     QAction* m_openFolderAction = nullptr;
     QAction* m_recursiveAction = nullptr;

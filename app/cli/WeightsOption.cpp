@@ -104,6 +104,14 @@ Result<CamDirOption> camDirOption(const Args& args)
     return option;
 }
 
+Result<Precision> precisionOption(const Args& args)
+{
+    const std::string name = args.value("--precision", "fp32");
+    if (auto precision = precisionByName(name))
+        return *precision;
+    return Error {"--precision takes fp32 or bf16, not '" + name + "'", ErrorKind::Usage, name};
+}
+
 Result<LoadedModel> loadModel(const Args& args, bool quiet)
 {
     LoadedModel model;
@@ -111,7 +119,11 @@ Result<LoadedModel> loadModel(const Args& args, bool quiet)
     if (!weights)
         return weights.error();
     model.weights = std::move(*weights);
+    auto precision = precisionOption(args);
+    if (!precision)
+        return precision.error();
     ClassifierOptions options;
+    options.precision = *precision;
     options.weights = model.weights.path;
     options.weightsKey = args.value("--weights-key", "");
     options.arch = args.value("--arch", "");

@@ -166,12 +166,14 @@ std::string batchHeader(BatchWriter::Format format, const RunInfo& run)
         json.beginObject().key("run").beginObject();
         json.key("model").value(run.model).key("weights").value(run.weights);
         json.key("preset").value(run.preset).key("device").value(run.device).key("topk").value(run.topk);
+        json.key("precision").value(run.precision);
         json.endObject().endObject();
         return json.str() + "\n";
     }
     std::string header = "# resnet-lens batch: model=" + csvCommentValue(run.model)
         + " weights=" + csvCommentValue(run.weights) + " preset=" + csvCommentValue(run.preset)
-        + " device=" + csvCommentValue(run.device) + " topk=" + std::to_string(run.topk) + "\n";
+        + " device=" + csvCommentValue(run.device) + " topk=" + std::to_string(run.topk)
+        + " precision=" + csvCommentValue(run.precision) + "\n";
     header += "path,status,error";
     for (int k = 1; k <= run.topk; ++k) {
         const std::string n = "top" + std::to_string(k);

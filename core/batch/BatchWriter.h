@@ -4,7 +4,8 @@
 // so that a run killed at any moment (kill -9 included) loses at most rows that were never written.
 //
 // Formats (chosen by the file extension):
-// - CSV (.csv): a first line "# resnet-lens batch: model=... weights=... preset=... device=... topk=K",
+// - CSV (.csv): a first line
+//   "# resnet-lens batch: model=... weights=... preset=... device=... topk=K precision=fp32|bf16",
 //   a header row "path,status,error,top1_index,top1_label,top1_prob,...,topK_prob", then one row per image.
 //   Text cells (path, error, labels) are written as CsvCell.h says: reversible for bytes that are not UTF-8,
 //   neutralised against spreadsheet formulas. Read it with pandas.read_csv(path, skiprows=1), or
@@ -39,6 +40,8 @@ struct RunInfo {
     std::string preset;
     std::string device;
     int topk = 5;
+    /// "fp32" or "bf16" (precisionName()). Outputs written before it was recorded were fp32.
+    std::string precision = "fp32";
 };
 
 /// What a resumed run found in its output.

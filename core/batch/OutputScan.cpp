@@ -137,16 +137,18 @@ private:
 
 struct HeaderFields {
     std::string model, weights, preset, device, topk;
+    std::string precision = "fp32"; ///< outputs written before it was recorded were fp32
 };
 
-// "# resnet-lens batch: model=M weights=W preset=P device=D topk=K". Only the weights may hold spaces, so
-// the fields after it are found from the right.
+// "# resnet-lens batch: model=M weights=W preset=P device=D topk=K precision=P" (older outputs end at
+// topk). Only the weights may hold spaces, so the fields after it are found from the right.
 std::optional<HeaderFields> parseComment(const std::string& line)
 {
     const std::string prefix = "# resnet-lens batch: model=";
     if (line.compare(0, prefix.size(), prefix) != 0)
         return std::nullopt;
     const auto topk = line.rfind(" topk=");
+    const auto precision = topk == std::string::npos ? topk : line.find(" precision=", topk);
     const auto device = topk == std::string::npos ? topk : line.rfind(" device=", topk);
     const auto preset = device == std::string::npos ? device : line.rfind(" preset=", device);
     const auto weights = line.find(" weights=", prefix.size());
@@ -159,7 +161,10 @@ std::optional<HeaderFields> parseComment(const std::string& line)
     fields.weights = original(line.substr(weights + 9, preset - weights - 9));
     fields.preset = original(line.substr(preset + 8, device - preset - 8));
     fields.device = original(line.substr(device + 8, topk - device - 8));
-    fields.topk = original(line.substr(topk + 6));
+    fields.topk
+        = original(line.substr(topk + 6, precision == std::string::npos ? precision : precision - topk - 6));
+    if (precision != std::string::npos)
+        fields.precision = original(line.substr(precision + 11));
     return fields;
 }
 
@@ -186,6 +191,7 @@ std::optional<HeaderFields> parseRunLine(const std::string& line)
         || !text("topk", fields.topk))
         return std::nullopt;
     text("device", fields.device);
+    text("precision", fields.precision);
     return fields;
 }
 
@@ -200,7 +206,8 @@ Result<void> compareHeader(const std::string& name, const HeaderFields& file, co
     const Field fields[] = {{"model", "--arch", file.model, run.model},
                             {"weights", "--weights", file.weights, run.weights},
                             {"preset", "--preset", file.preset, run.preset},
-                            {"topk", "--topk", file.topk, std::to_string(run.topk)}};
+                            {"topk", "--topk", file.topk, std::to_string(run.topk)},
+                            {"precision", "--precision", file.precision, run.precision}};
     std::string theirs, ours, use;
     for (const auto& field : fields) {
         if (field.theirs == field.ours)

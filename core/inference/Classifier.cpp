@@ -20,10 +20,27 @@
 
 namespace lens {
 
+std::string Classifier::bf16Unavailable()
+{
+#if LENS_ONEDNN
+    return FusedResNet::bf16Support();
+#elif defined(__x86_64__) || defined(__i386__)
+    if (__builtin_cpu_supports("avx512bf16"))
+        return {};
+    return "bf16 inference needs a CPU with AVX512_BF16 (or AMX) instructions, which this one lacks; use "
+           "--precision fp32";
+#else
+    return {};
+#endif
+}
+
 struct Classifier::Impl {
     ResNetSpec spec;
     ResNet model {nullptr}; ///< the LibTorch modules; released when the fast path runs instead
     torch::Device device {torch::kCPU};
+    Precision precision = Precision::Fp32;
+    /// What the LibTorch modules compute in (bfloat16 for Precision::Bf16 off the fast path).
+    torch::ScalarType dtype = torch::kFloat32;
     std::vector<std::string> labels;
     std::vector<std::string> fixes;
     std::vector<std::string> warnings;
@@ -46,10 +63,10 @@ struct Classifier::Impl {
             return fused->forward(input, features);
 #endif
         if (!features)
-            return model->forward(input.to(device)).to(torch::kCPU);
-        auto [maps, logits] = model->forwardWithFeatures(input.to(device));
-        *features = maps.to(torch::kCPU);
-        return logits.to(torch::kCPU);
+            return model->forward(input.to(device, dtype)).to(torch::kCPU, torch::kFloat32);
+        auto [maps, logits] = model->forwardWithFeatures(input.to(device, dtype));
+        *features = maps.to(torch::kCPU, torch::kFloat32);
+        return logits.to(torch::kCPU, torch::kFloat32);
     }
 };
 
@@ -100,6 +117,10 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
                       ErrorKind::Device, options.device};
     // What fails from here on is the file's content or, on a GPU, the device (a driver error, its memory).
     const ErrorKind failure = device->is_cuda() ? ErrorKind::Device : ErrorKind::Failed;
+    if (options.precision == Precision::Bf16 && device->is_cpu()) {
+        if (const std::string missing = bf16Unavailable(); !missing.empty())
+            return Error {missing, ErrorKind::Unsupported, "bf16"};
+    }
 
     auto impl = std::make_unique<Impl>();
     impl->fixes = fixes;
@@ -124,6 +145,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
             impl->fcInputs = static_cast<int>(fc.size(1));
             impl->fcWeight.assign(fc.data_ptr<float>(), fc.data_ptr<float>() + fc.numel());
         }
+        impl->precision = options.precision;
         impl->model->to(impl->device);
 #if LENS_ONEDNN
         if (options.fast && impl->device.is_cpu() && FusedResNet::supports(*spec)) {
@@ -134,9 +156,14 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
             for (const auto& item : impl->model->named_buffers())
                 state.emplace(item.key(), item.value());
             impl->model = ResNet(nullptr);
-            impl->fused.emplace(*spec, std::move(state));
+            impl->fused.emplace(*spec, std::move(state), options.precision);
         }
 #endif
+        if (!impl->model.is_empty() && options.precision == Precision::Bf16) {
+            // The modules' path (a GPU, or the fast path off): the whole model in bfloat16.
+            impl->dtype = torch::kBFloat16;
+            impl->model->to(torch::kBFloat16);
+        }
     } catch (const c10::Error& e) {
         return Error {options.weights + ": " + e.what_without_backtrace(), failure, options.weights};
     } catch (const std::exception& e) { // oneDNN's errors
@@ -254,7 +281,11 @@ std::string Classifier::engineName() const
     if (m_impl->fused)
         return m_impl->fused->description();
 #endif
-    return "plain";
+    return m_impl->precision == Precision::Bf16 ? "plain, bf16" : "plain";
+}
+Precision Classifier::precision() const
+{
+    return m_impl->precision;
 }
 const std::vector<std::string>& Classifier::fixes() const
 {

@@ -54,8 +54,12 @@ Result<BatchJob> BatchJob::prepare(BatchJobOptions options,
     const std::string weightsName = options.classifier.weightsKey.empty()
         ? options.classifier.weights
         : options.classifier.weights + "#" + state->classifier->weightsKey();
-    const RunInfo run {state->classifier->architecture().name, weightsName, options.presetName,
-                       state->classifier->deviceName(), options.pipeline.topk};
+    const RunInfo run {state->classifier->architecture().name,
+                       weightsName,
+                       options.presetName,
+                       state->classifier->deviceName(),
+                       options.pipeline.topk,
+                       precisionName(state->classifier->precision())};
     auto writer = BatchWriter::open(std::move(*lock), run, state->prior);
     if (!writer)
         return writer.error();
