@@ -25,6 +25,7 @@ struct Classifier::Impl {
     ResNet model {nullptr}; ///< the LibTorch modules; released when the fast path runs instead
     torch::Device device {torch::kCPU};
     std::vector<std::string> labels;
+    std::vector<std::string> checkpointLabels;
     std::vector<std::string> fixes;
     std::vector<std::string> warnings;
     LoadReport report;
@@ -144,6 +145,8 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     }
 
     impl->labels = chooseLabels(options.labels, checkpoint->labels, spec->numClasses).names;
+    if (static_cast<int>(checkpoint->labels.size()) == spec->numClasses)
+        impl->checkpointLabels = checkpoint->labels;
     if (static_cast<int>(impl->labels.size()) != spec->numClasses)
         return Error {"the label list has " + std::to_string(impl->labels.size())
                           + " names but the model has " + std::to_string(spec->numClasses) + " classes",
@@ -243,6 +246,10 @@ const ResNetSpec& Classifier::architecture() const
 const std::vector<std::string>& Classifier::labels() const
 {
     return m_impl->labels;
+}
+const std::vector<std::string>& Classifier::checkpointLabels() const
+{
+    return m_impl->checkpointLabels;
 }
 std::string Classifier::deviceName() const
 {

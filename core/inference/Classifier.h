@@ -73,6 +73,9 @@ public:
 
     const ResNetSpec& architecture() const;
     const std::vector<std::string>& labels() const;
+    /// The class names stored in the checkpoint (classes, class_to_idx), one per class; empty when it has
+    /// none (whatever labels() uses instead).
+    const std::vector<std::string>& checkpointLabels() const;
     std::string deviceName() const;
     /// "oneDNN, BatchNorm folded, Winograd 3x3", "oneDNN, BatchNorm folded" or "plain": which inference path
     /// is in use.
