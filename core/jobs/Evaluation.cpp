@@ -279,7 +279,8 @@ Result<ClassMapping> mapClassFolders(const std::vector<std::string>& roots, cons
     }
     if (!unknown.empty() && !options.ignoreUnknown)
         return Error {std::to_string(unknown.size()) + " folder" + (unknown.size() == 1 ? "" : "s")
-                          + " match no class of the model: " + listNames(unknown)
+                          + (unknown.size() == 1 ? " matches" : " match")
+                          + " no class of the model: " + listNames(unknown)
                           + "; map them with --class-map FILE, or leave them out with --ignore-unknown",
                       ErrorKind::Usage};
     mapping.ignored = std::move(unknown);
@@ -377,8 +378,8 @@ Proportion proportion(std::size_t hits, std::size_t total)
     const double centre = (phat + z * z / (2 * n)) / denominator;
     const double half = z * std::sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denominator;
     p.value = phat;
-    p.low = std::max(0.0, centre - half);
-    p.high = std::min(1.0, centre + half);
+    p.low = hits == 0 ? 0.0 : std::max(0.0, centre - half);
+    p.high = hits == total ? 1.0 : std::min(1.0, centre + half);
     return p;
 }
 

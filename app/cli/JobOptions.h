@@ -1,0 +1,45 @@
+#pragma once
+
+// The options of the commands that run a model over many files (batch, evaluate), parsed in one place:
+// --batch-size, --topk, --threads, --fast-decode, --shard, the model (--weights-key, --arch, --device,
+// --labels, --ignore-unsafe-objects), and the progress line both draw on stderr.
+
+#include "Result.h"
+#include "cli/Args.h"
+#include "cli/WeightsOption.h"
+#include "inference/Classifier.h"
+#include "jobs/BatchRunner.h"
+
+#include <chrono>
+#include <string>
+#include <utility>
+
+namespace lens::cli {
+
+/// --batch-size, --topk, --threads and --fast-decode, with the weights' preprocessing; a bad value is a Usage
+/// error naming it.
+Result<BatchOptions> pipelineOptions(const Args& args, const ResolvedWeights& weights);
+
+/// --shard I/N, (0, 1) when not given; a bad value is a Usage error.
+Result<std::pair<int, int>> shardOption(const Args& args);
+
+/// The classifier of --weights (resolved), --weights-key, --arch, --device, --labels (read here) and
+/// --ignore-unsafe-objects.
+Result<ClassifierOptions> classifierOptions(const Args& args, const ResolvedWeights& weights);
+
+/// A progress line on stderr ("12/40 files  8.1 img/s  0 errors  ETA 3s"), redrawn at most 4 times a second.
+class ProgressLine {
+public:
+    void update(const BatchProgress& p);
+    /// Ends the line, when one was drawn.
+    void finish();
+
+private:
+    std::chrono::steady_clock::time_point m_last {};
+    bool m_shown = false;
+};
+
+/// "40 files in 5s (8.1 img/s)": the rate of a finished run.
+std::string runRate(const BatchProgress& p);
+
+} // namespace lens::cli
