@@ -127,6 +127,7 @@ Result<EvaluationJob> EvaluationJob::prepare(EvaluationOptions options,
     job.presetName = options.presetName;
     job.pipeline = options.pipeline;
     job.pipeline.keepLogits = true;
+    job.pipeline.fixedBatchShape = true;
     job.extraColumns = evaluationColumns();
     auto lookup = std::make_shared<FolderLookup>(state->mapping.folders);
     const std::vector<std::string> labels = (*classifier)->labels();
