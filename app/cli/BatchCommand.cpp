@@ -87,18 +87,12 @@ int batchCommand(const std::vector<std::string>& words)
         }
     }
 
-    auto weights = resolveWeights(args);
-    if (!weights)
-        return fail(weights.error());
-    auto pipeline = pipelineOptions(args, *weights);
-    if (!pipeline)
-        return fail(pipeline.error());
-    auto classifier = classifierOptions(args, *weights);
-    if (!classifier)
-        return fail(classifier.error());
-    job.pipeline = *pipeline;
-    job.presetName = weights->presetName;
-    job.classifier = *classifier;
+    auto model = modelRunOptions(args);
+    if (!model)
+        return fail(model.error());
+    job.pipeline = model->pipeline;
+    job.presetName = model->weights.presetName;
+    job.classifier = model->classifier;
 
     auto camOption = camDirOption(args);
     if (!camOption)

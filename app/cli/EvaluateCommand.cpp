@@ -18,14 +18,13 @@ namespace lens::cli {
 namespace {
 
 const char* kEvaluateUsage
-    = "usage: resnet-lens-cli evaluate DIR... [-o REPORT.json] [--predictions OUT.csv|OUT.jsonl] "
-      "[--confusion "
-      "OUT.csv]\n"
-      "       [--plots DIR] [--weights W] [--weights-key PATH] [--arch A] [--preset v1|v2] [--labels FILE]\n"
-      "       [--class-map FILE] [--ignore-unknown] [--recursive] [--topk K] [--batch-size N] [--threads N]\n"
-      "       [--resume] [--shard I/N] [--device D] [--fast-decode] [--ignore-unsafe-objects] [--quiet]\n"
-      "       resnet-lens-cli evaluate --merge PRED.csv|PRED.jsonl... -o REPORT.json [--confusion OUT.csv] "
-      "[--plots DIR]\n"
+    = "usage: resnet-lens-cli evaluate DIR... [-o REPORT.json] [--predictions OUT.csv|OUT.jsonl]\n"
+      "       [--confusion OUT.csv] [--plots DIR] [--weights W] [--weights-key PATH] [--arch A]\n"
+      "       [--preset v1|v2] [--labels FILE] [--class-map FILE] [--ignore-unknown] [--recursive] [--topk K]\n"
+      "       [--batch-size N] [--threads N] [--resume] [--shard I/N] [--device D] [--fast-decode]\n"
+      "       [--ignore-unsafe-objects] [--quiet]\n"
+      "       resnet-lens-cli evaluate --merge PRED.csv|PRED.jsonl... -o REPORT.json [--confusion OUT.csv]\n"
+      "       [--plots DIR] [--quiet]\n"
       "Evaluates the model on folders in ImageFolder's layout (one subfolder per true class): top-1 and "
       "top-k\n"
       "accuracy with 95% Wilson intervals, per-class precision, recall and F1, the confusion matrix, the\n"
@@ -77,7 +76,8 @@ void printSummary(const EvaluationReport& report)
 {
     std::string out = "evaluated " + std::to_string(report.images) + " images";
     if (report.errors > 0)
-        out += " (" + std::to_string(report.errors) + " files did not decode)";
+        out += " (" + std::to_string(report.errors) + (report.errors == 1 ? " file" : " files")
+            + " did not decode)";
     out += " of " + std::to_string(report.classes.size()) + " classes, folders mapped by rule '"
         + report.mappingRule + "'\n";
     out += proportionLine("top-1", report.top1);
@@ -174,18 +174,12 @@ int evaluateCommand(const std::vector<std::string>& words)
             return fail(target.error());
     }
 
-    auto weights = resolveWeights(args);
-    if (!weights)
-        return fail(weights.error());
-    auto pipeline = pipelineOptions(args, *weights);
-    if (!pipeline)
-        return fail(pipeline.error());
-    auto classifier = classifierOptions(args, *weights);
-    if (!classifier)
-        return fail(classifier.error());
-    options.pipeline = *pipeline;
-    options.classifier = *classifier;
-    options.presetName = weights->presetName;
+    auto model = modelRunOptions(args);
+    if (!model)
+        return fail(model.error());
+    options.pipeline = model->pipeline;
+    options.presetName = model->weights.presetName;
+    options.classifier = model->classifier;
 
     const bool quiet = args.flag("--quiet");
     const auto warn = [&](const std::string& warning) {

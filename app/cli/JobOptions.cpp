@@ -51,6 +51,20 @@ Result<ClassifierOptions> classifierOptions(const Args& args, const ResolvedWeig
     return options;
 }
 
+Result<ModelRunOptions> modelRunOptions(const Args& args)
+{
+    auto weights = resolveWeights(args);
+    if (!weights)
+        return weights.error();
+    auto pipeline = pipelineOptions(args, *weights);
+    if (!pipeline)
+        return pipeline.error();
+    auto classifier = classifierOptions(args, *weights);
+    if (!classifier)
+        return classifier.error();
+    return ModelRunOptions {std::move(*weights), std::move(*pipeline), std::move(*classifier)};
+}
+
 void ProgressLine::update(const BatchProgress& p)
 {
     const auto now = std::chrono::steady_clock::now();

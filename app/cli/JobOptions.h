@@ -27,6 +27,15 @@ Result<std::pair<int, int>> shardOption(const Args& args);
 /// --ignore-unsafe-objects.
 Result<ClassifierOptions> classifierOptions(const Args& args, const ResolvedWeights& weights);
 
+/// Everything a model run over many files takes from the command line: resolveWeights(), then
+/// pipelineOptions() and classifierOptions() for those weights.
+struct ModelRunOptions {
+    ResolvedWeights weights;
+    BatchOptions pipeline;
+    ClassifierOptions classifier;
+};
+Result<ModelRunOptions> modelRunOptions(const Args& args);
+
 /// A progress line on stderr ("12/40 files  8.1 img/s  0 errors  ETA 3s"), redrawn at most 4 times a second.
 class ProgressLine {
 public:

@@ -42,7 +42,7 @@ struct RunInfo {
     int topk = 5;
     /// Columns a use case adds after the batch columns (an evaluation's true class), in the CSV header row
     /// and the JSON Lines run line ("columns"); their values come from BatchWriter::setExtraCells.
-    std::vector<std::string> extraColumns;
+    std::vector<std::string> extraColumns = {};
 };
 
 /// The value of one extra column: a number is written as it is (CSV and JSON), text as a CSV cell or a

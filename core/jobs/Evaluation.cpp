@@ -624,11 +624,17 @@ private:
                 return Error {m_path + ": no column '" + name + "'; not a batch output", ErrorKind::Usage,
                               m_path};
         }
+        return evaluationColumnsIn([&](const std::string& name) { return m_column.count(name) > 0; });
+    }
+
+    // Every column of evaluationColumns() is there; else the file is a batch output, not predictions.
+    template <typename Has> Result<void> evaluationColumnsIn(const Has& has) const
+    {
         for (const auto& name : evaluationColumns()) {
-            if (!m_column.count(name))
+            if (!has(name))
                 return Error {m_path + ": no column '" + name
-                                  + "'; it is a batch output, not the predictions "
-                                  + "of an evaluation (evaluate --predictions writes those)",
+                                  + "'; it is a batch output, not the predictions of an evaluation (evaluate "
+                                    "--predictions writes those)",
                               ErrorKind::Usage, m_path};
         }
         return {};
@@ -644,14 +650,7 @@ private:
             for (const auto& item : columns->items)
                 names.insert(item.text);
         }
-        for (const auto& name : evaluationColumns()) {
-            if (!names.count(name))
-                return Error {m_path + ": no column '" + name
-                                  + "'; it is a batch output, not the predictions "
-                                  + "of an evaluation (evaluate --predictions writes those)",
-                              ErrorKind::Usage, m_path};
-        }
-        return {};
+        return evaluationColumnsIn([&](const std::string& name) { return names.count(name) > 0; });
     }
 
     Result<EvaluationRecord> csvRecord(std::string record)
