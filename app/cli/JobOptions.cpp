@@ -8,21 +8,6 @@
 
 namespace lens::cli {
 
-Result<BatchOptions> pipelineOptions(const Args& args, const ResolvedWeights& weights)
-{
-    BatchOptions options;
-    for (const auto& problem : {args.intValue("--batch-size", 8, 1, 1024, options.batchSize),
-                                args.intValue("--topk", 5, 1, 1000, options.topk),
-                                args.intValue("--threads", 0, 0, 256, options.decodeThreads)}) {
-        if (!problem.empty())
-            return Error {problem, ErrorKind::Usage};
-    }
-    options.preprocess = weights.preset;
-    if (args.flag("--fast-decode"))
-        options.decode.reduceToShortSide = fastDecodeShortSide(options.preprocess);
-    return options;
-}
-
 Result<std::pair<int, int>> shardOption(const Args& args)
 {
     const auto shard = args.value("--shard");
@@ -53,16 +38,24 @@ Result<ClassifierOptions> classifierOptions(const Args& args, const ResolvedWeig
 
 Result<ModelRunOptions> modelRunOptions(const Args& args)
 {
+    // The numbers first: a usage error is told before any checkpoint is looked for.
+    BatchOptions pipeline;
+    for (const auto& problem : {args.intValue("--batch-size", 8, 1, 1024, pipeline.batchSize),
+                                args.intValue("--topk", 5, 1, 1000, pipeline.topk),
+                                args.intValue("--threads", 0, 0, 256, pipeline.decodeThreads)}) {
+        if (!problem.empty())
+            return Error {problem, ErrorKind::Usage};
+    }
     auto weights = resolveWeights(args);
     if (!weights)
         return weights.error();
-    auto pipeline = pipelineOptions(args, *weights);
-    if (!pipeline)
-        return pipeline.error();
+    pipeline.preprocess = weights->preset;
+    if (args.flag("--fast-decode"))
+        pipeline.decode.reduceToShortSide = fastDecodeShortSide(pipeline.preprocess);
     auto classifier = classifierOptions(args, *weights);
     if (!classifier)
         return classifier.error();
-    return ModelRunOptions {std::move(*weights), std::move(*pipeline), std::move(*classifier)};
+    return ModelRunOptions {std::move(*weights), std::move(pipeline), std::move(*classifier)};
 }
 
 void ProgressLine::update(const BatchProgress& p)

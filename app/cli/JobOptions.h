@@ -16,10 +16,6 @@
 
 namespace lens::cli {
 
-/// --batch-size, --topk, --threads and --fast-decode, with the weights' preprocessing; a bad value is a Usage
-/// error naming it.
-Result<BatchOptions> pipelineOptions(const Args& args, const ResolvedWeights& weights);
-
 /// --shard I/N, (0, 1) when not given; a bad value is a Usage error.
 Result<std::pair<int, int>> shardOption(const Args& args);
 
@@ -27,8 +23,9 @@ Result<std::pair<int, int>> shardOption(const Args& args);
 /// --ignore-unsafe-objects.
 Result<ClassifierOptions> classifierOptions(const Args& args, const ResolvedWeights& weights);
 
-/// Everything a model run over many files takes from the command line: resolveWeights(), then
-/// pipelineOptions() and classifierOptions() for those weights.
+/// Everything a model run over many files takes from the command line: --batch-size, --topk and --threads
+/// (a bad value is a Usage error naming it, told before any checkpoint is looked for), resolveWeights(), its
+/// preprocessing with --fast-decode, and classifierOptions().
 struct ModelRunOptions {
     ResolvedWeights weights;
     BatchOptions pipeline;
