@@ -20,8 +20,9 @@ namespace {
 const char* kEvaluateUsage
     = "usage: resnet-lens-cli evaluate DIR... [-o REPORT.json] [--predictions OUT.csv|OUT.jsonl]\n"
       "       [--confusion OUT.csv] [--plots DIR] [--weights W] [--weights-key PATH] [--arch A]\n"
-      "       [--preset v1|v2] [--labels FILE] [--class-map FILE] [--ignore-unknown] [--recursive] [--topk K]\n"
-      "       [--batch-size N] [--threads N] [--resume] [--shard I/N] [--device D] [--fast-decode]\n"
+      "       [--preset v1|v2] [--labels FILE] [--class-map FILE] [--ignore-unknown] [--recursive]\n"
+      "       [--topk K] [--batch-size N] [--threads N] [--resume] [--shard I/N] [--device D] "
+      "[--fast-decode]\n"
       "       [--ignore-unsafe-objects] [--quiet]\n"
       "       resnet-lens-cli evaluate --merge PRED.csv|PRED.jsonl... -o REPORT.json [--confusion OUT.csv]\n"
       "       [--plots DIR] [--quiet]\n"
