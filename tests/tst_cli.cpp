@@ -57,6 +57,10 @@ private Q_SLOTS:
             << QStringList {"batch",     test::dataDir(), "-o",          "OUT.csv",
                             "--weights", weights,         "--precision", "bf16"}
             << "AVX512_CORE" << 2 << QString(test::kBf16Refusal);
+        QTest::newRow("evaluate bf16 on avx2")
+            << QStringList {"evaluate",  "CLASSES", "-o",          "OUT.json",
+                            "--weights", weights,   "--precision", "bf16"}
+            << "AVX2" << 2 << QString(test::kBf16Refusal);
         QTest::newRow("classify fp16")
             << (classify + QStringList {"fp16"}) << "" << 1 << "--precision takes fp32 or bf16, not 'fp16'";
     }
@@ -69,6 +73,11 @@ private Q_SLOTS:
         QFETCH(QString, message);
         QTemporaryDir dir;
         arguments.replaceInStrings("OUT", dir.filePath("out"));
+        // A folder in ImageFolder's layout, named by ImageNet's classes.
+        QTemporaryDir classes;
+        QVERIFY(QDir(classes.path()).mkpath("tench"));
+        QVERIFY(QFile::copy(data("grace_hopper.jpg"), classes.filePath("tench/grace_hopper.jpg")));
+        arguments.replaceInStrings("CLASSES", classes.path());
         QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
         if (!isa.isEmpty())
             environment.insert("ONEDNN_MAX_CPU_ISA", isa);
