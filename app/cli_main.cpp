@@ -32,6 +32,9 @@ Commands:
   batch DIR... -o OUT.csv|OUT.jsonl [--weights FILE] [--preset v1|v2] [--recursive] [--resume]
         [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--quiet]
       Labels every file in the folders, one row per file; resumable after any interruption.
+  evaluate DIR... [-o REPORT.json] [--predictions OUT.csv] [--confusion OUT.csv] [--plots DIR] [--shard I/N]
+        [--resume] [--class-map FILE] | evaluate --merge PRED.csv... -o REPORT.json
+      Accuracy, per-class results, confusion matrix and calibration on folders with one subfolder per class.
   weights list [--json] | weights path NAME | weights download NAME|URL
       torchvision's pretrained weights: the catalog, where they are cached, and a verified download
       (from https://download.pytorch.org/models/, or the base URL in RESNET_LENS_WEIGHTS_URL).
@@ -74,6 +77,8 @@ int main(int argc, char** argv)
             return weightsCommand(words);
         if (command == "cam")
             return camCommand(words);
+        if (command == "evaluate")
+            return evaluateCommand(words);
     } catch (const std::exception& e) {
         // Core returns errors as values; this is the last line of defence against a crash.
         printError(std::string("internal error: ") + e.what());

@@ -225,49 +225,6 @@ Result<void> compareHeader(const std::string& name, const HeaderFields& file, co
 
 // ---- rows ----
 
-// RFC 4180, strictly as the writer writes: a quoted field is followed by a comma or the end; an unquoted one
-// holds no quote and no CR. fields keeps its strings between calls (their buffers are reused); count is set
-// to the number of fields.
-bool splitCsvRecord(std::string_view record, std::vector<std::string>& fields, std::size_t& count)
-{
-    count = 0;
-    std::size_t pos = 0;
-    for (;;) {
-        if (count == fields.size())
-            fields.emplace_back();
-        std::string& field = fields[count++];
-        field.clear();
-        if (pos < record.size() && record[pos] == '"') {
-            ++pos;
-            for (;;) {
-                const std::size_t quote = record.find('"', pos);
-                if (quote == std::string_view::npos)
-                    return false;
-                field.append(record.substr(pos, quote - pos));
-                pos = quote + 1;
-                if (pos < record.size() && record[pos] == '"') {
-                    field += '"';
-                    ++pos;
-                    continue;
-                }
-                break;
-            }
-        } else {
-            const std::size_t end = std::min(record.find(',', pos), record.size());
-            const std::string_view text = record.substr(pos, end - pos);
-            if (text.find_first_of("\"\r\n") != std::string_view::npos)
-                return false;
-            field.assign(text);
-            pos = end;
-        }
-        if (pos == record.size())
-            return true;
-        if (record[pos] != ',')
-            return false;
-        ++pos;
-    }
-}
-
 bool isIndex(const std::string& text)
 {
     int value = 0;
@@ -289,16 +246,18 @@ struct Row {
 };
 
 // One CSV record (without its final line feed): the row, or why it is not one. fields is scratch space.
-std::string readCsvRow(std::string_view record, int topk, std::vector<std::string>& fields, Row& row)
+std::string readCsvRow(std::string_view record, int topk, std::size_t extraColumns,
+                       std::vector<std::string>& fields, Row& row)
 {
     if (!record.empty() && record.back() == '\r')
         record.remove_suffix(1); // a CRLF file (saved by another program) is still readable
     std::size_t count = 0;
     if (!splitCsvRecord(record, fields, count))
         return "a quote out of place";
+    // The extra columns (RunInfo::extraColumns) are checked by whoever reads them.
     const std::size_t columns = 3 + 3 * static_cast<std::size_t>(topk);
-    if (count != columns)
-        return std::to_string(count) + " columns instead of " + std::to_string(columns);
+    if (count != columns + extraColumns)
+        return std::to_string(count) + " columns instead of " + std::to_string(columns + extraColumns);
     auto path = csvCellOriginal(fields[0]);
     if (!path || path->empty())
         return "the path cell is not text batch writes";
@@ -553,7 +512,7 @@ private:
                     for (std::size_t i = 1; i < count; ++i)
                         length += window[i].length;
                 }
-                reason = readCsvRow(record, m_run.topk, fields, m_row);
+                reason = readCsvRow(record, m_run.topk, m_run.extraColumns.size(), fields, m_row);
                 if (reason.empty()) {
                     auto accepted = accept(m_row, first, length);
                     if (!accepted)
@@ -600,6 +559,60 @@ private:
 };
 
 } // namespace
+
+bool splitCsvRecord(std::string_view record, std::vector<std::string>& fields, std::size_t& count)
+{
+    count = 0;
+    std::size_t pos = 0;
+    for (;;) {
+        if (count == fields.size())
+            fields.emplace_back();
+        std::string& field = fields[count++];
+        field.clear();
+        if (pos < record.size() && record[pos] == '"') {
+            ++pos;
+            for (;;) {
+                const std::size_t quote = record.find('"', pos);
+                if (quote == std::string_view::npos)
+                    return false;
+                field.append(record.substr(pos, quote - pos));
+                pos = quote + 1;
+                if (pos < record.size() && record[pos] == '"') {
+                    field += '"';
+                    ++pos;
+                    continue;
+                }
+                break;
+            }
+        } else {
+            const std::size_t end = std::min(record.find(',', pos), record.size());
+            const std::string_view text = record.substr(pos, end - pos);
+            if (text.find_first_of("\"\r\n") != std::string_view::npos)
+                return false;
+            field.assign(text);
+            pos = end;
+        }
+        if (pos == record.size())
+            return true;
+        if (record[pos] != ',')
+            return false;
+        ++pos;
+    }
+}
+
+std::optional<RunInfo> parseRunHeader(const std::string& firstLine, BatchWriter::Format format)
+{
+    const auto fields
+        = format == BatchWriter::Format::Csv ? parseComment(firstLine) : parseRunLine(firstLine);
+    if (!fields)
+        return std::nullopt;
+    RunInfo run {fields->model, fields->weights, fields->preset, fields->device, 0, {}};
+    const auto [end, error]
+        = std::from_chars(fields->topk.data(), fields->topk.data() + fields->topk.size(), run.topk);
+    if (error != std::errc() || end != fields->topk.data() + fields->topk.size() || run.topk < 1)
+        return std::nullopt;
+    return run;
+}
 
 Result<OutputScan> scanBatchOutput(int fd, const std::string& name, BatchWriter::Format format,
                                    const RunInfo& run)

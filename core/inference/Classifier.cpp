@@ -42,6 +42,7 @@ struct Classifier::Impl {
     /// What the LibTorch modules compute in (bfloat16 for Precision::Bf16 off the fast path).
     torch::ScalarType dtype = torch::kFloat32;
     std::vector<std::string> labels;
+    std::vector<std::string> checkpointLabels;
     std::vector<std::string> fixes;
     std::vector<std::string> warnings;
     LoadReport report;
@@ -171,6 +172,8 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     }
 
     impl->labels = chooseLabels(options.labels, checkpoint->labels, spec->numClasses).names;
+    if (static_cast<int>(checkpoint->labels.size()) == spec->numClasses)
+        impl->checkpointLabels = checkpoint->labels;
     if (static_cast<int>(impl->labels.size()) != spec->numClasses)
         return Error {"the label list has " + std::to_string(impl->labels.size())
                           + " names but the model has " + std::to_string(spec->numClasses) + " classes",
@@ -270,6 +273,10 @@ const ResNetSpec& Classifier::architecture() const
 const std::vector<std::string>& Classifier::labels() const
 {
     return m_impl->labels;
+}
+const std::vector<std::string>& Classifier::checkpointLabels() const
+{
+    return m_impl->checkpointLabels;
 }
 std::string Classifier::deviceName() const
 {

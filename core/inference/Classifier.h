@@ -81,6 +81,9 @@ public:
 
     const ResNetSpec& architecture() const;
     const std::vector<std::string>& labels() const;
+    /// The class names stored in the checkpoint (classes, class_to_idx), one per class; empty when it has
+    /// none (whatever labels() uses instead).
+    const std::vector<std::string>& checkpointLabels() const;
     std::string deviceName() const;
     /// "oneDNN, BatchNorm folded, Winograd 3x3", "oneDNN, BatchNorm folded", "oneDNN, BatchNorm folded,
     /// bf16", "plain" or "plain, bf16": which inference path is in use.
