@@ -1,8 +1,8 @@
 #include "BatchWorker.h"
 
+#include "io/Text.h"
 #include "jobs/BatchJob.h"
 #include "labels/Labels.h"
-#include "io/Text.h"
 
 #include <QElapsedTimer>
 

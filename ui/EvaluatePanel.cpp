@@ -4,9 +4,9 @@
 #include "MessageBanner.h"
 #include "ThumbnailStrip.h"
 #include "WorkerThread.h"
+#include "io/Text.h"
 #include "jobs/Evaluation.h"
 #include "jobs/EvaluationPlots.h"
-#include "io/Text.h"
 
 #include <QCheckBox>
 #include <QDir>
