@@ -228,7 +228,12 @@ EvaluatePanel::EvaluatePanel(QWidget* parent)
     split->addWidget(cellPane);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
-    m_tabs->addTab(split, tr("Confusion Matrix"));
+    m_tabs->addTab(split, tr("Confusion &Matrix"));
+    // The heat map takes the keyboard when its tab is chosen (arrow keys move between cells).
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this, split](int index) {
+        if (m_tabs->widget(index) == split)
+            m_confusion->setFocus();
+    });
 
     m_reliability = new ReliabilityView(this);
     m_tabs->addTab(m_reliability, tr("Reliability"));
