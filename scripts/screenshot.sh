@@ -100,20 +100,24 @@ shoot() {
 shoot_evaluate() {
     local display=":79" home="$tmp/home-evaluate"
     mkdir -p "$home/Documents" "$home/.config/resnet-lens"
-    local class
-    for class in tabby espresso military_uniform missile space_shuttle; do mkdir -p "$tmp/val/$class"; done
-    for i in $(seq -w 1 4); do
-        cp tests/data/chelsea.png "$tmp/val/tabby/${i}_chelsea.png"
-        cp tests/data/chelsea_rgba.png "$tmp/val/tabby/${i}_chelsea_rgba.png"
-        cp tests/data/coffee.png "$tmp/val/espresso/${i}_coffee.png"
-        cp tests/data/coffee_gray.jpg "$tmp/val/espresso/${i}_coffee_gray.jpg"
-        cp tests/data/grace_hopper.jpg "$tmp/val/military_uniform/${i}_grace_hopper.jpg"
-        cp tests/data/hopper_exif_rot6.jpg "$tmp/val/military_uniform/${i}_hopper.jpg"
-        cp tests/data/rocket.jpg "$tmp/val/missile/${i}_rocket.jpg"
-        cp tests/data/rocket_progressive.jpg "$tmp/val/missile/${i}_rocket_progressive.jpg"
-        cp tests/data/astronaut.png "$tmp/val/space_shuttle/${i}_astronaut.png"
-        cp tests/data/hubble_deep_field.jpg "$tmp/val/space_shuttle/${i}_hubble.jpg"
-    done
+    # The fine-tuned 10-class checkpoint and its class folders that tests/reference/make_evaluation.py
+    # makes from the test photos (meaningful predictions); without them, ImageNet-named class folders and
+    # the seeded resnet50.
+    local evaluation=$PWD/build/release/tests/reference/evaluation eval_weights=$weights
+    if [[ -f $evaluation/class_to_idx10.pth && -d $evaluation/tencls ]]; then
+        cp -r "$evaluation/tencls" "$tmp/val"
+        eval_weights=$evaluation/class_to_idx10.pth
+    else
+        local class i
+        for class in tabby espresso military_uniform missile space_shuttle; do mkdir -p "$tmp/val/$class"; done
+        for i in $(seq -w 1 4); do
+            cp tests/data/chelsea.png "$tmp/val/tabby/${i}_chelsea.png"
+            cp tests/data/coffee.png "$tmp/val/espresso/${i}_coffee.png"
+            cp tests/data/grace_hopper.jpg "$tmp/val/military_uniform/${i}_grace_hopper.jpg"
+            cp tests/data/rocket.jpg "$tmp/val/missile/${i}_rocket.jpg"
+            cp tests/data/astronaut.png "$tmp/val/space_shuttle/${i}_astronaut.png"
+        done
+    fi
     # The panel's folder and predictions file, as a user's last session left them.
     printf '[evaluate]\nfolders=%s\npredictions=%s\n' "$tmp/val" "$home/Documents/val-predictions.csv" \
         >"$home/.config/resnet-lens/resnet-lens.conf"
@@ -125,7 +129,7 @@ shoot_evaluate() {
     pids+=($!)
     sleep 1
     HOME=$home XDG_CONFIG_HOME="$home/.config" XDG_CACHE_HOME="$home/.cache" XDG_DOCUMENTS_DIR="$home/Documents" \
-        TORCH_HOME="$home/torch" build/release/app/resnet-lens --weights "$weights" --preset v1 >/dev/null 2>&1 &
+        TORCH_HOME="$home/torch" build/release/app/resnet-lens --weights "$eval_weights" --preset v1 >/dev/null 2>&1 &
     local app=$!
     pids+=($app)
     local window panel
