@@ -2,11 +2,12 @@
 // platform, on folders named after ImageNet classes holding copies of the test photos (and an unreadable
 // file), with the reference resnet18: the summary, the per-class table and the heat map's cells show what
 // `resnet-lens-cli evaluate -o REPORT.json` reports on the same folder (the CLI is tested against
-// torchvision + numpy in tst_evaluate); a click on a cell lists exactly that cell's images and a click on
-// one shows it in the window with its prediction; cancelling then resuming evaluates every image exactly
-// once (the predictions file as Python's csv module reads it) and gives the CLI's report; the event loop
-// keeps turning during a run; unknown folders are refused by name; Ctrl+E opens the panel, Escape closes
-// it, Ctrl+Q quits from it, and its choices come back in the next window.
+// torchvision + numpy in tst_evaluate), and Export writes that report; a click on a cell lists exactly that
+// cell's images, and a click on one shows it in the window with its prediction (and its class activation
+// map when that view is on); cancelling then resuming evaluates every image exactly once (the predictions
+// file as Python's csv module reads it) and gives the CLI's report; the event loop keeps turning during a
+// run; unknown folders are refused by name; Ctrl+E opens the panel, Escape closes it, Ctrl+Q quits from
+// it, and its choices come back in the next window.
 
 #include "EvaluatePanel.h"
 #include "EvaluationViews.h"
@@ -242,6 +243,7 @@ private Q_SLOTS:
         const QString path = panel->cellFiles().first();
         ThumbnailStrip* strip = panel->cellStrip();
         QTRY_VERIFY(strip->isVisible());
+        window->camAction()->setChecked(true); // View > Class Activation Map: the opened image shows its map
         const quint64 after = window->lastResult().id;
         QSignalSpy open(panel, &EvaluatePanel::openRequested);
         const QModelIndex first = strip->model()->index(0, 0);
@@ -255,6 +257,7 @@ private Q_SLOTS:
         QVERIFY(record != report->records.end());
         QVERIFY(!window->lastResult().top.empty());
         QCOMPARE(window->lastResult().top.front().index, record->predicted);
+        QVERIFY(!window->lastResult().heat.empty());
     }
 
     // Cancel, then resume: every image exactly once in the predictions file, and the CLI's report.
