@@ -6,9 +6,16 @@
 # checkpoint is the seeded test model that tests/reference/make_reference.py generates (its predictions are
 # not meaningful labels).
 # Needs: Xvfb, openbox, xdotool, ImageMagick (apt-get install xvfb openbox xdotool imagemagick).
-# Usage: scripts/screenshot.sh [PHOTO] [OUT_DIR]
+# Evaluate Folder's confusion-matrix view (docs/evaluate.png, 1x) is made last, on class folders named after
+# ImageNet classes holding copies of the test photos; --evaluate-only makes just that one.
+# Usage: scripts/screenshot.sh [--evaluate-only] [PHOTO] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+evaluate_only=0
+if [[ ${1:-} == --evaluate-only ]]; then
+    evaluate_only=1
+    shift
+fi
 photo=${1:-tests/data/grace_hopper.jpg}
 out=${2:-docs}
 
@@ -88,10 +95,71 @@ shoot() {
     wait "$app" 2>/dev/null || true
 }
 
-shoot 1 1x
-shoot 2 2x
-# Palette PNGs: a fraction of the size, and screenshots lose nothing visible.
-for f in "$out"/{main,report,label-folder,about}-{1x,2x}.png; do
-    convert "$f" -colors 256 PNG8:"$f"
-done
-echo "Wrote $out/{main,report,label-folder,about}-{1x,2x}.png"
+# shoot_evaluate: File > Evaluate Folder... on labelled folders, then its confusion matrix with the images
+# of a cell listed.
+shoot_evaluate() {
+    local display=":79" home="$tmp/home-evaluate"
+    mkdir -p "$home/Documents" "$home/.config/resnet-lens"
+    # The fine-tuned 10-class checkpoint and its class folders that tests/reference/make_evaluation.py
+    # makes from the test photos (meaningful predictions); without them, ImageNet-named class folders and
+    # the seeded resnet50.
+    local evaluation=$PWD/build/release/tests/reference/evaluation eval_weights=$weights
+    if [[ -f $evaluation/class_to_idx10.pth && -d $evaluation/tencls ]]; then
+        cp -r "$evaluation/tencls" "$tmp/val"
+        eval_weights=$evaluation/class_to_idx10.pth
+    else
+        local class i
+        for class in tabby espresso military_uniform missile space_shuttle; do mkdir -p "$tmp/val/$class"; done
+        for i in $(seq -w 1 4); do
+            cp tests/data/chelsea.png "$tmp/val/tabby/${i}_chelsea.png"
+            cp tests/data/coffee.png "$tmp/val/espresso/${i}_coffee.png"
+            cp tests/data/grace_hopper.jpg "$tmp/val/military_uniform/${i}_grace_hopper.jpg"
+            cp tests/data/rocket.jpg "$tmp/val/missile/${i}_rocket.jpg"
+            cp tests/data/astronaut.png "$tmp/val/space_shuttle/${i}_astronaut.png"
+        done
+    fi
+    # The panel's folder and predictions file, as a user's last session left them.
+    printf '[evaluate]\nfolders=%s\npredictions=%s\n' "$tmp/val" "$home/Documents/val-predictions.csv" \
+        >"$home/.config/resnet-lens/resnet-lens.conf"
+    Xvfb "$display" -screen 0 1440x940x24 -nolisten tcp >/dev/null 2>&1 &
+    pids+=($!)
+    export DISPLAY=$display
+    for _ in $(seq 100); do xdotool getdisplaygeometry >/dev/null 2>&1 && break; sleep 0.1; done
+    openbox >/dev/null 2>&1 &
+    pids+=($!)
+    sleep 1
+    HOME=$home XDG_CONFIG_HOME="$home/.config" XDG_CACHE_HOME="$home/.cache" XDG_DOCUMENTS_DIR="$home/Documents" \
+        TORCH_HOME="$home/torch" build/release/app/resnet-lens --weights "$eval_weights" --preset v1 >/dev/null 2>&1 &
+    local app=$!
+    pids+=($app)
+    local window panel
+    window=$(xdotool search --sync --onlyvisible --name "ResNet Lens" | head -1)
+    xdotool windowactivate --sync "$window"
+    sleep 8 # the model loads
+    xdotool key --window "$window" ctrl+e # File > Evaluate Folder...
+    panel=$(xdotool search --sync --onlyvisible --name "Evaluate Folder" | head -1)
+    xdotool windowactivate --sync "$panel"
+    sleep 1
+    xdotool key alt+s # Start
+    sleep 25
+    xdotool key alt+m # the Confusion Matrix tab
+    sleep 1
+    xdotool key Return # list the images of the first cell
+    sleep 4
+    import -window root "$out/evaluate.png"
+    convert "$out/evaluate.png" -colors 256 PNG8:"$out/evaluate.png"
+    kill "$app" 2>/dev/null || true
+    wait "$app" 2>/dev/null || true
+    echo "Wrote $out/evaluate.png"
+}
+
+if [[ $evaluate_only == 0 ]]; then
+    shoot 1 1x
+    shoot 2 2x
+    # Palette PNGs: a fraction of the size, and screenshots lose nothing visible.
+    for f in "$out"/{main,report,label-folder,about}-{1x,2x}.png; do
+        convert "$f" -colors 256 PNG8:"$f"
+    done
+    echo "Wrote $out/{main,report,label-folder,about}-{1x,2x}.png"
+fi
+shoot_evaluate

@@ -81,6 +81,31 @@ void AppSettings::setBatchOutput(const QString& path)
     m_settings->setValue(QStringLiteral("batch/output"), path);
 }
 
+QStringList AppSettings::evaluateFolders() const
+{
+    return m_settings->value(QStringLiteral("evaluate/folders")).toStringList();
+}
+void AppSettings::setEvaluateFolders(const QStringList& folders)
+{
+    m_settings->setValue(QStringLiteral("evaluate/folders"), folders);
+}
+QString AppSettings::evaluateClassMap() const
+{
+    return m_settings->value(QStringLiteral("evaluate/classMap")).toString();
+}
+void AppSettings::setEvaluateClassMap(const QString& path)
+{
+    m_settings->setValue(QStringLiteral("evaluate/classMap"), path);
+}
+QString AppSettings::evaluatePredictions() const
+{
+    return m_settings->value(QStringLiteral("evaluate/predictions")).toString();
+}
+void AppSettings::setEvaluatePredictions(const QString& path)
+{
+    m_settings->setValue(QStringLiteral("evaluate/predictions"), path);
+}
+
 bool AppSettings::hasPreset() const
 {
     return m_settings->contains(QStringLiteral("preprocess/resize"));

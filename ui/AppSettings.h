@@ -49,6 +49,13 @@ public:
     void setBatchFolders(const QStringList& folders);
     QString batchOutput() const;
     void setBatchOutput(const QString& path);
+    /// The Evaluate Folder panel's folders, class map file and predictions file.
+    QStringList evaluateFolders() const;
+    void setEvaluateFolders(const QStringList& folders);
+    QString evaluateClassMap() const;
+    void setEvaluateClassMap(const QString& path);
+    QString evaluatePredictions() const;
+    void setEvaluatePredictions(const QString& path);
     QByteArray geometry() const;
     void setGeometry(const QByteArray& geometry);
     QByteArray windowState() const;

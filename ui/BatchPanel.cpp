@@ -207,7 +207,7 @@ void BatchPanel::keyPressEvent(QKeyEvent* event)
     QWidget::keyPressEvent(event);
 }
 
-QString BatchPanel::defaultOutput(const QString& folder)
+QString BatchPanel::defaultOutput(const QString& folder, const QString& suffix)
 {
     QString documents = QStandardPaths::writableLocation(QStandardPaths::DocumentsLocation);
     if (documents.isEmpty())
@@ -215,7 +215,7 @@ QString BatchPanel::defaultOutput(const QString& folder)
     QString name = QFileInfo(QDir::cleanPath(folder)).fileName();
     if (name.isEmpty())
         name = QStringLiteral("resnet-lens");
-    return QDir(documents).filePath(name + QStringLiteral("-labels.csv"));
+    return QDir(documents).filePath(name + suffix);
 }
 
 void BatchPanel::updateRowsText()
@@ -478,18 +478,8 @@ void BatchPanel::onStarted(const BatchStatus& status, const QString& model)
 void BatchPanel::onProgress(const BatchStatus& status)
 {
     m_progress->setValue(status.done);
-    const double rate = status.seconds > 0 ? status.done / status.seconds : 0;
-    QString text = tr("%1 of %2 files").arg(status.done).arg(status.total);
-    if (status.done > 0)
-        text += tr(" · %1 img/s").arg(rate, 0, 'f', 1);
-    if (status.failed > 0)
-        text += tr(" · %n error(s)", nullptr, status.failed);
-    if (status.done < status.total && rate > 0)
-        text += tr(" · ETA %1").arg(clock((status.total - status.done) / rate));
-    if (status.skipped > 0)
-        text += tr(" · %1 done before").arg(status.skipped);
     if (m_running || status.done >= status.total)
-        m_progressLabel->setText(text);
+        m_progressLabel->setText(progressLine(status));
 }
 
 void BatchPanel::onFinished(const BatchSummary& summary)

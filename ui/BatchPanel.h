@@ -74,8 +74,9 @@ public:
     /// false with the reason in the banner.
     bool exportTo(const QString& path);
     /// Where the output goes when none was chosen: the user's documents folder, named after the folder
-    /// (never inside the photos).
-    static QString defaultOutput(const QString& folder);
+    /// (never inside the photos), named after the folder and ending in suffix.
+    static QString defaultOutput(const QString& folder,
+                                 const QString& suffix = QStringLiteral("-labels.csv"));
 
     // For tests.
     BatchResultModel* results() const { return m_results; }

@@ -1,5 +1,6 @@
 #include "BatchWorker.h"
 
+#include "io/Text.h"
 #include "jobs/BatchJob.h"
 #include "labels/Labels.h"
 
@@ -30,6 +31,51 @@ BatchResultRow toRow(const BatchRow& row)
 
 } // namespace
 
+Result<void> jobModelOptions(const BatchRequest& request, ClassifierOptions& classifier,
+                             BatchOptions& pipeline)
+{
+    classifier.weights = request.weights.toStdString();
+    classifier.weightsKey = request.weightsKey.toStdString();
+    if (!request.labels.isEmpty()) {
+        auto labels = readLabelFile(request.labels.toStdString());
+        if (!labels)
+            return labels.error();
+        classifier.labels = std::move(*labels);
+    }
+    classifier.arch = request.arch.toStdString();
+    classifier.device = request.device.toStdString();
+    classifier.precision = request.precision;
+    pipeline.topk = request.topk;
+    pipeline.batchSize = request.batchSize;
+    pipeline.decodeThreads = request.decodeThreads;
+    pipeline.preprocess = request.preprocess;
+    return {};
+}
+
+BatchStatus runStatus(BatchStatus base, const BatchProgress& p, double seconds)
+{
+    base.done = static_cast<int>(p.done);
+    base.failed = static_cast<int>(p.failed);
+    base.seconds = seconds;
+    return base;
+}
+
+QString progressLine(const BatchStatus& status)
+{
+    const double rate = status.seconds > 0 ? status.done / status.seconds : 0;
+    QString text = BatchWorker::tr("%1 of %2 files").arg(status.done).arg(status.total);
+    if (status.done > 0)
+        text += BatchWorker::tr(" · %1 img/s").arg(rate, 0, 'f', 1);
+    if (status.failed > 0)
+        text += BatchWorker::tr(" · %n error(s)", nullptr, status.failed);
+    if (status.done < status.total && rate > 0)
+        text += BatchWorker::tr(" · ETA %1")
+                    .arg(QString::fromStdString(formatDuration((status.total - status.done) / rate)));
+    if (status.skipped > 0)
+        text += BatchWorker::tr(" · %1 done before").arg(status.skipped);
+    return text;
+}
+
 BatchWorker::BatchWorker(QObject* parent)
     : QObject(parent)
 {
@@ -59,22 +105,9 @@ void BatchWorker::run(const BatchRequest& request)
     job.listing.recursive = request.recursive;
     job.output = request.output.toStdString();
     job.resume = request.resume;
-    job.classifier.weights = request.weights.toStdString();
-    job.classifier.weightsKey = request.weightsKey.toStdString();
-    if (!request.labels.isEmpty()) {
-        auto labels = readLabelFile(request.labels.toStdString());
-        if (!labels)
-            return fail(labels.message());
-        job.classifier.labels = std::move(*labels);
-    }
-    job.classifier.arch = request.arch.toStdString();
-    job.classifier.device = request.device.toStdString();
-    job.classifier.precision = request.precision;
+    if (auto model = jobModelOptions(request, job.classifier, job.pipeline); !model)
+        return fail(model.message());
     job.presetName = request.presetName.toStdString();
-    job.pipeline.topk = request.topk;
-    job.pipeline.batchSize = request.batchSize;
-    job.pipeline.decodeThreads = request.decodeThreads;
-    job.pipeline.preprocess = request.preprocess;
     auto prepared = BatchJob::prepare(std::move(job));
     if (!prepared)
         return fail(prepared.message());
@@ -96,13 +129,8 @@ void BatchWorker::run(const BatchRequest& request)
     run.addSink(rows);
     QElapsedTimer sinceReport;
     sinceReport.start();
-    const auto toStatus = [&](const BatchProgress& p) {
-        BatchStatus status = summary.status;
-        status.done = static_cast<int>(p.done);
-        status.failed = static_cast<int>(p.failed);
-        status.seconds = clock.elapsed() / 1000.0;
-        return status;
-    };
+    const auto toStatus
+        = [&](const BatchProgress& p) { return runStatus(summary.status, p, clock.elapsed() / 1000.0); };
     const BatchProgressCallback onProgress = [&](const BatchProgress& p) {
         if (sinceReport.elapsed() < 100 && p.done < p.total)
             return;

@@ -9,6 +9,9 @@
 // clearCancel() are the only members safe to call from another thread: a cancelled run stops after the
 // forward pass in progress, and the output keeps every row written so far (a resumed run finishes it).
 
+#include "Result.h"
+#include "inference/Classifier.h"
+#include "jobs/BatchRunner.h"
 #include "model/Classification.h"
 #include "model/Precision.h"
 #include "preprocess/Preprocess.h"
@@ -67,6 +70,17 @@ struct BatchSummary {
     QString model; ///< architecture used
     BatchStatus status;
 };
+
+/// The model and pipeline of a request as core's jobs take them: the one rule Label Folder and Evaluate
+/// Folder share (the labels file is read here). The error names the labels file.
+Result<void> jobModelOptions(const BatchRequest& request, ClassifierOptions& classifier,
+                             BatchOptions& pipeline);
+
+/// The status of this run as a worker reports it: progress p, started `seconds` ago.
+BatchStatus runStatus(BatchStatus base, const BatchProgress& p, double seconds);
+
+/// The progress line both panels show: "12 of 40 files · 3.1 img/s · 1 error · ETA 0:10 · 5 done before".
+QString progressLine(const BatchStatus& status);
 
 class BatchWorker : public QObject {
     Q_OBJECT

@@ -5,6 +5,7 @@
 #include "BusyIndicator.h"
 #include "CheckpointReportView.h"
 #include "DeviceSelector.h"
+#include "EvaluatePanel.h"
 #include "Icons.h"
 #include "ImageFiles.h"
 #include "ImageView.h"
@@ -189,6 +190,12 @@ void MainWindow::createActions()
                  tr("Label every image in folders into a CSV or JSON Lines file"));
     connect(m_batchAction, &QAction::triggered, this, &MainWindow::showBatchPanel);
 
+    m_evaluateAction = new QAction(tr("&Evaluate Folder…"), this);
+    m_evaluateAction->setObjectName(QStringLiteral("evaluateAction"));
+    bindShortcut(m_evaluateAction, {QKeySequence(tr("Ctrl+E"))},
+                 tr("Measure the model's accuracy on folders of labelled images (one subfolder per class)"));
+    connect(m_evaluateAction, &QAction::triggered, this, &MainWindow::showEvaluatePanel);
+
     m_weightsAction = new QAction(themedIcon(IconKind::Weights), tr("Pretrained &Weights…"), this);
     bindShortcut(m_weightsAction, {QKeySequence(tr("Ctrl+Shift+L"))},
                  tr("Use or download torchvision's pretrained weights"));
@@ -270,6 +277,7 @@ void MainWindow::createMenus()
     file->addAction(m_pasteAction);
     file->addSeparator();
     file->addAction(m_batchAction);
+    file->addAction(m_evaluateAction);
     file->addAction(m_inspectAction);
     file->addSeparator();
     file->addAction(m_quitAction);
@@ -1095,6 +1103,11 @@ void MainWindow::showBatchPanel()
         panel->setFolders({m_settings->lastFolder()});
         panel->setRecursive(m_recursiveAction->isChecked());
     }
+    showPanel(panel);
+}
+
+void MainWindow::showPanel(QWidget* panel)
+{
     if (!panel->isVisible()) {
         // Over the window it belongs to, not wherever the window manager puts a new window.
         QRect placed = panel->frameGeometry();
@@ -1106,9 +1119,42 @@ void MainWindow::showBatchPanel()
     panel->activateWindow();
 }
 
+EvaluatePanel* MainWindow::evaluatePanel()
+{
+    if (!m_evaluatePanel) {
+        m_evaluatePanel = new EvaluatePanel(this);
+        // The last folders, class map and predictions file come back next time.
+        m_evaluatePanel->setPredictions(m_settings->evaluatePredictions());
+        m_evaluatePanel->setClassMap(m_settings->evaluateClassMap());
+        m_evaluatePanel->setFolders(m_settings->evaluateFolders());
+        // Ctrl+Q quits from the panel too; an image it opens shows in this window, with its prediction
+        // (and its class activation map when View > Class Activation Map is on).
+        m_evaluatePanel->addAction(m_quitAction);
+        connect(m_evaluatePanel, &EvaluatePanel::openRequested, this, [this](const QString& path) {
+            openPaths({path});
+            raise();
+            activateWindow();
+        });
+        connect(m_evaluatePanel, &EvaluatePanel::selectionChanged, this, [this] {
+            m_settings->setEvaluateFolders(m_evaluatePanel->folders());
+            m_settings->setEvaluateClassMap(m_evaluatePanel->classMap());
+            m_settings->setEvaluatePredictions(m_evaluatePanel->predictions());
+        });
+        updateBatchModel();
+    }
+    return m_evaluatePanel;
+}
+
+void MainWindow::showEvaluatePanel()
+{
+    EvaluatePanel* panel = evaluatePanel();
+    panel->setStartFolder(m_settings->lastFolder());
+    showPanel(panel);
+}
+
 void MainWindow::updateBatchModel()
 {
-    if (!m_batchPanel)
+    if (!m_batchPanel && !m_evaluatePanel)
         return;
     BatchModel model;
     model.weights = m_session->weights();
@@ -1120,7 +1166,10 @@ void MainWindow::updateBatchModel()
     model.name = m_session->arch();
     model.preprocess = m_preprocess->presetEditor()->options();
     model.presetName = m_preprocess->presetEditor()->presetName();
-    m_batchPanel->setModel(model);
+    if (m_batchPanel)
+        m_batchPanel->setModel(model);
+    if (m_evaluatePanel)
+        m_evaluatePanel->setModel(model);
 }
 
 void MainWindow::createMapControls()

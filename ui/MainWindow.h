@@ -29,6 +29,7 @@ namespace lens {
 
 class AppSettings;
 class BatchPanel;
+class EvaluatePanel;
 class BusyIndicator;
 class CheckpointReportView;
 class DeviceSelector;
@@ -82,6 +83,8 @@ public:
     bool showPrevious();
     /// Shows the batch panel (File > Label Folder…), set up with the current model and folder.
     void showBatchPanel();
+    /// Shows the evaluation panel (File > Evaluate Folder…), set up with the current model.
+    void showEvaluatePanel();
     /// Shows the checkpoint inspector (File > Inspect Checkpoint…), opening path when one is given.
     void showInspector(const QString& path = {});
     /// Shows the pretrained weights picker (Model > Pretrained Weights…).
@@ -99,6 +102,7 @@ public:
     ImageView* imageView() const { return m_image; }
     QAction* loadCheckpointAction() const { return m_loadCheckpointAction; }
     QAction* batchAction() const { return m_batchAction; }
+    QAction* evaluateAction() const { return m_evaluateAction; }
     QAction* weightsAction() const { return m_weightsAction; }
     QAction* inspectAction() const { return m_inspectAction; }
     /// The checkpoint inspector, created on first use.
@@ -131,6 +135,8 @@ public:
     QDialog* showShortcuts();
     /// The batch panel, created on first use.
     BatchPanel* batchPanel();
+    /// The evaluation panel, created on first use.
+    EvaluatePanel* evaluatePanel();
     /// The weights picker, created on first use.
     WeightsPicker* weightsPicker();
     /// The model the window classifies with.
@@ -179,7 +185,10 @@ private:
     void bindShortcut(QAction* action, const QList<QKeySequence>& keys, const QString& description);
     void createMapControls();
     void showMap();
+    /// The window's model and preprocessing, for the Label Folder and Evaluate Folder panels.
     void updateBatchModel();
+    /// Shows a panel window over this one, raised.
+    void showPanel(QWidget* panel);
     /// Applies the preset the loaded weights were trained with, unless the user chose one.
     void followWeightsPreset(const QString& weights);
 
@@ -197,6 +206,7 @@ private:
     ThumbnailStrip* m_thumbs = nullptr;
     CheckpointReportView* m_report = nullptr;
     BatchPanel* m_batchPanel = nullptr;
+    EvaluatePanel* m_evaluatePanel = nullptr;
     WeightsPicker* m_weightsPicker = nullptr;
     InspectorWindow* m_inspector = nullptr;
     QDockWidget* m_reportDock = nullptr;
@@ -220,6 +230,7 @@ private:
     QAction* m_previousAction = nullptr;
     QAction* m_quitAction = nullptr;
     QAction* m_batchAction = nullptr;
+    QAction* m_evaluateAction = nullptr;
     QAction* m_weightsAction = nullptr;
     QAction* m_inspectAction = nullptr;
     QAction* m_downloadWeightsAction = nullptr;
