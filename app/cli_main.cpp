@@ -34,6 +34,9 @@ Commands:
   batch DIR... -o OUT.csv|OUT.jsonl [--weights FILE] [--preset v1|v2] [--recursive] [--resume]
         [--batch-size N] [--topk K] [--threads N] [--shard I/N] [--quiet]
       Labels every file in the folders, one row per file; resumable after any interruption.
+  evaluate DIR... [-o REPORT.json] [--predictions OUT.csv] [--confusion OUT.csv] [--plots DIR] [--shard I/N]
+        [--resume] [--class-map FILE] | evaluate --merge PRED.csv... -o REPORT.json
+      Accuracy, per-class results, confusion matrix and calibration on folders with one subfolder per class.
   weights list [--json] | weights path NAME | weights download NAME|URL
       torchvision's pretrained weights: the catalog, where they are cached, and a verified download
       (from https://download.pytorch.org/models/, or the base URL in RESNET_LENS_WEIGHTS_URL).
@@ -60,7 +63,7 @@ int main(int argc, char** argv)
     words.erase(words.begin());
     if (isEngineCommand(command)) {
         // Spinning threads only cost a long run's decoding threads their CPU; a single image is no faster.
-        if (command == "batch")
+        if (command == "batch" || command == "evaluate")
             lens::preferPassiveOpenMpThreads();
         return runEngineCommand(command, words);
     }

@@ -1,7 +1,9 @@
 // Times each stage of classifying photos with a loaded model: decode, preprocess, inference, and the
 // whole classify call against one bare forward pass. Also times loading the checkpoint, and sets the forward
 // pass at batch 8 against this machine's fp32 matrix-multiply rate (oneDNN's sgemm on every core).
-// Usage: pipeline_timing --weights FILE [--repeat N] [--plain] IMAGE...
+// --precision bf16 runs all of it in bf16. --forward only times the bare forward pass at batch 1 and 8, fp32
+// and bf16 interleaved in one process (bf16 where the CPU has it), and prints one line per result.
+// Usage: pipeline_timing --weights FILE [--repeat N] [--plain] [--precision fp32|bf16] [--forward] IMAGE...
 
 #include "image/ImageDecoder.h"
 #include "inference/Classifier.h"
@@ -11,8 +13,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <memory>
 #include <oneapi/dnnl/dnnl.h>
 #include <string>
+#include <sys/resource.h>
+#include <utility>
 #include <vector>
 
 using namespace lens;
@@ -44,12 +49,69 @@ double sgemmGflops(int n)
     return best;
 }
 
+/// --forward: the forward pass alone at batch 1 and 8, each precision's classifier in turn within every
+/// round, so that both see the same machine state; median per image over the rounds.
+int forwardOnly(ClassifierOptions options, int repeat, const std::string& image)
+{
+    auto decoded = decodeImage(image);
+    if (!decoded) {
+        std::fprintf(stderr, "%s\n", decoded.message().c_str());
+        return 2;
+    }
+    const PreprocessOptions preset = PreprocessOptions::v1();
+    const std::vector<float> one = modelInput(*decoded, preset);
+    std::vector<float> eight;
+    for (int i = 0; i < 8; ++i)
+        eight.insert(eight.end(), one.begin(), one.end());
+
+    std::vector<std::pair<std::string, std::unique_ptr<Classifier>>> engines;
+    for (Precision precision : {Precision::Fp32, Precision::Bf16}) {
+        options.precision = precision;
+        auto classifier = Classifier::create(options);
+        if (!classifier) {
+            std::printf("%s: %s\n", precisionName(precision).c_str(), classifier.message().c_str());
+            continue;
+        }
+        (*classifier)->prepare(1, preset.crop);
+        (*classifier)->prepare(8, preset.crop);
+        std::printf("engine %s: %s\n", precisionName(precision).c_str(), (*classifier)->engineName().c_str());
+        engines.emplace_back(precisionName(precision), std::move(*classifier));
+    }
+    // The process's CPU time against the wall clock: under the core count, something else was running.
+    const auto cpuSeconds = [] {
+        rusage usage {};
+        getrusage(RUSAGE_SELF, &usage);
+        return double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6;
+    };
+    const double cpuStart = cpuSeconds();
+    const auto wallStart = Clock::now();
+    for (int batch : {1, 8}) {
+        const float* input = batch == 1 ? one.data() : eight.data();
+        std::vector<std::vector<double>> times(engines.size());
+        for (int r = 0; r < repeat + 1; ++r) { // the first round warms up
+            for (std::size_t e = 0; e < engines.size(); ++e) {
+                const auto start = Clock::now();
+                (void)engines[e].second->logits(input, batch, preset.crop);
+                if (r > 0)
+                    times[e].push_back(msSince(start) / batch);
+            }
+        }
+        for (std::size_t e = 0; e < engines.size(); ++e)
+            std::printf("forward %s batch %d: %.2f ms per image\n", engines[e].first.c_str(), batch,
+                        median(times[e]));
+    }
+    std::printf("cores used while timing: %.2f\n", (cpuSeconds() - cpuStart) / (msSince(wallStart) / 1000));
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv)
 {
     ClassifierOptions options;
     int repeat = 5;
+    bool forward = false;
     std::vector<std::string> images;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
@@ -59,13 +121,21 @@ int main(int argc, char** argv)
             repeat = std::max(1, std::stoi(argv[++i]));
         else if (arg == "--plain")
             options.fast = false;
+        else if (arg == "--precision" && i + 1 < argc && precisionByName(argv[i + 1]))
+            options.precision = *precisionByName(argv[++i]);
+        else if (arg == "--forward")
+            forward = true;
         else
             images.push_back(arg);
     }
     if (options.weights.empty() || images.empty()) {
-        std::fprintf(stderr, "usage: pipeline_timing --weights FILE [--repeat N] [--plain] IMAGE...\n");
+        std::fprintf(stderr,
+                     "usage: pipeline_timing --weights FILE [--repeat N] [--plain] [--precision "
+                     "fp32|bf16] [--forward] IMAGE...\n");
         return 1;
     }
+    if (forward)
+        return forwardOnly(options, repeat, images.front());
 
     const auto loadStart = Clock::now();
     auto classifier = Classifier::create(options);

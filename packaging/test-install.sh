@@ -181,9 +181,13 @@ done
 
 step "resnet-lens-cli inspect resnet18_seeded.pth"
 report=$(in_root resnet-lens-cli inspect /tmp/test/resnet18_seeded.pth)
-sed -n '1,6p' <<<"$report"
-echo "  ... and $(($(wc -l <<<"$report") - 8)) tensors listed"
+sed -n '1,/^ *loads:/p' <<<"$report"
+# The table after the "name shape dtype ..." header has one row per tensor, as many as the summary counts.
+listed=$(awk '/^name +shape /{table = 1; next} table && NF' <<<"$report" | wc -l)
+counted=$(sed -n 's/^ *tensors: *\([0-9]*\),.*/\1/p' <<<"$report")
+echo "  ... and $listed tensors listed with their statistics"
 grep -q "loads: *strict" <<<"$report"
+[[ "$listed" -eq "$counted" && "$listed" -gt 0 ]] || { echo "the summary counts $counted tensors" >&2; exit 1; }
 
 step "resnet-lens-cli classify --weights resnet18_seeded.pth grace_hopper.jpg"
 in_root resnet-lens-cli classify --weights /tmp/test/resnet18_seeded.pth /tmp/test/grace_hopper.jpg

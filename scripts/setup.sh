@@ -9,7 +9,7 @@ packages=(build-essential cmake ninja-build pkg-config libtorch-dev qt6-base-dev
           libjpeg62-turbo-dev zlib1g-dev libtiff-dev libwebp-dev libopenjp2-7-dev liblcms2-dev)
 if [[ "${1:-}" == "--tests" ]]; then
     packages+=(python3 python3-torch python3-torchvision python3-numpy python3-pil libjpeg-turbo-progs clang-14 libclang-rt-14-dev
-              xvfb xauth)
+              xvfb xauth appstream desktop-file-utils)
 fi
 
 missing=()

@@ -218,4 +218,23 @@ inline MeasuredRun runCliMeasured(const QStringList& arguments, const QString& d
     return run;
 }
 
+/// Whether the CPU has bfloat16 dot products (AVX512_BF16 or AMX), from the kernel's CPU flags, so that the
+/// bf16 tests know whether to expect results or the refusal: an answer independent of oneDNN's own check.
+inline bool cpuHasBf16()
+{
+    QFile cpuinfo("/proc/cpuinfo");
+    if (!cpuinfo.open(QIODevice::ReadOnly))
+        return false;
+    for (const QByteArray& line : cpuinfo.readAll().split('\n')) {
+        if (line.startsWith("flags")) {
+            const QList<QByteArray> flags = line.split(' ');
+            return flags.contains("avx512_bf16") || flags.contains("amx_bf16");
+        }
+    }
+    return false;
+}
+
+/// What the CLI and the classifier say where bf16 cannot run.
+inline const char* kBf16Refusal = "bf16 inference needs a CPU with AVX512_BF16";
+
 } // namespace lens::test

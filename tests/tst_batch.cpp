@@ -632,6 +632,88 @@ private Q_SLOTS:
         QCOMPARE(readBytes(out.toStdString()), before);
     }
 
+    // The header names the precision; a resume with the other one is refused, naming it. Where the CPU lacks
+    // bf16 (by /proc/cpuinfo), the bf16 run is refused for that instead, and the output is left alone.
+    void headerNamesThePrecision_data()
+    {
+        QTest::addColumn<QString>("output");
+        QTest::addColumn<QString>("written");
+        QTest::addColumn<QString>("header");
+        for (const QString output : {"out.csv", "out.jsonl"})
+            for (const QString precision : {"fp32", "bf16"})
+                QTest::addRow("%s %s", qPrintable(output), qPrintable(precision))
+                    << output << precision
+                    << (output.endsWith(".csv") ? " topk=5 precision=" + precision + "\n"
+                                                : "\"topk\": 5, \"precision\": \"" + precision + "\"}}\n");
+    }
+
+    void headerNamesThePrecision()
+    {
+        QFETCH(QString, output);
+        QFETCH(QString, written);
+        QFETCH(QString, header);
+        const QString other = written == "fp32" ? "bf16" : "fp32";
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        makeFolder(folder, 1, false);
+        const QString out = dir.filePath(output);
+        const QStringList arguments = {"batch", folder, "-o", out, "--weights", weights(), "--quiet"};
+        const Run first = runCli(arguments + QStringList {"--precision", written});
+        if (written == "bf16" && !lens::test::cpuHasBf16()) {
+            QCOMPARE(first.exitCode, 2);
+            QVERIFY2(first.err.contains(lens::test::kBf16Refusal), first.err.constData());
+            QVERIFY(!QFileInfo::exists(out));
+            return;
+        }
+        QVERIFY2(first.exitCode == 0, first.err.constData());
+        const QByteArray before = readBytes(out.toStdString());
+        const qsizetype rows = rowPaths(readOutput(out)).size();
+        const QByteArray firstLine = before.left(before.indexOf('\n') + 1);
+        QVERIFY2(firstLine.endsWith(header.toUtf8()), firstLine.constData());
+
+        QVERIFY(QFile::copy(lens::test::photoFile("astronaut.png"), QDir(folder).filePath("new.png")));
+        const Run again = runCli(arguments + QStringList {"--resume", "--precision", other});
+        QCOMPARE(again.exitCode, 2);
+        if (other == "bf16" && !lens::test::cpuHasBf16()) {
+            QVERIFY2(again.err.contains(lens::test::kBf16Refusal), again.err.constData());
+        } else {
+            const QString expected = output + " was written with precision=" + written
+                + ", this run has precision=" + other + ": use --precision " + written
+                + ", or another output";
+            QVERIFY2(again.err.contains(expected.toUtf8()), again.err.constData());
+        }
+        QCOMPARE(readBytes(out.toStdString()), before);
+        // The same precision continues it.
+        const Run same = runCli(arguments + QStringList {"--resume", "--precision", written});
+        QVERIFY2(same.exitCode == 0, same.err.constData());
+        QCOMPARE(rowPaths(readOutput(out)).size(), rows + 1);
+    }
+
+    // An output written before the header named the precision was fp32: fp32 resumes it, bf16 does not.
+    void headerWithoutPrecisionIsFp32()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        makeFolder(folder, 1, false);
+        const QString out = dir.filePath("out.csv");
+        const QStringList arguments = {"batch", folder, "-o", out, "--weights", weights(), "--quiet"};
+        QCOMPARE(runCli(arguments).exitCode, 0);
+        const qsizetype rows = rowPaths(readOutput(out)).size();
+        QByteArray bytes = readBytes(out.toStdString());
+        QVERIFY(bytes.contains(" topk=5 precision=fp32\n"));
+        bytes.replace(" topk=5 precision=fp32\n", " topk=5\n");
+        writeBytes(out.toStdString(), bytes);
+        QVERIFY(QFile::copy(lens::test::photoFile("astronaut.png"), QDir(folder).filePath("new.png")));
+        if (lens::test::cpuHasBf16()) {
+            const Run bf16 = runCli(arguments + QStringList {"--resume", "--precision", "bf16"});
+            QCOMPARE(bf16.exitCode, 2);
+            QVERIFY2(bf16.err.contains("was written with precision=fp32"), bf16.err.constData());
+        }
+        const Run fp32 = runCli(arguments + QStringList {"--resume"});
+        QVERIFY2(fp32.exitCode == 0, fp32.err.constData());
+        QCOMPARE(rowPaths(readOutput(out)).size(), rows + 1);
+    }
+
     // kill -9 (here: the file size limit) in the middle of a --sort-mode copy; --resume finishes the copy.
     void copyCutShortIsFinishedOnResume()
     {

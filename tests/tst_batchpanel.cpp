@@ -17,8 +17,16 @@
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
+#include <QClipboard>
 #include <QComboBox>
+#include <QDesktopServices>
+#include <QFile>
+#include <QGuiApplication>
+#include <QJsonDocument>
 #include <QLineEdit>
+#include <QMap>
+#include <QMenu>
+#include <QPair>
 #include <QProcess>
 #include <QPushButton>
 #include <QSet>
@@ -27,6 +35,7 @@
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QThread>
+#include <QUrl>
 #include <memory>
 
 using namespace lens;
@@ -256,6 +265,27 @@ private Q_SLOTS:
         QCOMPARE(open.first().first().toString(), path);
         QVERIFY(test::waitForResult(*window, path, true, 0));
 
+        // The row's context menu: open it, its folder, copy its path and its row as the CLI writes it.
+        table->selectRow(0);
+        std::unique_ptr<QMenu> menu(panel->makeRowMenu(first));
+        open.clear();
+        test::menuAction(menu.get(), QStringLiteral("Open Image"))->trigger();
+        QCOMPARE(open.count(), 1);
+        QCOMPARE(open.first().first().toString(), path);
+        test::UrlCatcher desktop;
+        QDesktopServices::setUrlHandler(QStringLiteral("file"), &desktop, "open");
+        test::menuAction(menu.get(), QStringLiteral("Open Containing Folder"))->trigger();
+        QDesktopServices::unsetUrlHandler(QStringLiteral("file"));
+        QCOMPARE(desktop.urls, QList<QUrl> {QUrl::fromLocalFile(QFileInfo(path).absolutePath())});
+        test::menuAction(menu.get(), QStringLiteral("Copy Path"))->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->text(), path);
+        test::menuAction(menu.get(), QStringLiteral("Copy as JSON"))->trigger();
+        const QJsonObject copied
+            = QJsonDocument::fromJson(QGuiApplication::clipboard()->text().toUtf8()).object();
+        QCOMPARE(copied["path"].toString(), path);
+        QCOMPARE(copied["top"].toArray().size(), 5);
+        QCOMPARE(copied["top"].toArray()[0].toObject()["label"].toString(), first.data().toString());
+
         panel->activateWindow();
         QVERIFY(QTest::qWaitForWindowActive(panel));
         QTest::keyClick(panel, Qt::Key_Escape);
@@ -266,6 +296,84 @@ private Q_SLOTS:
         QSignalSpy quit(window->quitAction(), &QAction::triggered);
         QTest::keySequence(panel, QKeySequence(Qt::CTRL | Qt::Key_Q));
         QCOMPARE(quit.count(), 1);
+    }
+
+    // A run labels with the model the window shows: the weight set picked inside the checkpoint and the
+    // labels file given with it (top-1 as torchvision computes it with that weight set's tensors).
+    void runsWithTheWindowsWeightSetAndLabels()
+    {
+        QTemporaryDir dir;
+        const QString folder = dir.filePath("photos");
+        const QStringList files = test::makeFolder(folder, 1, false);
+        const QString labels = dir.filePath(QStringLiteral("labels.txt"));
+        QFile file(labels);
+        QVERIFY(file.open(QIODevice::WriteOnly));
+        for (int i = 0; i < 1000; ++i)
+            file.write(QStringLiteral("kind %1\n").arg(i).toUtf8());
+        file.close();
+        const QString weights = checkpoint(QStringLiteral("training/timm_style.pth"));
+        const QString key = QStringLiteral("state_dict_ema");
+
+        QProcess python;
+        python.start(
+            qEnvironmentVariable("LENS_PYTHON"),
+            QStringList {
+                QStringLiteral("-c"),
+                QStringLiteral(
+                    "import sys, torch, torchvision\n"
+                    "from PIL import Image\n"
+                    "from torchvision import transforms as T\n"
+                    "sd = torch.load(sys.argv[1], map_location='cpu')[sys.argv[2]]\n"
+                    "m = torchvision.models.resnet18()\n"
+                    "m.load_state_dict({k: v.float() for k, v in sd.items()})\n"
+                    "m.eval()\n"
+                    "t = T.Compose([T.Resize(256), T.CenterCrop(224), T.ToTensor(),\n"
+                    "    T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])])\n"
+                    "with torch.no_grad():\n"
+                    "    for p in sys.argv[3:]:\n"
+                    "        x = t(Image.open(p).convert('RGB'))[None]\n"
+                    "        p1 = m(x).softmax(1)[0]\n"
+                    "        print(p + '\\t' + str(int(p1.argmax())) + '\\t' + repr(float(p1.max())))\n"),
+                weights, key}
+                + files);
+        QVERIFY(python.waitForFinished(120000));
+        QCOMPARE(python.exitCode(), 0);
+        QMap<QString, QPair<int, double>> expected; // path -> top-1 class and probability
+        for (const QByteArray& line : python.readAllStandardOutput().split('\n'))
+            if (!line.isEmpty())
+                expected.insert(QString::fromUtf8(line.split('\t')[0]),
+                                {line.split('\t')[1].toInt(), line.split('\t')[2].toDouble()});
+        QCOMPARE(expected.size(), int(files.size()));
+
+        auto window = m_windows.make({});
+        QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+        window->loadCheckpoint(weights, {}, LoadMode::Strict, {}, key, labels);
+        QVERIFY(loaded.wait(kRunTimeout));
+        QCOMPARE(loaded.first().first().toBool(), true);
+        window->showBatchPanel();
+        BatchPanel* panel = window->batchPanel();
+        panel->setFolders({folder});
+        const QString out = dir.filePath(QStringLiteral("out.jsonl"));
+        panel->setOutput(out);
+        QSignalSpy finished(panel, &BatchPanel::runFinished);
+        QVERIFY(panel->start());
+        QVERIFY(finished.wait(kRunTimeout));
+        const QJsonArray rows = readOutput(out)["rows"].toArray();
+        QCOMPARE(rows.size(), int(files.size()));
+        for (const QJsonValue& value : rows) {
+            const QJsonObject row = value.toObject();
+            const int top1 = expected.value(row["path"].toString(), {-1, 0.0}).first;
+            QCOMPARE(row["top"].toArray()[0].toInt(), top1);
+            QCOMPARE(row["labels"].toArray()[0].toString(), QStringLiteral("kind %1").arg(top1));
+        }
+        // The probabilities tell the weight sets apart (the EMA's differ from the model's by about 1.5
+        // points).
+        for (const BatchResultRow& row : panel->results()->rows())
+            QVERIFY2(std::abs(row.probability - expected.value(row.path).second) < 1e-4,
+                     qPrintable(QStringLiteral("%1: %2, torchvision %3")
+                                    .arg(row.path)
+                                    .arg(row.probability)
+                                    .arg(expected.value(row.path).second)));
     }
 
     void cancelThenResume()

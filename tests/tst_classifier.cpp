@@ -19,6 +19,7 @@ class TestClassifier : public QObject {
 
 private:
     std::map<std::pair<QString, bool>, std::unique_ptr<Classifier>> m_classifiers;
+    std::map<QString, std::unique_ptr<Classifier>> m_bf16; ///< Precision::Bf16, by architecture
 
     Classifier* classifierFor(const QString& arch, bool fast)
     {
@@ -173,6 +174,87 @@ private Q_SLOTS:
         auto actual = fast->logits(input.data(), 1, crop);
         QVERIFY2(expected.ok() && actual.ok(), (expected.ok() ? actual : expected).message().c_str());
         logitsClose(*actual, *expected);
+    }
+
+    // bf16 (opt-in) against torchvision's fp32 logits: every logit within 2.5% of the logit range, top-5 sets
+    // that share at least 4 classes, and the same top-1, except between classes whose fp32 logits are closer
+    // than twice this image's drift (the reference model has such near-ties, down to 0.01). Where the CPU
+    // lacks bf16 (by /proc/cpuinfo), the refusal is what is checked.
+    void bf16AgreesWithTorchvision_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<QString>("photo");
+        QTest::addColumn<QString>("preset");
+        const QJsonObject photos = test::reference()["photos"].toObject();
+        for (auto it = photos.begin(); it != photos.end(); ++it)
+            for (const char* preset : {"v1", "v2"}) {
+                const QJsonObject logits = it.value()[QString(preset)]["logits"].toObject();
+                for (auto arch = logits.begin(); arch != logits.end(); ++arch)
+                    QTest::newRow(qPrintable(arch.key() + " " + it.key() + " " + preset))
+                        << arch.key() << it.key() << QString(preset);
+            }
+    }
+
+    void bf16AgreesWithTorchvision()
+    {
+        QFETCH(QString, arch);
+        QFETCH(QString, photo);
+        QFETCH(QString, preset);
+        auto& slot = m_bf16[arch];
+        if (!slot) {
+            ClassifierOptions options;
+            options.weights = test::referencePath(test::reference()["checkpoints"][arch].toString());
+            options.precision = Precision::Bf16;
+            auto created = Classifier::create(options);
+            if (!test::cpuHasBf16()) {
+                QVERIFY(!created.ok());
+                QCOMPARE(created.error().kind, ErrorKind::Unsupported);
+                QVERIFY2(created.message().find(test::kBf16Refusal) != std::string::npos,
+                         created.message().c_str());
+                return;
+            }
+            QVERIFY2(created.ok(), created.message().c_str());
+            slot = std::move(*created);
+        }
+        QCOMPARE(slot->precision(), Precision::Bf16);
+        QCOMPARE(slot->engineName(), std::string("oneDNN, BatchNorm folded, bf16"));
+
+        const QJsonObject ref = test::reference()["photos"][photo][preset].toObject();
+        auto image = decodeImage(QDir(test::dataDir()).filePath(photo).toStdString());
+        QVERIFY2(image.ok(), image.message().c_str());
+        auto options = presetByName(preset.toStdString());
+        QVERIFY(options.ok());
+        const PreprocessedImage input = preprocess(*image, *options);
+        // With the last stage kept, as the maps need: the same forward pass.
+        auto results = slot->classify(input.chw.data(), 1, options->crop, 5, true);
+        QVERIFY2(results.ok(), results.message().c_str());
+        const Classification& result = results->front();
+        QVERIFY(!result.lastStage.values.empty());
+
+        const std::vector<float> expected = test::toFloats(ref["logits"][arch].toArray());
+        QCOMPARE(result.logits.size(), expected.size());
+        const auto [lo, hi] = std::minmax_element(expected.begin(), expected.end());
+        float drift = 0;
+        for (std::size_t i = 0; i < expected.size(); ++i)
+            drift = std::max(drift, std::abs(result.logits[i] - expected[i]));
+        QVERIFY2(drift <= 0.025f * (*hi - *lo),
+                 qPrintable(QString("logit drift %1, range %2").arg(drift).arg(*hi - *lo)));
+        const QJsonArray top5 = ref["top5"][arch].toArray();
+        const int top1 = result.top.front().index;
+        if (top1 != top5[0].toInt()) {
+            const float gap = expected[std::size_t(top5[0].toInt())] - expected[std::size_t(top1)];
+            QVERIFY2(gap < 2 * drift,
+                     qPrintable(QString("top-1 %1 instead of %2, whose fp32 logit is %3 higher (drift %4)")
+                                    .arg(top1)
+                                    .arg(top5[0].toInt())
+                                    .arg(gap)
+                                    .arg(drift)));
+        }
+        int shared = 0;
+        for (const ClassScore& score : result.top)
+            for (const QJsonValue index : top5)
+                shared += score.index == index.toInt();
+        QVERIFY2(shared >= 4, qPrintable(QString("top-5 sets share %1 classes").arg(shared)));
     }
 
     void topKOrdersAndNormalises()

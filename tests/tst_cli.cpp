@@ -36,6 +36,58 @@ class TestCli : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
+    // --precision bf16 where oneDNN may not use the CPU's bf16 instructions (ONEDNN_MAX_CPU_ISA hides them
+    // here; on a CPU without them it is refused anyway): a message naming the feature, for every command
+    // that runs a model, and nothing written. A value other than fp32 or bf16 is a usage error.
+    void precisionIsCheckedBeforeRunning_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<QString>("isa");
+        QTest::addColumn<int>("exitCode");
+        QTest::addColumn<QString>("message");
+        const QString weights = ref("resnet18.pth");
+        const QString photo = data("grace_hopper.jpg");
+        const QStringList classify = {"classify", "--weights", weights, photo, "--precision"};
+        QTest::newRow("classify bf16 on avx512_core")
+            << (classify + QStringList {"bf16"}) << "AVX512_CORE" << 2 << QString(test::kBf16Refusal);
+        QTest::newRow("cam bf16 on avx2")
+            << QStringList {"cam", photo, "-o", "OUT.npy", "--weights", weights, "--precision", "bf16"}
+            << "AVX2" << 2 << QString(test::kBf16Refusal);
+        QTest::newRow("batch bf16 on avx512_core")
+            << QStringList {"batch",     test::dataDir(), "-o",          "OUT.csv",
+                            "--weights", weights,         "--precision", "bf16"}
+            << "AVX512_CORE" << 2 << QString(test::kBf16Refusal);
+        QTest::newRow("evaluate bf16 on avx2")
+            << QStringList {"evaluate",  "CLASSES", "-o",          "OUT.json",
+                            "--weights", weights,   "--precision", "bf16"}
+            << "AVX2" << 2 << QString(test::kBf16Refusal);
+        QTest::newRow("classify fp16")
+            << (classify + QStringList {"fp16"}) << "" << 1 << "--precision takes fp32 or bf16, not 'fp16'";
+    }
+
+    void precisionIsCheckedBeforeRunning()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(QString, isa);
+        QFETCH(int, exitCode);
+        QFETCH(QString, message);
+        QTemporaryDir dir;
+        arguments.replaceInStrings("OUT", dir.filePath("out"));
+        // A folder in ImageFolder's layout, named by ImageNet's classes.
+        QTemporaryDir classes;
+        QVERIFY(QDir(classes.path()).mkpath("tench"));
+        QVERIFY(QFile::copy(data("grace_hopper.jpg"), classes.filePath("tench/grace_hopper.jpg")));
+        arguments.replaceInStrings("CLASSES", classes.path());
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        if (!isa.isEmpty())
+            environment.insert("ONEDNN_MAX_CPU_ISA", isa);
+        const Run run = runCli(arguments, environment);
+        QCOMPARE(run.exitCode, exitCode);
+        QVERIFY2(run.err.contains(message.toUtf8()), run.err.constData());
+        QVERIFY(run.out.isEmpty());
+        QVERIFY(QDir(dir.path()).isEmpty());
+    }
+
     void classifyJsonMatchesTorchvision()
     {
         const QStringList photos = {"grace_hopper.jpg", "chelsea_rgba.png", "coffee_gray.jpg"};

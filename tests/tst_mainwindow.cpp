@@ -27,6 +27,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QComboBox>
+#include <QDesktopServices>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
 #include <QDragEnterEvent>
@@ -527,6 +528,45 @@ private Q_SLOTS:
         QCOMPARE(window.preprocessPanel()->presetEditor()->presetName(), QStringLiteral("v2"));
     }
 
+    // Model > Fast bf16 Inference reloads the model in bf16, the model card says so, and the choice persists.
+    // Where the CPU lacks bf16 (by /proc/cpuinfo), the item is disabled and its tooltip says why.
+    void bf16SettingPersists()
+    {
+        const QString file = m_dir.filePath(QStringLiteral("bf16.ini"));
+        {
+            auto window
+                = m_windows.make(checkpoint(QStringLiteral("resnet18.pth")), QStringLiteral("v1"), file);
+            QVERIFY(openAndWait(*window, photo(QStringLiteral("coffee.png"))));
+            auto* action = window->findChild<QAction*>(QStringLiteral("bf16Action"));
+            QVERIFY(action);
+            auto* info = window->findChild<QLabel*>(QStringLiteral("modelInfo"));
+            QVERIFY(info);
+            QVERIFY2(info->text().contains(QStringLiteral("fp32 (exact)")), qPrintable(info->text()));
+            if (!test::cpuHasBf16()) {
+                QVERIFY(!action->isEnabled());
+                QVERIFY2(action->toolTip().contains(QString(test::kBf16Refusal)),
+                         qPrintable(action->toolTip()));
+                return;
+            }
+            QVERIFY(action->isEnabled() && !action->isChecked());
+            QSignalSpy loaded(window.get(), &MainWindow::modelLoadFinished);
+            action->setChecked(true);
+            QVERIFY(loaded.wait(kModelTimeout));
+            QVERIFY2(info->text().contains(QStringLiteral("bf16")), qPrintable(info->text()));
+            window->close();
+        }
+        QCOMPARE(AppSettings(file).precision(), Precision::Bf16);
+        MainWindowOptions options;
+        options.settingsFile = file;
+        MainWindow window(options);
+        QSignalSpy loaded(&window, &MainWindow::modelLoadFinished);
+        QVERIFY(loaded.wait(kModelTimeout));
+        QVERIFY(window.findChild<QAction*>(QStringLiteral("bf16Action"))->isChecked());
+        QVERIFY(window.findChild<QLabel*>(QStringLiteral("modelInfo"))
+                    ->text()
+                    .contains(QStringLiteral("· bf16")));
+    }
+
     void batchSelectionPersists()
     {
         const QString file = m_dir.filePath(QStringLiteral("batch.ini"));
@@ -834,6 +874,33 @@ private Q_SLOTS:
         QCOMPARE(window->lastResult().upright.isNull(), refused);
     }
 
+    // Every thumbnail sits in the middle of the list, whatever its name's length and picture's shape.
+    void thumbnailsAreCentred()
+    {
+        QTemporaryDir dir;
+        const QStringList files
+            = {photo(QStringLiteral("rocket.jpg")), dir.filePath(QStringLiteral("a.png")),
+               dir.filePath(QStringLiteral("a name far too long to fit under its thumbnail at all.png"))};
+        QVERIFY(QImage(photo(QStringLiteral("rocket.jpg"))).scaled(300, 40).save(files[1]));
+        QVERIFY(QImage(photo(QStringLiteral("rocket.jpg"))).scaled(40, 300).save(files[2]));
+        auto window = m_windows.make({});
+        ThumbnailStrip* strip = window->thumbnails();
+        strip->setFiles(files);
+        for (const QString& file : files)
+            QTRY_VERIFY_WITH_TIMEOUT(strip->thumbnailReady(file), 30000);
+        const int middle = strip->viewport()->width() / 2;
+        for (int row = 0; row < files.size(); ++row) {
+            const QRect cell = strip->visualRect(strip->model()->index(row, 0));
+            QVERIFY2(std::abs(cell.center().x() - middle) <= 2,
+                     qPrintable(QStringLiteral("%1: cell %2..%3 in a list %4 wide")
+                                    .arg(files[row])
+                                    .arg(cell.left())
+                                    .arg(cell.right())
+                                    .arg(strip->viewport()->width())));
+            QVERIFY(cell.right() < strip->viewport()->width());
+        }
+    }
+
     // The report dock opens without widening the window; a new report starts unfiltered; a strict
     // mismatch says what follows its colon; a file that is no checkpoint is not "an unknown architecture".
     void checkpointReportLayoutAndWords()
@@ -845,6 +912,13 @@ private Q_SLOTS:
         toggle->trigger();
         QTRY_VERIFY(window->reportView()->isVisible());
         QCOMPARE(window->width(), width);
+        // The dock opens wide enough for a ResNet's longest key and its shape; the image area gives the room.
+        QDockWidget* dock = window->findChild<QDockWidget*>(QStringLiteral("reportDock"));
+        QTRY_VERIFY2(dock->width() >= 520,
+                     qPrintable(QStringLiteral("%1 of %2").arg(dock->width()).arg(window->width())));
+        // ...and the top-5 keeps room for its class names.
+        QVERIFY2(window->predictionsView()->width() >= 360,
+                 qPrintable(QString::number(window->predictionsView()->width())));
         toggle->trigger();
         QCOMPARE(window->width(), width);
 
@@ -868,6 +942,24 @@ private Q_SLOTS:
                  qPrintable(QStringLiteral("%1 < %2")
                                 .arg(table->horizontalHeader()->sectionSize(CheckpointReportModel::Shape))
                                 .arg(widest)));
+        // And so does the Key column its longest key, in a dock opened where the window has the room.
+        window->resize(1800, window->height());
+        toggle->trigger();
+        QTRY_VERIFY(!view->isVisible());
+        toggle->trigger();
+        QTRY_VERIFY(view->isVisible());
+        int widestKey = 0;
+        for (int r = 0; r < table->model()->rowCount(); ++r)
+            widestKey = std::max(widestKey,
+                                 table->fontMetrics().horizontalAdvance(
+                                     table->model()->index(r, CheckpointReportModel::Key).data().toString()));
+        QTRY_VERIFY2(table->horizontalHeader()->sectionSize(CheckpointReportModel::Key) >= widestKey + 8,
+                     qPrintable(QStringLiteral("%1 < %2 (report %3 of %4, ideal %5)")
+                                    .arg(table->horizontalHeader()->sectionSize(CheckpointReportModel::Key))
+                                    .arg(widestKey)
+                                    .arg(view->width())
+                                    .arg(window->width())
+                                    .arg(view->idealWidth())));
 
         view->statusFilter()->setCurrentIndex(view->statusFilter()->findData(int(KeyStatus::Unexpected)));
         view->filterEdit()->setText(QStringLiteral("layer4"));
@@ -983,12 +1075,41 @@ private Q_SLOTS:
         QCOMPARE(table->contextMenuPolicy(), Qt::CustomContextMenu);
         QCOMPARE(window->imageView()->contextMenuPolicy(), Qt::CustomContextMenu);
 
+        // The top-5's menu: Copy as JSON puts the same JSON; the classifier's keys in the report.
+        std::unique_ptr<QMenu> menu(window->makePredictionsMenu());
+        QGuiApplication::clipboard()->clear();
+        test::menuAction(menu.get(), QStringLiteral("Copy as JSON"))->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->text(), window->predictionsJson());
+        test::menuAction(menu.get(), QStringLiteral("Show the Classifier in the Checkpoint Report"))
+            ->trigger();
+        QTRY_VERIFY(window->reportView()->isVisible());
+        QCOMPARE(window->reportView()->filtered()->rowCount(), 2); // fc.weight and fc.bias
+        for (int r = 0; r < 2; ++r)
+            QVERIFY(window->reportView()
+                        ->filtered()
+                        ->index(r, CheckpointReportModel::Key)
+                        .data()
+                        .toString()
+                        .startsWith(QStringLiteral("fc.")));
+        // The image's menu: the picture shown, its path, its folder.
+        menu.reset(window->makeImageMenu());
+        test::menuAction(menu.get(), QStringLiteral("Copy Image"))->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->image().size(), window->imageView()->image().size());
+        test::menuAction(menu.get(), QStringLiteral("Copy Path"))->trigger();
+        QCOMPARE(QGuiApplication::clipboard()->text(), photo(name));
+        test::UrlCatcher desktop;
+        QDesktopServices::setUrlHandler(QStringLiteral("file"), &desktop, "open");
+        test::menuAction(menu.get(), QStringLiteral("Open Containing Folder"))->trigger();
+        QDesktopServices::unsetUrlHandler(QStringLiteral("file"));
+        QCOMPARE(desktop.urls, QList<QUrl> {QUrl::fromLocalFile(QFileInfo(photo(name)).absolutePath())});
+
         QDialog* about = window->showAbout();
         QVERIFY(about->isVisible());
         const QString text = window->aboutText();
-        for (const QString& part : {QStringLiteral("LibTorch"), QStringLiteral("oneDNN"),
-                                    QStringLiteral("Qt"), QStringLiteral("OpenCV"), QStringLiteral("CPU"),
-                                    QStringLiteral("BSD"), QString::fromLatin1(qVersion())})
+        for (const QString& part :
+             {QStringLiteral("LibTorch"), QStringLiteral("oneDNN"), QStringLiteral("Qt"),
+              QStringLiteral("OpenCV"), QStringLiteral("CPU"), QStringLiteral("BSD"),
+              QStringLiteral("Pillow"), QStringLiteral("HPND"), QString::fromLatin1(qVersion())})
             QVERIFY2(text.contains(part), qPrintable(part));
     }
 

@@ -48,6 +48,17 @@ QString AppSettings::device() const
 {
     return m_settings->value(QStringLiteral("model/device"), QStringLiteral("cpu")).toString();
 }
+Precision AppSettings::precision() const
+{
+    const QString name = m_settings->value(QStringLiteral("model/precision")).toString();
+    return precisionByName(name.toStdString()).value_or(Precision::Fp32);
+}
+
+void AppSettings::setPrecision(Precision precision)
+{
+    m_settings->setValue(QStringLiteral("model/precision"), QString::fromStdString(precisionName(precision)));
+}
+
 void AppSettings::setDevice(const QString& device)
 {
     m_settings->setValue(QStringLiteral("model/device"), device);

@@ -3,6 +3,7 @@
 // The window's persistent settings, typed. Stored with QSettings: the user's configuration by default, or
 // an INI file given by path (tests use a temporary one so they never touch a user's settings).
 
+#include "model/Precision.h"
 #include "preprocess/Preprocess.h"
 
 #include <QByteArray>
@@ -30,6 +31,9 @@ public:
     void setArch(const QString& arch);
     QString device() const;
     void setDevice(const QString& device);
+    /// The number format inference runs in (Model > Fast bf16 Inference); fp32 unless the user chose bf16.
+    Precision precision() const;
+    void setPrecision(Precision precision);
     /// True when the user chose a preset (saved by setPreset); otherwise the preset follows the weights.
     bool hasPreset() const;
     PreprocessOptions preset() const;

@@ -1,6 +1,7 @@
 #include "BatchPanel.h"
 
 #include "BatchResultModel.h"
+#include "ImageFiles.h"
 #include "MessageBanner.h"
 #include "WorkerThread.h"
 #include "batch/BatchWriter.h"
@@ -12,7 +13,6 @@
 #include <QCheckBox>
 #include <QClipboard>
 #include <QComboBox>
-#include <QDesktopServices>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -28,7 +28,6 @@
 #include <QPushButton>
 #include <QStandardPaths>
 #include <QTableView>
-#include <QUrl>
 #include <QVBoxLayout>
 
 namespace lens {
@@ -167,7 +166,13 @@ BatchPanel::BatchPanel(QWidget* parent)
     m_table->setTabKeyNavigation(false);
     m_table->setAccessibleName(tr("Results"));
     m_table->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(m_table, &QWidget::customContextMenuRequested, this, &BatchPanel::showRowMenu);
+    connect(m_table, &QWidget::customContextMenuRequested, this, [this](const QPoint& pos) {
+        const QModelIndex index = m_table->indexAt(pos);
+        if (!index.isValid())
+            return;
+        std::unique_ptr<QMenu> menu(makeRowMenu(index));
+        menu->exec(m_table->viewport()->mapToGlobal(pos));
+    });
     connect(m_table, &QAbstractItemView::doubleClicked, this, [this](const QModelIndex& index) {
         if (index.isValid())
             Q_EMIT openRequested(pathAt(index));
@@ -246,22 +251,17 @@ QString BatchPanel::selectedJson() const
     return lines.join(QLatin1Char('\n'));
 }
 
-void BatchPanel::showRowMenu(const QPoint& pos)
+QMenu* BatchPanel::makeRowMenu(const QModelIndex& index)
 {
-    const QModelIndex index = m_table->indexAt(pos);
-    if (!index.isValid())
-        return;
     const QString path = pathAt(index);
-    QMenu menu(this);
-    menu.addAction(tr("&Open Image"), this, [this, path] { Q_EMIT openRequested(path); });
-    menu.addAction(tr("Open Containing &Folder"), this, [path] {
-        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
-    });
-    menu.addSeparator();
-    menu.addAction(tr("Copy &Path"), this, [path] { QGuiApplication::clipboard()->setText(path); });
-    menu.addAction(tr("Copy as &JSON"), this,
-                   [this] { QGuiApplication::clipboard()->setText(selectedJson()); });
-    menu.exec(m_table->viewport()->mapToGlobal(pos));
+    auto* menu = new QMenu(this);
+    menu->addAction(tr("&Open Image"), this, [this, path] { Q_EMIT openRequested(path); });
+    menu->addAction(tr("Open Containing &Folder"), this, [path] { openContainingFolder(path); });
+    menu->addSeparator();
+    menu->addAction(tr("Copy &Path"), this, [path] { QGuiApplication::clipboard()->setText(path); });
+    menu->addAction(tr("Copy as &JSON"), this,
+                    [this] { QGuiApplication::clipboard()->setText(selectedJson()); });
+    return menu;
 }
 
 BatchPanel::~BatchPanel()
@@ -434,10 +434,15 @@ bool BatchPanel::start()
     request.labels = m_model.labels;
     request.arch = m_model.arch;
     request.device = m_model.device;
+    request.precision = m_model.precision;
     request.preprocess = m_model.preprocess;
     request.presetName = m_model.presetName;
-    m_run = RunInfo {m_model.name.toStdString(), m_model.weights.toStdString(),
-                     m_model.presetName.toStdString(), m_model.device.toStdString(), request.topk};
+    m_run = RunInfo {m_model.name.toStdString(),
+                     m_model.weights.toStdString(),
+                     m_model.presetName.toStdString(),
+                     m_model.device.toStdString(),
+                     request.topk,
+                     precisionName(m_model.precision)};
 
     m_banner->dismiss();
     m_running = true;

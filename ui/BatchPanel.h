@@ -20,6 +20,8 @@ class QComboBox;
 class QLabel;
 class QLineEdit;
 class QListWidget;
+class QMenu;
+class QModelIndex;
 class QProgressBar;
 class QPushButton;
 class QTableView;
@@ -39,6 +41,7 @@ struct BatchModel {
     QString labels; ///< a labels file; empty = the checkpoint's names, else ImageNet's
     QString arch; ///< empty = detect
     QString device = QStringLiteral("cpu");
+    Precision precision = Precision::Fp32;
     QString name; ///< e.g. "resnet50", for display
     PreprocessOptions preprocess;
     QString presetName = QStringLiteral("v1");
@@ -89,6 +92,8 @@ public:
     QString rowsText() const;
     /// The selected rows as the CLI writes them in JSON Lines (one object a line).
     QString selectedJson() const;
+    /// The context menu of the result at index, as it opens (the caller owns it).
+    QMenu* makeRowMenu(const QModelIndex& index);
     /// The widgets a run disables (folder list and its buttons, output, Browse, subfolders).
     QList<QWidget*> selectionWidgets() const;
     QThread* workerThread() const;
@@ -116,7 +121,6 @@ private:
     void onProgress(const BatchStatus& status);
     void onFinished(const BatchSummary& summary);
     void updateRowsText();
-    void showRowMenu(const QPoint& pos);
     QString pathAt(const QModelIndex& index) const;
 
     std::unique_ptr<WorkerThread<BatchWorker>> m_work;

@@ -69,6 +69,7 @@ void BatchWorker::run(const BatchRequest& request)
     }
     job.classifier.arch = request.arch.toStdString();
     job.classifier.device = request.device.toStdString();
+    job.classifier.precision = request.precision;
     job.presetName = request.presetName.toStdString();
     job.pipeline.topk = request.topk;
     job.pipeline.batchSize = request.batchSize;

@@ -10,6 +10,7 @@
 // forward pass in progress, and the output keeps every row written so far (a resumed run finishes it).
 
 #include "model/Classification.h"
+#include "model/Precision.h"
 #include "preprocess/Preprocess.h"
 
 #include <QList>
@@ -32,6 +33,7 @@ struct BatchRequest {
     QString labels; ///< a labels file; empty = the checkpoint's names, else ImageNet's
     QString arch; ///< empty = detect
     QString device = QStringLiteral("cpu");
+    Precision precision = Precision::Fp32; ///< recorded in the output's first line
     PreprocessOptions preprocess;
     QString presetName = QStringLiteral("v1"); ///< recorded in the output's first line
     int topk = 5;

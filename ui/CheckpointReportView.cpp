@@ -8,6 +8,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
+#include <QScrollBar>
 #include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QVBoxLayout>
@@ -66,6 +67,7 @@ CheckpointReportView::CheckpointReportView(QWidget* parent)
     header->setSectionResizeMode(CheckpointReportModel::Status, QHeaderView::ResizeToContents);
     header->setSectionResizeMode(CheckpointReportModel::Shape, QHeaderView::ResizeToContents);
     header->setSectionResizeMode(CheckpointReportModel::DType, QHeaderView::ResizeToContents);
+    header->setSectionResizeMode(CheckpointReportModel::Note, QHeaderView::ResizeToContents);
     header->setStretchLastSection(false);
 
     auto* filters = new QHBoxLayout;
@@ -139,6 +141,23 @@ QString CheckpointReportView::detailsText() const
 QString CheckpointReportView::summaryText() const
 {
     return m_summary->text();
+}
+
+int CheckpointReportView::idealWidth() const
+{
+    const QFontMetrics metrics = m_table->fontMetrics();
+    int key = m_table->horizontalHeader()->sectionSizeHint(CheckpointReportModel::Key);
+    for (int row = 0; row < m_byText->rowCount(); ++row)
+        key = std::max(
+            key,
+            metrics.horizontalAdvance(m_byText->index(row, CheckpointReportModel::Key).data().toString()));
+    // The cell's padding on both sides, as the other columns' contents sizes include it.
+    int columns = key + 2 * metrics.averageCharWidth();
+    for (int c = CheckpointReportModel::Key + 1; c < CheckpointReportModel::ColumnCount; ++c)
+        columns += m_table->horizontalHeader()->sectionSize(c);
+    const QMargins margins = layout()->contentsMargins();
+    return columns + 2 * m_table->frameWidth() + m_table->verticalScrollBar()->sizeHint().width()
+        + margins.left() + margins.right();
 }
 
 } // namespace lens

@@ -33,6 +33,8 @@ public:
     QString detailsText() const;
     QComboBox* statusFilter() const { return m_status; }
     QString summaryText() const;
+    /// The width that shows every column of the report unelided, its longest key included.
+    int idealWidth() const;
 
 private:
     CheckpointReportModel* m_model = nullptr;

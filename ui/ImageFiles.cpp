@@ -1,8 +1,10 @@
 #include "ImageFiles.h"
 
 #include <QCollator>
+#include <QDesktopServices>
 #include <QDirIterator>
 #include <QFileInfo>
+#include <QUrl>
 #include <algorithm>
 
 namespace lens {
@@ -58,6 +60,12 @@ QString imageFileFilter()
     for (const QString& ext : extensions())
         patterns << QStringLiteral("*.") + ext;
     return QStringLiteral("Images (%1);;All files (*)").arg(patterns.join(QLatin1Char(' ')));
+}
+
+void openContainingFolder(const QString& path)
+{
+    if (!path.isEmpty())
+        QDesktopServices::openUrl(QUrl::fromLocalFile(QFileInfo(path).absolutePath()));
 }
 
 } // namespace lens

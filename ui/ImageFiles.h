@@ -16,4 +16,7 @@ QStringList listImages(const QString& folder, bool recursive);
 /// Name filters for file dialogs.
 QString imageFileFilter();
 
+/// Opens the folder holding path in the desktop's file manager.
+void openContainingFolder(const QString& path);
+
 } // namespace lens

@@ -55,7 +55,9 @@ public:
     QString shownToolTip() const;
 
     QSize sizeHint() const override { return {240, 240}; }
-    QSize minimumSizeHint() const override { return {80, 80}; }
+    /// Narrow enough that the seven preprocessing stages leave room for a docked checkpoint report (the
+    /// caption elides, its tooltip and a double-click show the rest).
+    QSize minimumSizeHint() const override { return {40, 80}; }
 
 Q_SIGNALS:
     void activated();

@@ -63,6 +63,7 @@ ModelResult InferenceWorker::load(const ModelRequest& request, std::unique_ptr<C
     options.weightsKey = request.weightsKey.toStdString();
     options.arch = request.arch.toStdString();
     options.device = request.device.toStdString();
+    options.precision = request.precision;
     options.loadMode = request.mode;
     if (!request.labels.isEmpty()) {
         auto labels = readLabelFile(request.labels.toStdString());

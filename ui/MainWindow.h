@@ -120,6 +120,9 @@ public:
     QString predictionsText() const;
     /// The top-5 as JSON, in the shape `resnet-lens-cli classify --json` writes for one image.
     QString predictionsJson() const;
+    /// The context menus of the top-5 table and of the image, as they open (the caller owns them).
+    QMenu* makePredictionsMenu();
+    QMenu* makeImageMenu();
     /// Help > About's text: versions of the app and its libraries, the device, the licences.
     QString aboutText() const;
     /// Shows the About box (non-modal); returns it.
@@ -179,9 +182,6 @@ private:
     void updateBatchModel();
     /// Applies the preset the loaded weights were trained with, unless the user chose one.
     void followWeightsPreset(const QString& weights);
-    void showPredictionsMenu(const QPoint& pos);
-    void showImageMenu(const QPoint& pos);
-    void openContainingFolder(const QString& path);
 
     std::unique_ptr<AppSettings> m_settings;
     ModelSession* m_session = nullptr;
@@ -210,6 +210,7 @@ private:
     QLabel* m_warningLabel = nullptr;
 
     // Actions.
+    QAction* m_bf16Action = nullptr; ///< Model > Fast bf16 Inference, persisted as the precision setting
     QAction* m_openAction = nullptr;
     QAction* m_openFolderAction = nullptr;
     QAction* m_recursiveAction = nullptr;

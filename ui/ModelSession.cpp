@@ -38,6 +38,7 @@ void ModelSession::load(const QString& weights, const QString& arch, LoadMode mo
     request.arch = arch;
     request.mode = mode;
     request.device = device;
+    request.precision = m_precision;
     request.labels = labels;
     if (m_pendingLoad)
         m_work->worker()->cancelLoad(m_pendingLoad);
@@ -46,6 +47,15 @@ void ModelSession::load(const QString& weights, const QString& arch, LoadMode mo
     m_pendingKey = weightsKey;
     Q_EMIT loadStarted(weights, device);
     m_work->post([request](InferenceWorker* worker) { worker->loadModel(request); });
+}
+
+void ModelSession::setPrecision(Precision precision)
+{
+    if (precision == m_precision)
+        return;
+    m_precision = precision;
+    if (!m_weights.isEmpty())
+        load(m_weights, m_requestedArch, m_mode, m_device, m_weightsKey, m_labels);
 }
 
 void ModelSession::reloadOn(const QString& device)

@@ -49,6 +49,10 @@ public:
     QString labels() const { return m_labels; } ///< the loaded model's labels file; empty when none
     QString requestedArch() const { return m_requestedArch; } ///< as asked for: empty = detect
     LoadMode mode() const { return m_mode; }
+    /// The precision loads use (the loaded model's, once loaded); setPrecision() reloads the current
+    /// weights in the new one.
+    Precision precision() const { return m_precision; }
+    void setPrecision(Precision precision);
     /// Where the model runs ("cpu", "cuda:0"); empty when none is loaded.
     QString device() const { return m_device; }
     /// "cpu" or "cuda": the device selector's choice for the loaded model.
@@ -79,6 +83,7 @@ private:
     QString m_weightsKey; ///< of the loaded model
     QString m_pendingKey; ///< of the load in progress
     LoadMode m_mode = LoadMode::Strict;
+    Precision m_precision = Precision::Fp32;
 };
 
 } // namespace lens

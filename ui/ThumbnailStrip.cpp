@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QPixmap>
 #include <QStandardItemModel>
+#include <QStyledItemDelegate>
 #include <QThreadPool>
 #include <QtConcurrent/QtConcurrentMap>
 
@@ -45,6 +46,25 @@ Thumbnail makeThumbnail(const QString& path)
     return {square, {}};
 }
 
+/// Every cell fills its grid cell, which is as wide as the list, so that the thumbnail and its name are
+/// centred in the list (the view would otherwise place a cell of the thumbnail's width at the left).
+class CellDelegate : public QStyledItemDelegate {
+public:
+    explicit CellDelegate(QListView* view)
+        : QStyledItemDelegate(view)
+        , m_view(view)
+    { }
+
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        const QSize grid = m_view->gridSize();
+        return grid.isValid() ? grid : QStyledItemDelegate::sizeHint(option, index);
+    }
+
+private:
+    QListView* m_view;
+};
+
 } // namespace
 
 ThumbnailStrip::ThumbnailStrip(QWidget* parent)
@@ -55,6 +75,7 @@ ThumbnailStrip::ThumbnailStrip(QWidget* parent)
     m_pool = new QThreadPool(this);
     m_pool->setMaxThreadCount(1);
     setModel(m_model);
+    setItemDelegate(new CellDelegate(this));
     setViewMode(QListView::IconMode);
     setFlow(QListView::TopToBottom);
     setWrapping(false);

@@ -24,6 +24,7 @@ struct ModelRequest {
     QString weightsKey; ///< the weight set inside it, by key path; empty = the default one
     QString arch; ///< empty = detect
     QString device = QStringLiteral("cpu");
+    Precision precision = Precision::Fp32;
     LoadMode mode = LoadMode::Strict;
     QString labels; ///< a labels file (one class name a line); empty = the checkpoint's or ImageNet's
 };

@@ -1,6 +1,7 @@
 #include "batch/SortInto.h"
 #include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/JobOptions.h"
 #include "cli/WeightsOption.h"
 #include "inference/Classifier.h"
 #include "inference/RuntimeCheck.h"
@@ -8,7 +9,6 @@
 #include "jobs/BatchJob.h"
 #include "jobs/CamExport.h"
 
-#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -24,6 +24,7 @@ const char* kBatchUsage
       "A]\n"
       "       [--preset v1|v2] [--recursive] [--resume] [--batch-size N] [--topk K] [--threads N] [--shard "
       "I/N] [--device D]\n"
+      "       [--precision fp32|bf16]\n"
       "       [--fast-decode] [--quiet] [--sort-into DIR [--sort-mode link|copy] [--dry-run]]\n"
       "       [--ignore-unsafe-objects] [--cam-dir DIR [--colormap NAME] [--alpha A]]\n"
       "Labels every file in the folders, one row per file (an error row for files that are not readable\n"
@@ -32,42 +33,19 @@ const char* kBatchUsage
       "--sort-into DIR links (or copies) each image labelled in this run into DIR/<top-1 label>/;\n"
       "--cam-dir DIR writes each image's top-1 activation map over the photo as DIR/<file name>.cam.png.\n"
       "--dry-run prints what it would do instead. A checkpoint whose pickle would run code when loaded in\n"
-      "Python is refused; --ignore-unsafe-objects uses its tensors anyway (nothing in it is run either way).";
-
-// A progress line on stderr, redrawn at most 4 times a second.
-class ProgressLine {
-public:
-    void update(const BatchProgress& p)
-    {
-        const auto now = std::chrono::steady_clock::now();
-        if (p.done < p.total && now - m_last < std::chrono::milliseconds(250))
-            return;
-        m_last = now;
-        const double rate = p.seconds > 0 ? p.done / p.seconds : 0;
-        const std::string eta = rate > 0 ? formatDuration((p.total - p.done) / rate) : "?";
-        std::fprintf(stderr, "\r  %zu/%zu files  %.1f img/s  %zu errors  ETA %s   ", p.done, p.total, rate,
-                     p.failed, eta.c_str());
-        std::fflush(stderr);
-        m_shown = true;
-    }
-    void finish()
-    {
-        if (m_shown)
-            std::fputc('\n', stderr);
-    }
-
-private:
-    std::chrono::steady_clock::time_point m_last {};
-    bool m_shown = false;
-};
+      "Python is refused; --ignore-unsafe-objects uses its tensors anyway (nothing in it is run either "
+      "way).\n"
+      "--precision bf16 runs bfloat16 convolutions with fp32 accumulation (faster on CPUs with AVX512_BF16 "
+      "or\n"
+      "AMX; the logits drift slightly); fp32, the default, is the exact mode.";
 
 } // namespace
 
 int batchCommand(const std::vector<std::string>& words)
 {
     Args args({"-o", "--output", "--weights", "--weights-key", "--arch", "--preset", "--batch-size", "--topk",
-               "--threads", "--shard", "--device", "--sort-into", "--sort-mode", "--cam-dir", "--colormap",
-               "--alpha"},
+               "--threads", "--shard", "--device", "--precision", "--sort-into", "--sort-mode", "--cam-dir",
+               "--colormap", "--alpha"},
               {"--recursive", "--resume", "--quiet", "--fast-decode", "--dry-run", "--ignore-unsafe-objects",
                "--help"});
     if (auto exit = parseCommandLine(args, words, kBatchUsage))
@@ -77,28 +55,15 @@ int batchCommand(const std::vector<std::string>& words)
         printError(std::string("batch needs at least one folder and -o OUT.csv|OUT.jsonl\n") + kBatchUsage);
         return Usage;
     }
-    BatchOptions options;
-    for (const auto& problem : {args.intValue("--batch-size", 8, 1, 1024, options.batchSize),
-                                args.intValue("--topk", 5, 1, 1000, options.topk),
-                                args.intValue("--threads", 0, 0, 256, options.decodeThreads)}) {
-        if (!problem.empty()) {
-            printError(problem);
-            return Usage;
-        }
-    }
     BatchJobOptions job;
     job.roots = args.positionals();
     job.output = output;
     job.resume = args.flag("--resume");
     job.listing.recursive = args.flag("--recursive");
-    if (auto shard = args.value("--shard")) {
-        auto parsed = parseShard(*shard);
-        if (!parsed) {
-            printError(parsed.message());
-            return Usage;
-        }
-        std::tie(job.listing.shardIndex, job.listing.shardCount) = *parsed;
-    }
+    auto shard = shardOption(args);
+    if (!shard)
+        return fail(shard.error());
+    std::tie(job.listing.shardIndex, job.listing.shardCount) = *shard;
     std::error_code folderError;
     if (auto format = BatchWriter::formatFor(output);
         !format && !std::filesystem::is_directory(output, folderError)) {
@@ -127,19 +92,12 @@ int batchCommand(const std::vector<std::string>& words)
         }
     }
 
-    auto weights = resolveWeights(args);
-    if (!weights)
-        return fail(weights.error());
-    options.preprocess = weights->preset;
-    if (args.flag("--fast-decode"))
-        options.decode.reduceToShortSide = fastDecodeShortSide(options.preprocess);
-    job.pipeline = options;
-    job.presetName = weights->presetName;
-    job.classifier.weights = weights->path;
-    job.classifier.weightsKey = args.value("--weights-key", "");
-    job.classifier.arch = args.value("--arch", "");
-    job.classifier.device = args.value("--device", "cpu");
-    job.classifier.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
+    auto model = modelRunOptions(args);
+    if (!model)
+        return fail(model.error());
+    job.pipeline = model->pipeline;
+    job.presetName = model->weights.presetName;
+    job.classifier = model->classifier;
 
     auto camOption = camDirOption(args);
     if (!camOption)
@@ -198,7 +156,6 @@ int batchCommand(const std::vector<std::string>& words)
         return fail(result.error());
     if (!quiet) {
         const BatchProgress& p = result->progress;
-        const double rate = p.seconds > 0 ? p.done / p.seconds : 0;
         std::string before;
         if (result->doneBefore > 0)
             before += ", " + std::to_string(result->doneBefore) + " done before";
@@ -207,10 +164,7 @@ int batchCommand(const std::vector<std::string>& words)
                 + " error rows from before)";
         if (result->skippedEntries > 0)
             before += ", " + std::to_string(result->skippedEntries) + " unreadable entries skipped";
-        char rateText[32];
-        std::snprintf(rateText, sizeof rateText, "%.1f", rate);
-        printError(std::to_string(p.done) + " files in " + formatDuration(p.seconds) + " (" + rateText
-                   + " img/s): " + std::to_string(p.done - p.failed) + " ok, " + std::to_string(p.failed)
+        printError(runRate(p) + ": " + std::to_string(p.done - p.failed) + " ok, " + std::to_string(p.failed)
                    + " errors" + before + " -> " + output);
     }
     // The status describes the whole output, rows from earlier runs included, and what was left out.

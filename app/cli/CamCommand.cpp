@@ -18,14 +18,17 @@ const char* kCamUsage
       "PATH]\n"
       "       [--arch A] [--preset v1|v2] [--class K | --rank R] [--colormap NAME] [--alpha A] [--device "
       "cpu|cuda]\n"
-      "       [--labels FILE] [--ignore-unsafe-objects]\n"
+      "       [--precision fp32|bf16] [--labels FILE] [--ignore-unsafe-objects]\n"
       "The class activation map of one class (default --rank 1, the top class; --class K by index): where "
       "in\n"
       "the picture the model found it. OUT.npy: the raw map, float32 of the last stage's shape (7x7 for a "
       "224\n"
       "crop), signed and unscaled. OUT.png/.jpg: the map over the photo as displayed, within the centre "
       "crop\n"
-      "the model saw (--colormap viridis, inferno, magma, plasma, turbo or jet; --alpha 0..1, default 0.5).";
+      "the model saw (--colormap viridis, inferno, magma, plasma, turbo or jet; --alpha 0..1, default 0.5).\n"
+      "--precision bf16 runs bfloat16 convolutions with fp32 accumulation (faster on CPUs with AVX512_BF16 "
+      "or\n"
+      "AMX; the logits drift slightly); fp32, the default, is the exact mode.";
 
 bool endsWith(const std::string& text, const std::string& suffix)
 {
@@ -37,8 +40,8 @@ bool endsWith(const std::string& text, const std::string& suffix)
 
 int camCommand(const std::vector<std::string>& words)
 {
-    Args args({"--weights", "--weights-key", "--arch", "--preset", "--device", "--labels", "-o", "--class",
-               "--rank", "--colormap", "--alpha"},
+    Args args({"--weights", "--weights-key", "--arch", "--preset", "--device", "--precision", "--labels",
+               "-o", "--class", "--rank", "--colormap", "--alpha"},
               {"--ignore-unsafe-objects", "--help"});
     if (auto exit = parseCommandLine(args, words, kCamUsage))
         return *exit;

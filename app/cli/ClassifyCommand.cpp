@@ -19,7 +19,8 @@ namespace {
 const char* kClassifyUsage
     = "usage: resnet-lens-cli classify [--weights FILE|NAME] [--weights-key PATH] [--arch A] [--preset "
       "v1|v2]\n"
-      "       [--topk K] [--device cpu|cuda] [--labels FILE] [--json] [--fast-decode] "
+      "       [--topk K] [--device cpu|cuda] [--precision fp32|bf16] [--labels FILE] [--json] "
+      "[--fast-decode] "
       "[--ignore-unsafe-objects]\n"
       "       [--cam-dir DIR [--colormap NAME] [--alpha A]] IMAGE...\n"
       "--weights takes a checkpoint file or a catalog name (resnet50.v2; see 'weights list'), default: "
@@ -29,7 +30,10 @@ const char* kClassifyUsage
       "A checkpoint whose pickle would run code when loaded in Python is refused; --ignore-unsafe-objects\n"
       "uses its tensors anyway (nothing in it is run either way).\n"
       "--cam-dir DIR also writes, for each image, its top class's activation map over the photo as\n"
-      "DIR/<file name>.cam.png (see 'cam --help').";
+      "DIR/<file name>.cam.png (see 'cam --help').\n"
+      "--precision bf16 runs bfloat16 convolutions with fp32 accumulation (faster on CPUs with AVX512_BF16 "
+      "or\n"
+      "AMX; the logits drift slightly); fp32, the default, is the exact mode.";
 
 void printHuman(const std::string& path, const Classification& result)
 {
@@ -53,8 +57,8 @@ void printImageError(const std::string& path, const std::string& message, bool a
 
 int classifyCommand(const std::vector<std::string>& words)
 {
-    Args args({"--weights", "--weights-key", "--arch", "--preset", "--topk", "--device", "--labels",
-               "--cam-dir", "--colormap", "--alpha"},
+    Args args({"--weights", "--weights-key", "--arch", "--preset", "--topk", "--device", "--precision",
+               "--labels", "--cam-dir", "--colormap", "--alpha"},
               {"--json", "--fast-decode", "--ignore-unsafe-objects", "--help"});
     if (auto exit = parseCommandLine(args, words, kClassifyUsage))
         return *exit;

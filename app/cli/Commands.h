@@ -22,6 +22,7 @@ int weightsCommand(const std::vector<std::string>& words);
 int inspectCommand(const std::vector<std::string>& words);
 int camCommand(const std::vector<std::string>& words);
 int convertCommand(const std::vector<std::string>& words);
+int evaluateCommand(const std::vector<std::string>& words);
 
 /// Prints "resnet-lens-cli: <message>" on stderr.
 void printError(const std::string& message);

@@ -18,6 +18,8 @@ resnet_lens_engine_command(const std::string& command, const std::vector<std::st
             return camCommand(words);
         if (command == "preprocess")
             return preprocessCommand(words);
+        if (command == "evaluate")
+            return evaluateCommand(words);
     } catch (const std::exception& e) {
         // Core returns errors as values; this is the last line of defence against a crash.
         printError(std::string("internal error: ") + e.what());

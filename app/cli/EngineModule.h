@@ -21,7 +21,8 @@ using EngineEntry = int (*)(const std::string& command, const std::vector<std::s
 
 inline bool isEngineCommand(const std::string& command)
 {
-    return command == "classify" || command == "batch" || command == "cam" || command == "preprocess";
+    return command == "classify" || command == "batch" || command == "cam" || command == "preprocess"
+        || command == "evaluate";
 }
 
 } // namespace lens::cli

@@ -1,6 +1,7 @@
 #include "cli/WeightsOption.h"
 
 #include "cli/Commands.h"
+#include "cli/JobOptions.h"
 #include "inference/RuntimeCheck.h"
 #include "jobs/CamExport.h"
 #include "labels/Labels.h"
@@ -104,6 +105,14 @@ Result<CamDirOption> camDirOption(const Args& args)
     return option;
 }
 
+Result<Precision> precisionOption(const Args& args)
+{
+    const std::string name = args.value("--precision", "fp32");
+    if (auto precision = precisionByName(name))
+        return *precision;
+    return Error {"--precision takes fp32 or bf16, not '" + name + "'", ErrorKind::Usage, name};
+}
+
 Result<LoadedModel> loadModel(const Args& args, bool quiet)
 {
     LoadedModel model;
@@ -111,19 +120,10 @@ Result<LoadedModel> loadModel(const Args& args, bool quiet)
     if (!weights)
         return weights.error();
     model.weights = std::move(*weights);
-    ClassifierOptions options;
-    options.weights = model.weights.path;
-    options.weightsKey = args.value("--weights-key", "");
-    options.arch = args.value("--arch", "");
-    options.device = args.value("--device", "cpu");
-    options.allowUnsafeObjects = args.flag("--ignore-unsafe-objects");
-    if (auto labelFile = args.value("--labels")) {
-        auto labels = readLabelFile(*labelFile);
-        if (!labels)
-            return labels.error();
-        options.labels = std::move(*labels);
-    }
-    auto classifier = Classifier::create(options);
+    auto options = classifierOptions(args, model.weights);
+    if (!options)
+        return options.error();
+    auto classifier = Classifier::create(*options);
     if (!classifier)
         return classifier.error();
     model.classifier = std::move(*classifier);

@@ -25,9 +25,13 @@ struct ResolvedWeights {
 /// weights), else v1. A bad --preset or an unknown name is a Usage error.
 Result<ResolvedWeights> resolveWeights(const Args& args);
 
+/// --precision fp32|bf16 (default fp32, the exact mode); another value is a Usage error. Every command that
+/// runs a model takes it.
+Result<Precision> precisionOption(const Args& args);
+
 /// The model a command runs: resolveWeights, then the classifier from --weights-key, --arch, --device,
-/// --labels and --ignore-unsafe-objects, with the runtime's and the checkpoint's warnings printed (and its
-/// fixes and other weight sets, unless quiet). End on its error with failWeights().
+/// --precision, --labels and --ignore-unsafe-objects, with the runtime's and the checkpoint's warnings
+/// printed (and its fixes and other weight sets, unless quiet). End on its error with failWeights().
 struct LoadedModel {
     ResolvedWeights weights;
     std::unique_ptr<Classifier> classifier;

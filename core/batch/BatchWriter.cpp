@@ -166,17 +166,27 @@ std::string batchHeader(BatchWriter::Format format, const RunInfo& run)
         json.beginObject().key("run").beginObject();
         json.key("model").value(run.model).key("weights").value(run.weights);
         json.key("preset").value(run.preset).key("device").value(run.device).key("topk").value(run.topk);
+        json.key("precision").value(run.precision);
+        if (!run.extraColumns.empty()) {
+            json.key("columns").beginArray();
+            for (const auto& column : run.extraColumns)
+                json.value(column);
+            json.endArray();
+        }
         json.endObject().endObject();
         return json.str() + "\n";
     }
     std::string header = "# resnet-lens batch: model=" + csvCommentValue(run.model)
         + " weights=" + csvCommentValue(run.weights) + " preset=" + csvCommentValue(run.preset)
-        + " device=" + csvCommentValue(run.device) + " topk=" + std::to_string(run.topk) + "\n";
+        + " device=" + csvCommentValue(run.device) + " topk=" + std::to_string(run.topk)
+        + " precision=" + csvCommentValue(run.precision) + "\n";
     header += "path,status,error";
     for (int k = 1; k <= run.topk; ++k) {
         const std::string n = "top" + std::to_string(k);
         header += "," + n + "_index," + n + "_label," + n + "_prob";
     }
+    for (const auto& column : run.extraColumns)
+        header += "," + csvField(column);
     return header + "\n";
 }
 
@@ -193,11 +203,13 @@ Result<BatchWriter::Format> BatchWriter::formatFor(const std::string& path)
     return Error {path + ": unknown output format; name the file .csv or .jsonl", ErrorKind::Usage, path};
 }
 
-BatchWriter::BatchWriter(BatchOutputLock lock, Format format, int fd, int topk)
+BatchWriter::BatchWriter(BatchOutputLock lock, Format format, int fd, int topk,
+                         std::vector<std::string> extraColumns)
     : m_lock(std::move(lock))
     , m_format(format)
     , m_fd(fd)
     , m_topk(topk)
+    , m_extraColumns(std::move(extraColumns))
 { }
 
 BatchWriter::BatchWriter(BatchWriter&& other) noexcept
@@ -205,6 +217,8 @@ BatchWriter::BatchWriter(BatchWriter&& other) noexcept
     , m_format(other.m_format)
     , m_fd(other.m_fd)
     , m_topk(other.m_topk)
+    , m_extraColumns(std::move(other.m_extraColumns))
+    , m_extraCells(std::move(other.m_extraCells))
 {
     other.m_fd = -1;
 }
@@ -275,7 +289,7 @@ Result<BatchWriter> BatchWriter::open(BatchOutputLock lock, const RunInfo& run, 
     }
     if (::lseek(fd.get(), 0, SEEK_END) < 0)
         return Error {name + ": cannot prepare the file (" + systemError() + ")"};
-    BatchWriter writer(std::move(lock), *format, fd.release(), run.topk);
+    BatchWriter writer(std::move(lock), *format, fd.release(), run.topk, run.extraColumns);
     if (writeHeader) {
         if (auto written = writer.append(batchHeader(*format, run)); !written)
             return written.error();
@@ -291,13 +305,44 @@ Result<void> BatchWriter::append(const std::string& row)
 
 Result<void> BatchWriter::write(const BatchRow& row)
 {
-    return row.error.empty() ? writeResult(row.path, row.top) : writeError(row.path, row.error);
+    if (!m_extraCells)
+        return row.error.empty() ? writeResult(row.path, row.top) : writeError(row.path, row.error);
+    const std::vector<ExtraCell> cells = m_extraCells(row);
+    if (m_format == Format::JsonLines) {
+        std::string line = row.error.empty() ? classificationJson(row.path, row.top, /*withStatus=*/true)
+                                             : errorJson(row.path, row.error, /*withStatus=*/true);
+        // The object's members, then the extra ones before its closing brace.
+        line.pop_back();
+        for (std::size_t i = 0; i < cells.size() && i < m_extraColumns.size(); ++i) {
+            JsonWriter json;
+            json.value(m_extraColumns[i]);
+            std::string value;
+            if (cells[i].number) {
+                value = cells[i].text.empty() ? "null" : cells[i].text;
+            } else {
+                JsonWriter text;
+                text.value(cells[i].text);
+                value = text.str();
+            }
+            line += ", " + json.str() + ": " + value;
+        }
+        return append(line + "}\n");
+    }
+    std::string line = row.error.empty() ? resultCsv(row.path, row.top) : errorCsv(row.path, row.error);
+    for (const auto& cell : cells)
+        line += "," + (cell.number ? cell.text : csvField(cell.text));
+    return append(line + "\n");
 }
 
 Result<void> BatchWriter::writeResult(const std::string& path, const std::vector<ClassScore>& top)
 {
     if (m_format == Format::JsonLines)
         return append(classificationJson(path, top, /*withStatus=*/true) + "\n");
+    return append(resultCsv(path, top) + "\n");
+}
+
+std::string BatchWriter::resultCsv(const std::string& path, const std::vector<ClassScore>& top) const
+{
     std::string row = csvField(path) + ",ok,";
     for (int k = 0; k < m_topk; ++k) {
         if (k < static_cast<int>(top.size())) {
@@ -314,17 +359,22 @@ Result<void> BatchWriter::writeResult(const std::string& path, const std::vector
             row += ",,,";
         }
     }
-    return append(row + "\n");
+    return row;
 }
 
 Result<void> BatchWriter::writeError(const std::string& path, const std::string& message)
 {
     if (m_format == Format::JsonLines)
         return append(errorJson(path, message, /*withStatus=*/true) + "\n");
+    return append(errorCsv(path, message) + "\n");
+}
+
+std::string BatchWriter::errorCsv(const std::string& path, const std::string& message) const
+{
     std::string row = csvField(path) + ",error," + csvField(message);
     for (int k = 0; k < m_topk; ++k)
         row += ",,,";
-    return append(row + "\n");
+    return row;
 }
 
 Result<void> BatchWriter::sync()

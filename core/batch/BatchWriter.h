@@ -4,7 +4,8 @@
 // so that a run killed at any moment (kill -9 included) loses at most rows that were never written.
 //
 // Formats (chosen by the file extension):
-// - CSV (.csv): a first line "# resnet-lens batch: model=... weights=... preset=... device=... topk=K",
+// - CSV (.csv): a first line
+//   "# resnet-lens batch: model=... weights=... preset=... device=... topk=K precision=fp32|bf16",
 //   a header row "path,status,error,top1_index,top1_label,top1_prob,...,topK_prob", then one row per image.
 //   Text cells (path, error, labels) are written as CsvCell.h says: reversible for bytes that are not UTF-8,
 //   neutralised against spreadsheet formulas. Read it with pandas.read_csv(path, skiprows=1), or
@@ -26,6 +27,7 @@
 #include "model/Classification.h"
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -39,7 +41,20 @@ struct RunInfo {
     std::string preset;
     std::string device;
     int topk = 5;
+    /// "fp32" or "bf16" (precisionName()). Outputs written before it was recorded were fp32.
+    std::string precision = "fp32";
+    /// Columns a use case adds after the batch columns (an evaluation's true class), in the CSV header row
+    /// and the JSON Lines run line ("columns"); their values come from BatchWriter::setExtraCells.
+    std::vector<std::string> extraColumns = {};
 };
+
+/// The value of one extra column: a number is written as it is (CSV and JSON), text as a CSV cell or a
+/// JSON string; an empty number is an empty CSV cell and JSON null.
+struct ExtraCell {
+    std::string text;
+    bool number = false;
+};
+using ExtraCells = std::function<std::vector<ExtraCell>(const BatchRow&)>;
 
 /// What a resumed run found in its output.
 struct PriorRows {
@@ -72,6 +87,8 @@ public:
 
     /// The row, as a result or an error row.
     Result<void> write(const BatchRow& row) override;
+    /// The values of RunInfo::extraColumns for each row written by write() (one per column).
+    void setExtraCells(ExtraCells cells) { m_extraCells = std::move(cells); }
     /// Flushes to stable storage (fsync).
     Result<void> finish() override { return sync(); }
 
@@ -84,13 +101,17 @@ public:
     const std::string& path() const { return m_lock.output(); }
 
 private:
-    BatchWriter(BatchOutputLock lock, Format format, int fd, int topk);
+    BatchWriter(BatchOutputLock lock, Format format, int fd, int topk, std::vector<std::string> extraColumns);
     Result<void> append(const std::string& row);
+    std::string resultCsv(const std::string& path, const std::vector<ClassScore>& top) const;
+    std::string errorCsv(const std::string& path, const std::string& message) const;
 
     BatchOutputLock m_lock;
     Format m_format;
     int m_fd = -1;
     int m_topk = 5;
+    std::vector<std::string> m_extraColumns;
+    ExtraCells m_extraCells;
 };
 
 /// The header lines a run writes at the top of a new output (each ending in a line feed).

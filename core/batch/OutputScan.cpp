@@ -137,16 +137,18 @@ private:
 
 struct HeaderFields {
     std::string model, weights, preset, device, topk;
+    std::string precision = "fp32"; ///< outputs written before it was recorded were fp32
 };
 
-// "# resnet-lens batch: model=M weights=W preset=P device=D topk=K". Only the weights may hold spaces, so
-// the fields after it are found from the right.
+// "# resnet-lens batch: model=M weights=W preset=P device=D topk=K precision=P" (older outputs end at
+// topk). Only the weights may hold spaces, so the fields after it are found from the right.
 std::optional<HeaderFields> parseComment(const std::string& line)
 {
     const std::string prefix = "# resnet-lens batch: model=";
     if (line.compare(0, prefix.size(), prefix) != 0)
         return std::nullopt;
     const auto topk = line.rfind(" topk=");
+    const auto precision = topk == std::string::npos ? topk : line.find(" precision=", topk);
     const auto device = topk == std::string::npos ? topk : line.rfind(" device=", topk);
     const auto preset = device == std::string::npos ? device : line.rfind(" preset=", device);
     const auto weights = line.find(" weights=", prefix.size());
@@ -159,7 +161,10 @@ std::optional<HeaderFields> parseComment(const std::string& line)
     fields.weights = original(line.substr(weights + 9, preset - weights - 9));
     fields.preset = original(line.substr(preset + 8, device - preset - 8));
     fields.device = original(line.substr(device + 8, topk - device - 8));
-    fields.topk = original(line.substr(topk + 6));
+    fields.topk
+        = original(line.substr(topk + 6, precision == std::string::npos ? precision : precision - topk - 6));
+    if (precision != std::string::npos)
+        fields.precision = original(line.substr(precision + 11));
     return fields;
 }
 
@@ -186,6 +191,7 @@ std::optional<HeaderFields> parseRunLine(const std::string& line)
         || !text("topk", fields.topk))
         return std::nullopt;
     text("device", fields.device);
+    text("precision", fields.precision);
     return fields;
 }
 
@@ -200,7 +206,8 @@ Result<void> compareHeader(const std::string& name, const HeaderFields& file, co
     const Field fields[] = {{"model", "--arch", file.model, run.model},
                             {"weights", "--weights", file.weights, run.weights},
                             {"preset", "--preset", file.preset, run.preset},
-                            {"topk", "--topk", file.topk, std::to_string(run.topk)}};
+                            {"topk", "--topk", file.topk, std::to_string(run.topk)},
+                            {"precision", "--precision", file.precision, run.precision}};
     std::string theirs, ours, use;
     for (const auto& field : fields) {
         if (field.theirs == field.ours)
@@ -217,49 +224,6 @@ Result<void> compareHeader(const std::string& name, const HeaderFields& file, co
 }
 
 // ---- rows ----
-
-// RFC 4180, strictly as the writer writes: a quoted field is followed by a comma or the end; an unquoted one
-// holds no quote and no CR. fields keeps its strings between calls (their buffers are reused); count is set
-// to the number of fields.
-bool splitCsvRecord(std::string_view record, std::vector<std::string>& fields, std::size_t& count)
-{
-    count = 0;
-    std::size_t pos = 0;
-    for (;;) {
-        if (count == fields.size())
-            fields.emplace_back();
-        std::string& field = fields[count++];
-        field.clear();
-        if (pos < record.size() && record[pos] == '"') {
-            ++pos;
-            for (;;) {
-                const std::size_t quote = record.find('"', pos);
-                if (quote == std::string_view::npos)
-                    return false;
-                field.append(record.substr(pos, quote - pos));
-                pos = quote + 1;
-                if (pos < record.size() && record[pos] == '"') {
-                    field += '"';
-                    ++pos;
-                    continue;
-                }
-                break;
-            }
-        } else {
-            const std::size_t end = std::min(record.find(',', pos), record.size());
-            const std::string_view text = record.substr(pos, end - pos);
-            if (text.find_first_of("\"\r\n") != std::string_view::npos)
-                return false;
-            field.assign(text);
-            pos = end;
-        }
-        if (pos == record.size())
-            return true;
-        if (record[pos] != ',')
-            return false;
-        ++pos;
-    }
-}
 
 bool isIndex(const std::string& text)
 {
@@ -282,16 +246,18 @@ struct Row {
 };
 
 // One CSV record (without its final line feed): the row, or why it is not one. fields is scratch space.
-std::string readCsvRow(std::string_view record, int topk, std::vector<std::string>& fields, Row& row)
+std::string readCsvRow(std::string_view record, int topk, std::size_t extraColumns,
+                       std::vector<std::string>& fields, Row& row)
 {
     if (!record.empty() && record.back() == '\r')
         record.remove_suffix(1); // a CRLF file (saved by another program) is still readable
     std::size_t count = 0;
     if (!splitCsvRecord(record, fields, count))
         return "a quote out of place";
+    // The extra columns (RunInfo::extraColumns) are checked by whoever reads them.
     const std::size_t columns = 3 + 3 * static_cast<std::size_t>(topk);
-    if (count != columns)
-        return std::to_string(count) + " columns instead of " + std::to_string(columns);
+    if (count != columns + extraColumns)
+        return std::to_string(count) + " columns instead of " + std::to_string(columns + extraColumns);
     auto path = csvCellOriginal(fields[0]);
     if (!path || path->empty())
         return "the path cell is not text batch writes";
@@ -546,7 +512,7 @@ private:
                     for (std::size_t i = 1; i < count; ++i)
                         length += window[i].length;
                 }
-                reason = readCsvRow(record, m_run.topk, fields, m_row);
+                reason = readCsvRow(record, m_run.topk, m_run.extraColumns.size(), fields, m_row);
                 if (reason.empty()) {
                     auto accepted = accept(m_row, first, length);
                     if (!accepted)
@@ -593,6 +559,60 @@ private:
 };
 
 } // namespace
+
+bool splitCsvRecord(std::string_view record, std::vector<std::string>& fields, std::size_t& count)
+{
+    count = 0;
+    std::size_t pos = 0;
+    for (;;) {
+        if (count == fields.size())
+            fields.emplace_back();
+        std::string& field = fields[count++];
+        field.clear();
+        if (pos < record.size() && record[pos] == '"') {
+            ++pos;
+            for (;;) {
+                const std::size_t quote = record.find('"', pos);
+                if (quote == std::string_view::npos)
+                    return false;
+                field.append(record.substr(pos, quote - pos));
+                pos = quote + 1;
+                if (pos < record.size() && record[pos] == '"') {
+                    field += '"';
+                    ++pos;
+                    continue;
+                }
+                break;
+            }
+        } else {
+            const std::size_t end = std::min(record.find(',', pos), record.size());
+            const std::string_view text = record.substr(pos, end - pos);
+            if (text.find_first_of("\"\r\n") != std::string_view::npos)
+                return false;
+            field.assign(text);
+            pos = end;
+        }
+        if (pos == record.size())
+            return true;
+        if (record[pos] != ',')
+            return false;
+        ++pos;
+    }
+}
+
+std::optional<RunInfo> parseRunHeader(const std::string& firstLine, BatchWriter::Format format)
+{
+    const auto fields
+        = format == BatchWriter::Format::Csv ? parseComment(firstLine) : parseRunLine(firstLine);
+    if (!fields)
+        return std::nullopt;
+    RunInfo run {fields->model, fields->weights, fields->preset, fields->device, 0, {}};
+    const auto [end, error]
+        = std::from_chars(fields->topk.data(), fields->topk.data() + fields->topk.size(), run.topk);
+    if (error != std::errc() || end != fields->topk.data() + fields->topk.size() || run.topk < 1)
+        return std::nullopt;
+    return run;
+}
 
 Result<OutputScan> scanBatchOutput(int fd, const std::string& name, BatchWriter::Format format,
                                    const RunInfo& run)

@@ -19,7 +19,9 @@
 #include "batch/BatchWriter.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lens {
@@ -45,6 +47,16 @@ struct OutputScan {
 
 /// At most this many dropped ranges: beyond, the file is not a damaged batch output but something else.
 constexpr std::size_t kMaxDroppedRows = 100000;
+
+/// Splits one CSV record (without its line feed) as RFC 4180 says, strictly as the batch writer writes: a
+/// quoted field is followed by a comma or the end; an unquoted one holds no quote and no CR. fields keeps
+/// its strings between calls (their buffers are reused); count is set to the number of fields. False when
+/// the record is not such a row.
+bool splitCsvRecord(std::string_view record, std::vector<std::string>& fields, std::size_t& count);
+
+/// The run info of an output's first line (the CSV comment line or the JSON Lines run line), without
+/// RunInfo::extraColumns; nothing when it is not one.
+std::optional<RunInfo> parseRunHeader(const std::string& firstLine, BatchWriter::Format format);
 
 /// Reads the output open on fd from the start. name is the output as the user named it, for messages.
 Result<OutputScan> scanBatchOutput(int fd, const std::string& name, BatchWriter::Format format,

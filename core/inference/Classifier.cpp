@@ -21,11 +21,29 @@
 
 namespace lens {
 
+std::string Classifier::bf16Unavailable()
+{
+#if LENS_ONEDNN
+    return FusedResNet::bf16Support();
+#elif defined(__x86_64__) || defined(__i386__)
+    if (__builtin_cpu_supports("avx512bf16"))
+        return {};
+    return "bf16 inference needs a CPU with AVX512_BF16 (or AMX) instructions, which this one lacks; use "
+           "--precision fp32";
+#else
+    return {};
+#endif
+}
+
 struct Classifier::Impl {
     ResNetSpec spec;
     ResNet model {nullptr}; ///< the LibTorch modules; released when the fast path runs instead
     torch::Device device {torch::kCPU};
+    Precision precision = Precision::Fp32;
+    /// What the LibTorch modules compute in (bfloat16 for Precision::Bf16 off the fast path).
+    torch::ScalarType dtype = torch::kFloat32;
     std::vector<std::string> labels;
+    std::vector<std::string> checkpointLabels;
     std::vector<std::string> fixes;
     std::vector<std::string> warnings;
     LoadReport report;
@@ -55,10 +73,10 @@ struct Classifier::Impl {
             return fused->forward(input, features);
 #endif
         if (!features)
-            return model->forward(input.to(device)).to(torch::kCPU);
-        auto [maps, logits] = model->forwardWithFeatures(input.to(device));
-        *features = maps.to(torch::kCPU);
-        return logits.to(torch::kCPU);
+            return model->forward(input.to(device, dtype)).to(torch::kCPU, torch::kFloat32);
+        auto [maps, logits] = model->forwardWithFeatures(input.to(device, dtype));
+        *features = maps.to(torch::kCPU, torch::kFloat32);
+        return logits.to(torch::kCPU, torch::kFloat32);
     }
 };
 
@@ -109,6 +127,10 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
                       ErrorKind::Device, options.device};
     // What fails from here on is the file's content or, on a GPU, the device (a driver error, its memory).
     const ErrorKind failure = device->is_cuda() ? ErrorKind::Device : ErrorKind::Failed;
+    if (options.precision == Precision::Bf16 && device->is_cpu()) {
+        if (const std::string missing = bf16Unavailable(); !missing.empty())
+            return Error {missing, ErrorKind::Unsupported, "bf16"};
+    }
 
     auto impl = std::make_unique<Impl>();
     impl->fixes = fixes;
@@ -118,6 +140,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     try {
         impl->device = *device;
         impl->spec = *spec;
+        impl->precision = options.precision;
         bool folded = false;
 #if LENS_ONEDNN
         const bool fast = options.fast && impl->device.is_cpu() && FusedResNet::supports(*spec);
@@ -141,7 +164,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
                 impl->keepFcWeight(state.at("fc.weight"));
                 impl->report = std::move(report);
                 checkpoint->tensors.clear(); // the views keep what the fast path still needs
-                impl->fused.emplace(*spec, std::move(state));
+                impl->fused.emplace(*spec, std::move(state), options.precision);
                 folded = true;
             }
         }
@@ -165,12 +188,17 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
                 for (const auto& item : impl->model->named_buffers())
                     state.emplace(item.key(), item.value());
                 impl->model = ResNet(nullptr);
-                impl->fused.emplace(*spec, std::move(state));
+                impl->fused.emplace(*spec, std::move(state), options.precision);
             }
 #endif
         }
         if (const std::string converted = describeConversion(shapes, impl->report); !converted.empty())
             impl->fixes.push_back(converted);
+        if (!impl->model.is_empty() && options.precision == Precision::Bf16) {
+            // The modules' path (a GPU, or the fast path off): the whole model in bfloat16.
+            impl->dtype = torch::kBFloat16;
+            impl->model->to(torch::kBFloat16);
+        }
     } catch (const c10::Error& e) {
         return Error {options.weights + ": " + e.what_without_backtrace(), failure, options.weights};
     } catch (const std::exception& e) { // oneDNN's errors
@@ -178,6 +206,8 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     }
 
     impl->labels = chooseLabels(options.labels, checkpoint->labels, spec->numClasses).names;
+    if (static_cast<int>(checkpoint->labels.size()) == spec->numClasses)
+        impl->checkpointLabels = checkpoint->labels;
     if (static_cast<int>(impl->labels.size()) != spec->numClasses)
         return Error {"the label list has " + std::to_string(impl->labels.size())
                           + " names but the model has " + std::to_string(spec->numClasses) + " classes",
@@ -278,6 +308,10 @@ const std::vector<std::string>& Classifier::labels() const
 {
     return m_impl->labels;
 }
+const std::vector<std::string>& Classifier::checkpointLabels() const
+{
+    return m_impl->checkpointLabels;
+}
 std::string Classifier::deviceName() const
 {
     return m_impl->device.str();
@@ -288,7 +322,11 @@ std::string Classifier::engineName() const
     if (m_impl->fused)
         return m_impl->fused->description();
 #endif
-    return "plain";
+    return m_impl->precision == Precision::Bf16 ? "plain, bf16" : "plain";
+}
+Precision Classifier::precision() const
+{
+    return m_impl->precision;
 }
 const std::vector<std::string>& Classifier::fixes() const
 {

@@ -11,6 +11,7 @@
 #include "model/Architecture.h"
 #include "model/Classification.h"
 #include "model/LoadReport.h"
+#include "model/Precision.h"
 
 #include <memory>
 #include <string>
@@ -32,6 +33,10 @@ struct ClassifierOptions {
     /// On the CPU, fold BatchNorm into the convolutions and run them with prepacked oneDNN weights. The
     /// logits equal the plain path's up to float rounding (tested against torchvision).
     bool fast = true;
+    /// Fp32 is the exact mode. Bf16 runs bfloat16 weights and activations with fp32 accumulation (BatchNorm
+    /// folded in fp32 first): on the CPU it needs AVX512_BF16 or AMX and is refused (Unsupported, naming the
+    /// feature) without; on a GPU the modules run in bfloat16.
+    Precision precision = Precision::Fp32;
     /// Intra-op threads for LibTorch; 0 = every core, unless OMP_NUM_THREADS says otherwise. (LibTorch's own
     /// default counts physical cores and can pick 1 on virtual machines.) The setting is process-wide.
     int threads = 0;
@@ -53,6 +58,9 @@ public:
                                                       Checkpoint checkpoint);
     ~Classifier();
 
+    /// Empty when Precision::Bf16 can run on this CPU; else why not, naming the missing CPU feature.
+    static std::string bf16Unavailable();
+
     /// The raw logits of a batch ([batch x numClasses], row-major): one forward pass, nothing else.
     Result<std::vector<float>> logits(const float* chw, int batch, int size) const;
 
@@ -73,10 +81,14 @@ public:
 
     const ResNetSpec& architecture() const;
     const std::vector<std::string>& labels() const;
+    /// The class names stored in the checkpoint (classes, class_to_idx), one per class; empty when it has
+    /// none (whatever labels() uses instead).
+    const std::vector<std::string>& checkpointLabels() const;
     std::string deviceName() const;
-    /// "oneDNN, BatchNorm folded, Winograd 3x3", "oneDNN, BatchNorm folded" or "plain": which inference path
-    /// is in use.
+    /// "oneDNN, BatchNorm folded, Winograd 3x3", "oneDNN, BatchNorm folded", "oneDNN, BatchNorm folded,
+    /// bf16", "plain" or "plain, bf16": which inference path is in use.
     std::string engineName() const;
+    Precision precision() const;
     /// What was done to load the checkpoint ("removed prefix 'module.'", ...).
     const std::vector<std::string>& fixes() const;
     /// What a user should know about the checkpoint (ignored Python objects, allowed unsafe ones, ...).

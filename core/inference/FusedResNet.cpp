@@ -19,6 +19,7 @@ using dnnl::memory;
 using Dims = memory::dims;
 using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
+constexpr auto kBf16 = memory::data_type::bf16;
 
 /// Removes a tensor from the state dict and returns it: each original is freed as soon as it is folded.
 at::Tensor take(std::map<std::string, at::Tensor>& state, const std::string& key)
@@ -98,10 +99,12 @@ struct Activation {
 
 class PlanBuilder {
 public:
-    PlanBuilder(const dnnl::engine& engine, Tag blocked, Plan& plan)
+    /// type: the activations' and weights' type between layers (f32 or bf16).
+    PlanBuilder(const dnnl::engine& engine, Tag blocked, memory::data_type type, Plan& plan)
         : m_engine(engine)
         , m_stream(engine)
         , m_blocked(blocked)
+        , m_type(type)
         , m_plan(plan)
     { }
 
@@ -120,7 +123,11 @@ public:
         const std::int64_t outH = (in[2] + 2 * conv.padding - k) / conv.stride + 1;
         const std::int64_t outW = (in[3] + 2 * conv.padding - k) / conv.stride + 1;
         const memory::desc dst = sumInto ? sumInto->mem.get_desc()
-                                         : memory::desc({in[0], outChannels, outH, outW}, kF32, m_blocked);
+                                         : memory::desc({in[0], outChannels, outH, outW}, m_type, m_blocked);
+        // The network's input is f32: in bf16 the first convolution reads a converted copy, in its layout.
+        const memory::desc srcDesc = src.mem.get_desc().data_type() == m_type
+            ? src.mem.get_desc()
+            : memory::desc(src.mem.get_desc().dims(), m_type, Tag::any);
         const Dims weightDims = conv.groups == 1
             ? Dims {outChannels, in[1], k, k}
             : Dims {conv.groups, outChannels / conv.groups, in[1] / conv.groups, k, k};
@@ -133,7 +140,7 @@ public:
             ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
         dnnl::primitive_attr attr;
         attr.set_post_ops(ops);
-        const memory::desc anyWeights(weightDims, kF32, Tag::any);
+        const memory::desc anyWeights(weightDims, m_type, Tag::any);
         auto describe = [&](dnnl::algorithm algorithm, const memory::desc& srcDesc,
                             const memory::desc& dstDesc, const memory::desc& weights) {
             const dnnl::convolution_forward::desc desc(
@@ -147,20 +154,20 @@ public:
         // weights (four times the plain ones) are the largest.
         if (conv.winograd && std::min(outH, outW) >= 14) {
             try {
-                pd = describe(algorithm, src.mem.get_desc(), dst, anyWeights);
+                pd = describe(algorithm, srcDesc, dst, anyWeights);
             } catch (const dnnl::error&) {
                 // Not for this shape on this CPU: the direct algorithm below.
             }
         }
         if (!pd) {
             algorithm = dnnl::algorithm::convolution_direct;
-            pd = describe(algorithm, src.mem.get_desc(), dst, anyWeights);
+            pd = describe(algorithm, srcDesc, dst, anyWeights);
         }
         if (isReference(*pd) && !sumInto) {
             // No fast kernel for the blocked layout (e.g. grouped convolutions with few channels per group):
             // let oneDNN pick the layouts, and reorder to and from them.
-            const memory::desc any({in[0], in[1], in[2], in[3]}, kF32, Tag::any);
-            pd = describe(algorithm, any, memory::desc(dst.dims(), kF32, Tag::any), anyWeights);
+            const memory::desc any({in[0], in[1], in[2], in[3]}, m_type, Tag::any);
+            pd = describe(algorithm, any, memory::desc(dst.dims(), m_type, Tag::any), anyWeights);
         }
         // Another batch size may have chosen another weight layout: where a fast kernel runs on the one
         // already reordered, use it, so that each layer keeps one copy of its weights.
@@ -195,9 +202,12 @@ public:
         return out;
     }
 
-    /// Max pooling (kernel 3, stride 2, padding 1: the stem's), or global average pooling.
-    Activation pool(const Activation& src, bool global)
+    /// Max pooling (kernel 3, stride 2, padding 1: the stem's), or global average pooling, which always
+    /// averages in f32 (in bf16, from an f32 copy of its input).
+    Activation pool(const Activation& input, bool global)
     {
+        const bool widen = global && input.mem.get_desc().data_type() != kF32;
+        const Activation src = widen ? reordered(input, input.mem.get_desc().dims(), kF32) : input;
         const Dims in = src.mem.get_desc().dims();
         const Dims kernel = global ? Dims {in[2], in[3]} : Dims {3, 3};
         const Dims strides = global ? Dims {1, 1} : Dims {2, 2};
@@ -207,10 +217,13 @@ public:
         const dnnl::pooling_forward::desc desc(
             dnnl::prop_kind::forward_inference,
             global ? dnnl::algorithm::pooling_avg_exclude_padding : dnnl::algorithm::pooling_max,
-            src.mem.get_desc(), memory::desc(out, kF32, m_blocked), strides, kernel, padding, padding);
+            src.mem.get_desc(), memory::desc(out, src.mem.get_desc().data_type(), m_blocked), strides, kernel,
+            padding, padding);
         const dnnl::pooling_forward::primitive_desc pd(desc, m_engine);
         const Activation dst = acquire(pd.dst_desc());
         add(dnnl::pooling_forward(pd), {{DNNL_ARG_SRC, src.mem}, {DNNL_ARG_DST, dst.mem}});
+        if (widen)
+            release(src);
         return dst;
     }
 
@@ -244,6 +257,12 @@ private:
         Activation activation {memory(desc, m_engine, DNNL_MEMORY_NONE), slot};
         m_plan.activations.emplace_back(activation.mem, slot);
         return activation;
+    }
+
+    /// src converted to type, in the network's blocked layout.
+    Activation reordered(const Activation& src, const Dims& dims, memory::data_type type)
+    {
+        return reordered(src, memory::desc(dims, type, m_blocked));
     }
 
     Activation reordered(const Activation& src, const memory::desc& layout)
@@ -292,6 +311,7 @@ private:
     const dnnl::engine& m_engine;
     dnnl::stream m_stream;
     Tag m_blocked;
+    memory::data_type m_type;
     Plan& m_plan;
     std::vector<bool> m_busy;
 };
@@ -316,6 +336,7 @@ bool winogradAvailable(const dnnl::engine& engine, Tag blocked)
 struct FusedResNet::Impl {
     dnnl::engine engine {dnnl::engine::kind::cpu, 0};
     Tag blocked = Tag::nChw8c;
+    Precision precision = Precision::Fp32;
     bool winograd = false;
     Conv stem;
     std::vector<Block> blocks;
@@ -334,7 +355,7 @@ struct FusedResNet::Impl {
         if (plans.size() >= 8) // batches run in power-of-two chunks, so this is rare: a few crop sizes
             plans.clear();
         Plan plan; // into the map only when complete: oneDNN may throw while building
-        PlanBuilder build(engine, blocked, plan);
+        PlanBuilder build(engine, blocked, precision == Precision::Bf16 ? kBf16 : kF32, plan);
         Activation x = build.convolve(build.input({batch, 3, height, width}), stem, true);
         Activation pooled = build.pool(x, false);
         build.release(x);
@@ -381,13 +402,16 @@ struct FusedResNet::Impl {
     }
 };
 
-FusedResNet::FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state)
+FusedResNet::FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state, Precision precision)
     : m_impl(std::make_unique<Impl>())
 {
     torch::NoGradGuard noGrad;
     Impl& net = *m_impl;
+    TORCH_CHECK(precision == Precision::Fp32 || bf16Support().empty(), bf16Support());
+    net.precision = precision;
     net.blocked = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core ? Tag::nChw16c : Tag::nChw8c;
-    net.winograd = winogradAvailable(net.engine, net.blocked);
+    // oneDNN's Winograd convolutions are fp32 only.
+    net.winograd = precision == Precision::Fp32 && winogradAvailable(net.engine, net.blocked);
     const NetworkLayout layout = networkLayout(spec);
     net.stem = fold(state, layout.stem);
     for (const BlockLayers& layers : layout.blocks) {
@@ -434,6 +458,17 @@ std::vector<std::int64_t> chunks(std::int64_t n)
 }
 
 } // namespace
+
+std::string FusedResNet::bf16Support()
+{
+    // The ISA oneDNN will actually use (ONEDNN_MAX_CPU_ISA may lower it). The values are bit sets, each ISA
+    // holding the ones below it: AMX includes avx512_core_bf16, avx2_vnni (numerically larger) does not.
+    const auto bf16 = static_cast<unsigned>(dnnl::cpu_isa::avx512_core_bf16);
+    if ((static_cast<unsigned>(dnnl::get_effective_cpu_isa()) & bf16) == bf16)
+        return {};
+    return "bf16 inference needs a CPU with AVX512_BF16 (or AMX) instructions, which this one lacks (or "
+           "ONEDNN_MAX_CPU_ISA hides); use --precision fp32";
+}
 
 bool FusedResNet::supports(const ResNetSpec& spec)
 {
@@ -490,6 +525,8 @@ void FusedResNet::prepare(std::int64_t batch, std::int64_t height, std::int64_t 
 
 std::string FusedResNet::description() const
 {
+    if (m_impl->precision == Precision::Bf16)
+        return "oneDNN, BatchNorm folded, bf16";
     return m_impl->winograd ? "oneDNN, BatchNorm folded, Winograd 3x3" : "oneDNN, BatchNorm folded";
 }
 

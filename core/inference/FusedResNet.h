@@ -9,11 +9,16 @@
 // - 3x3 stride-1 convolutions on maps of at least 14x14 computed with Winograd where oneDNN has it for this
 //   CPU (not exact: Classifier's parity tests bound the difference);
 // - the weights reordered once per layout, and the primitives built once per input shape; a batch runs in
-//   power-of-two chunks (7 = 4 + 2 + 1), so that few shapes are ever built.
+//   power-of-two chunks (7 = 4 + 2 + 1), so that few shapes are ever built;
+// - in bf16 (opt-in): BatchNorm folded in fp32 first, then the weights and the activations between layers in
+//   bfloat16, in the layouts oneDNN picks for this CPU, with fp32 accumulation and fp32 biases; no Winograd
+//   (oneDNN has it for fp32 only); the global average pooling and the fc layer in fp32. Needs AVX512_BF16 or
+//   AMX (bf16Support()).
 //
 // forward() may be called from any thread; calls are serialized.
 
 #include "model/Architecture.h"
+#include "model/Precision.h"
 
 #include <ATen/core/Tensor.h>
 #include <cstdint>
@@ -26,12 +31,18 @@ namespace lens {
 class FusedResNet {
 public:
     /// state: the model's parameters and buffers by torchvision name; each tensor is released as soon as it
-    /// has been folded, so pass it moved when nothing else holds the weights.
-    FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state);
+    /// has been folded, so pass it moved when nothing else holds the weights. Throws (dnnl::error,
+    /// c10::Error) where oneDNN cannot build it; check bf16Support() before asking for bf16.
+    FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state,
+                Precision precision = Precision::Fp32);
     ~FusedResNet();
 
     /// Whether the fast path runs this configuration (the classifier uses the LibTorch modules otherwise).
     static bool supports(const ResNetSpec& spec);
+
+    /// Empty when oneDNN runs bf16 convolutions on this CPU (AVX512_BF16 or AMX); else why not, naming the
+    /// missing CPU feature. (oneDNN honours ONEDNN_MAX_CPU_ISA, which can hide the feature.)
+    static std::string bf16Support();
 
     /// [N, 3, H, W] float32 on the CPU -> [N, numClasses] logits. With features, also the last stage's
     /// output [N, C, h, w] (after its final ReLU, before pooling), for class activation maps; classification
@@ -42,7 +53,7 @@ public:
     /// so that the first call of that shape is as fast as the others.
     void prepare(std::int64_t batch, std::int64_t height, std::int64_t width) const;
 
-    /// What runs, e.g. "oneDNN, BatchNorm folded, Winograd 3x3".
+    /// What runs, e.g. "oneDNN, BatchNorm folded, Winograd 3x3" or "oneDNN, BatchNorm folded, bf16".
     std::string description() const;
 
 private:

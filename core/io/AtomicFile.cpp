@@ -1,5 +1,7 @@
 #include "io/AtomicFile.h"
 
+#include "io/FileChecks.h"
+
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -124,6 +126,19 @@ Result<void> AtomicFile::commit()
         return Error {m_target + ": cannot replace the file (" + why() + ")", ErrorKind::Failed, m_target};
     m_temporary.clear();
     return {};
+}
+
+Result<void> writeFileAtomically(const std::string& path, const std::string& bytes)
+{
+    auto target = outputFilePath(path);
+    if (!target)
+        return target.error();
+    auto file = AtomicFile::create(*target);
+    if (!file)
+        return file.error();
+    if (auto written = file->write(bytes.data(), bytes.size()); !written)
+        return written;
+    return file->commit();
 }
 
 } // namespace lens

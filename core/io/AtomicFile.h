@@ -44,4 +44,7 @@ private:
     std::uint64_t m_size = 0;
 };
 
+/// Writes a whole file of bytes as an AtomicFile (through outputFilePath(), so a link to a file is followed).
+Result<void> writeFileAtomically(const std::string& path, const std::string& bytes);
+
 } // namespace lens

@@ -26,6 +26,12 @@ BatchJob::~BatchJob() = default;
 Result<BatchJob> BatchJob::prepare(BatchJobOptions options,
                                    const std::function<void(const std::string&)>& warn)
 {
+    return prepare(std::move(options), nullptr, warn);
+}
+
+Result<BatchJob> BatchJob::prepare(BatchJobOptions options, std::unique_ptr<Classifier> classifier,
+                                   const std::function<void(const std::string&)>& warn)
+{
     const auto tell = [&](const std::string& text) {
         if (warn)
             warn(text);
@@ -45,21 +51,32 @@ Result<BatchJob> BatchJob::prepare(BatchJobOptions options,
     for (const auto& warning : listed->warnings)
         tell(warning);
 
-    auto classifier = Classifier::create(options.classifier);
-    if (!classifier)
-        return classifier.error();
-    state->classifier = std::move(*classifier);
+    if (classifier) {
+        state->classifier = std::move(classifier);
+    } else {
+        auto created = Classifier::create(options.classifier);
+        if (!created)
+            return created.error();
+        state->classifier = std::move(*created);
+    }
 
     // A weight set picked by key is part of which weights the output was written with.
     const std::string weightsName = options.classifier.weightsKey.empty()
         ? options.classifier.weights
         : options.classifier.weights + "#" + state->classifier->weightsKey();
-    const RunInfo run {state->classifier->architecture().name, weightsName, options.presetName,
-                       state->classifier->deviceName(), options.pipeline.topk};
+    const RunInfo run {state->classifier->architecture().name,
+                       weightsName,
+                       options.presetName,
+                       state->classifier->deviceName(),
+                       options.pipeline.topk,
+                       precisionName(state->classifier->precision()),
+                       options.extraColumns};
     auto writer = BatchWriter::open(std::move(*lock), run, state->prior);
     if (!writer)
         return writer.error();
     state->writer.emplace(std::move(*writer));
+    if (options.extraCells)
+        state->writer->setExtraCells(options.extraCells);
     for (const auto& note : state->prior.notes)
         tell(note);
     for (const auto& file : state->files) {

@@ -39,6 +39,9 @@ struct BatchJobOptions {
     std::string presetName;
     /// Batch size, top-k, decode threads, preprocessing, decoding.
     BatchOptions pipeline;
+    /// Columns the output has after the batch columns, and their values for each row (RunInfo).
+    std::vector<std::string> extraColumns;
+    ExtraCells extraCells;
 };
 
 /// What a finished (or cancelled) run did, beside the counts of this run.
@@ -62,6 +65,10 @@ public:
     /// Everything before the first image: each step's error names what is wrong. `warn` receives what a user
     /// should know (skipped folders, repaired output lines); it may be empty.
     static Result<BatchJob> prepare(BatchJobOptions options,
+                                    const std::function<void(const std::string&)>& warn = {});
+    /// The same with a classifier made already (options.classifier then only names it), for a use case
+    /// that needs the model before it knows what to list (an evaluation's class folders).
+    static Result<BatchJob> prepare(BatchJobOptions options, std::unique_ptr<Classifier> classifier,
                                     const std::function<void(const std::string&)>& warn = {});
 
     BatchJob(BatchJob&&) noexcept;

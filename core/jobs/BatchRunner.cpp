@@ -171,10 +171,13 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
     const auto flush = [&] {
         if (batch.empty())
             return;
-        input.resize(batch.size() * imageFloats);
+        const std::size_t images
+            = options.fixedBatchShape ? static_cast<std::size_t>(batchSize) : batch.size();
+        input.resize(images * imageFloats);
         for (std::size_t i = 0; i < batch.size(); ++i)
             std::copy(batch[i].chw.begin(), batch[i].chw.end(), input.begin() + i * imageFloats);
-        auto results = classifier.classify(input.data(), static_cast<int>(batch.size()), size, options.topk,
+        std::fill(input.begin() + batch.size() * imageFloats, input.end(), 0.0f);
+        auto results = classifier.classify(input.data(), static_cast<int>(images), size, options.topk,
                                            options.keepMaps);
         for (std::size_t i = 0; i < batch.size(); ++i) {
             if (results) {
@@ -201,7 +204,7 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
 
     while (!fatal && !cancelled()) {
         // Run a partial batch rather than leave the model idle while decoders are still busy.
-        if (!batch.empty() && !queue.ready())
+        if (!batch.empty() && !queue.ready() && !options.fixedBatchShape)
             flush();
         std::optional<Item> item = queue.pop();
         if (!item)

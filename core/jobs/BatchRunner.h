@@ -40,6 +40,11 @@ struct BatchOptions {
     /// Fill BatchRow::map with the top-1 class's activation map (for maps saved as images); from the same
     /// forward pass.
     bool keepMaps = false;
+    /// Every forward pass has batchSize images: a short last batch is padded with blank ones, and no batch
+    /// runs short while decoders lag. An image's logits then do not depend on which images share its batch
+    /// (the engine's kernels depend on the batch's size), so the shards of an evaluation, a resumed run and
+    /// a whole run give the same bits.
+    bool fixedBatchShape = false;
 };
 
 struct BatchProgress {

@@ -1,9 +1,19 @@
 #include "support/TestWindows.h"
 
+#include <QAction>
 #include <QElapsedTimer>
+#include <QMenu>
 #include <QSignalSpy>
 
 namespace lens::test {
+
+QAction* menuAction(QMenu* menu, const QString& text)
+{
+    for (QAction* action : menu->actions())
+        if (action->text().remove(QLatin1Char('&')) == text)
+            return action;
+    return nullptr;
+}
 
 std::unique_ptr<MainWindow> WindowFactory::make(const QString& weights, const QString& preset,
                                                 const QString& settingsFile)

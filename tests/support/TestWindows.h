@@ -5,11 +5,32 @@
 
 #include "MainWindow.h"
 
+#include <QList>
+#include <QObject>
 #include <QString>
 #include <QTemporaryDir>
+#include <QUrl>
 #include <memory>
 
+class QAction;
+class QMenu;
+
 namespace lens::test {
+
+/// The menu's action whose text, without its mnemonic, is text; null when there is none.
+QAction* menuAction(QMenu* menu, const QString& text);
+
+/// Receives what the app asks the desktop to open, while installed for a scheme with
+/// QDesktopServices::setUrlHandler(scheme, &catcher, "open").
+class UrlCatcher : public QObject {
+    Q_OBJECT
+
+public:
+    QList<QUrl> urls;
+
+public Q_SLOTS:
+    void open(const QUrl& url) { urls << url; }
+};
 
 /// How long a GUI suite waits for a model to load or an image to be classified, in ms.
 constexpr int kWindowTimeout = 120000;
