@@ -1,9 +1,11 @@
-// resnet-lens-cli: classify images, inspect checkpoints and label folders from the command line.
+// resnet-lens-cli: classify images, inspect checkpoints and label folders from the command line. The
+// commands that run a model are in a module loaded only for them (cli/EngineModule.h).
 
+#include "EngineLoader.h"
 #include "LensVersion.h"
 #include "OpenMpSetup.h"
-#include "cli/Args.h"
 #include "cli/Commands.h"
+#include "cli/EngineModule.h"
 
 #include <iostream>
 #include <string>
@@ -48,9 +50,6 @@ Exit codes: 0 success, 1 usage error, 2 failure, 3 partial success (some inputs 
 int main(int argc, char** argv)
 {
     using namespace lens::cli;
-    // Worth its restart (about 0.25 s of loading libraries again) only for long runs.
-    if (argc > 1 && std::string(argv[1]) == "batch")
-        lens::preferPassiveOpenMpThreads(argv);
     std::vector<std::string> words(argv + 1, argv + argc);
     if (words.empty() || words[0] == "--help" || words[0] == "-h" || words[0] == "help") {
         std::cout << kUsage;
@@ -62,23 +61,19 @@ int main(int argc, char** argv)
     }
     const std::string command = words[0];
     words.erase(words.begin());
+    if (isEngineCommand(command)) {
+        // Spinning threads only cost a long run's decoding threads their CPU; a single image is no faster.
+        if (command == "batch" || command == "evaluate")
+            lens::preferPassiveOpenMpThreads();
+        return runEngineCommand(command, words);
+    }
     try {
-        if (command == "classify")
-            return classifyCommand(words);
-        if (command == "preprocess")
-            return preprocessCommand(words);
         if (command == "inspect")
             return inspectCommand(words);
         if (command == "convert")
             return convertCommand(words);
-        if (command == "batch")
-            return batchCommand(words);
         if (command == "weights")
             return weightsCommand(words);
-        if (command == "cam")
-            return camCommand(words);
-        if (command == "evaluate")
-            return evaluateCommand(words);
     } catch (const std::exception& e) {
         // Core returns errors as values; this is the last line of defence against a crash.
         printError(std::string("internal error: ") + e.what());

@@ -116,6 +116,32 @@ private Q_SLOTS:
         }
     }
 
+    // The commands that run no model answer without loading LibTorch (the engine module is loaded only for
+    // the others): the dynamic loader names each library it loads when LD_DEBUG=files.
+    void loadsLibTorchOnlyToRunAModel_data()
+    {
+        QTest::addColumn<QStringList>("arguments");
+        QTest::addColumn<bool>("loadsLibTorch");
+        QTest::newRow("--help") << QStringList {"--help"} << false;
+        QTest::newRow("--version") << QStringList {"--version"} << false;
+        QTest::newRow("inspect resnet18.pth") << QStringList {"inspect", ref("resnet18.pth")} << false;
+        QTest::newRow("weights list") << QStringList {"weights", "list"} << false;
+        QTest::newRow("classify rocket.jpg")
+            << QStringList {"classify", "--weights", ref("resnet18.pth"), data("rocket.jpg")} << true;
+    }
+
+    void loadsLibTorchOnlyToRunAModel()
+    {
+        QFETCH(QStringList, arguments);
+        QFETCH(bool, loadsLibTorch);
+        QProcessEnvironment environment = QProcessEnvironment::systemEnvironment();
+        environment.insert("LD_DEBUG", "files");
+        const Run run = runCli(arguments, environment);
+        QCOMPARE(run.exitCode, 0);
+        QVERIFY2(run.err.contains("file=libc.so.6"), "LD_DEBUG had no effect");
+        QCOMPARE(run.err.contains("libtorch_cpu"), loadsLibTorch);
+    }
+
     void classifyHumanOutput()
     {
         const Run run

@@ -4,7 +4,9 @@
 #include "cli/Args.h"
 #include "io/Text.h"
 
+#include <filesystem>
 #include <iostream>
+#include <system_error>
 
 namespace lens::cli {
 void printError(const std::string& message)
@@ -25,6 +27,24 @@ int fail(const Error& error)
                    + " (only if you trust the file, --ignore-unsafe-objects uses its tensors anyway)");
     else
         printError(error.message);
+    return exitCodeFor(error);
+}
+
+std::string weightsErrorMessage(const Error& error)
+{
+    // NotFound about a file that is there: the weight set inside it is what is missing.
+    std::error_code ignored;
+    if (error.kind == ErrorKind::NotFound && !error.subject.empty()
+        && std::filesystem::is_regular_file(error.subject, ignored))
+        return error.message + " (choose one with --weights-key KEY)";
+    return error.message;
+}
+
+int failWeights(const Error& error)
+{
+    if (error.kind == ErrorKind::Dangerous)
+        return fail(error);
+    printError(weightsErrorMessage(error));
     return exitCodeFor(error);
 }
 

@@ -33,6 +33,13 @@ int exitCodeFor(const Error& error);
 /// Prints the error (a dangerous file's refusal says how to use it anyway) and returns exitCodeFor(error).
 int fail(const Error& error);
 
+/// An error reading a checkpoint's weights as the CLI says it: when the file exists but the weight set asked
+/// for (or a default one) is not in it, how to pick one is added.
+std::string weightsErrorMessage(const Error& error);
+
+/// fail() with weightsErrorMessage().
+int failWeights(const Error& error);
+
 class Args;
 
 /// Parses a command's words into args. Returns the exit code when the command ends here: Usage after printing

@@ -1,6 +1,5 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
-#include "cli/WeightsOption.h"
 #include "convert/Export.h"
 #include "io/Text.h"
 

@@ -1,6 +1,5 @@
 #include "cli/Args.h"
 #include "cli/Commands.h"
-#include "cli/WeightsOption.h"
 #include "inspect/Inspection.h"
 #include "io/Json.h"
 #include "io/Text.h"

@@ -141,24 +141,6 @@ Result<LoadedModel> loadModel(const Args& args, bool quiet)
     return model;
 }
 
-std::string weightsErrorMessage(const Error& error)
-{
-    // NotFound about a file that is there: the weight set inside it is what is missing.
-    std::error_code ignored;
-    if (error.kind == ErrorKind::NotFound && !error.subject.empty()
-        && std::filesystem::is_regular_file(error.subject, ignored))
-        return error.message + " (choose one with --weights-key KEY)";
-    return error.message;
-}
-
-int failWeights(const Error& error)
-{
-    if (error.kind == ErrorKind::Dangerous)
-        return fail(error);
-    printError(weightsErrorMessage(error));
-    return exitCodeFor(error);
-}
-
 std::string otherWeightSetsNote(const std::vector<std::string>& others)
 {
     if (others.empty())

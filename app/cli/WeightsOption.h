@@ -48,13 +48,6 @@ struct CamDirOption {
     OverlayOptions overlay;
 };
 Result<CamDirOption> camDirOption(const Args& args);
-/// An error reading a checkpoint's weights as the CLI says it: when the file exists but the weight set asked
-/// for (or a default one) is not in it, how to pick one is added.
-std::string weightsErrorMessage(const Error& error);
-
-/// fail() with weightsErrorMessage().
-int failWeights(const Error& error);
-
 /// The note a command prints when the file holds weight sets besides the one it uses; empty when not.
 std::string otherWeightSetsNote(const std::vector<std::string>& others);
 

@@ -8,6 +8,7 @@
 #include "inference/StateDictLoader.h"
 #include "inference/TorchTensor.h"
 #include "labels/Labels.h"
+#include "model/Architecture.h"
 
 #include <algorithm>
 #include <cmath>
@@ -54,6 +55,14 @@ struct Classifier::Impl {
 #if LENS_ONEDNN
     std::optional<FusedResNet> fused; ///< the CPU fast path
 #endif
+
+    /// Keeps a copy of fc.weight (classes x features) for activation maps.
+    void keepFcWeight(const torch::Tensor& weight)
+    {
+        const torch::Tensor fc = weight.to(torch::kFloat32).contiguous();
+        fcInputs = static_cast<int>(fc.size(1));
+        fcWeight.assign(fc.data_ptr<float>(), fc.data_ptr<float>() + fc.numel());
+    }
 
     /// [N, 3, H, W] on the CPU -> logits on the CPU, by whichever path is in use; with features, also the
     /// last stage's output [N, C, h, w] on the CPU.
@@ -131,35 +140,60 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     try {
         impl->device = *device;
         impl->spec = *spec;
-        impl->model = ResNet(*spec);
-        auto report = loadStateDict(*impl->model, checkpoint->tensors, options.loadMode, options.weights);
-        if (!report)
-            return report.error();
-        impl->report = *report;
-        if (const std::string converted = describeConversion(shapes, *report); !converted.empty())
-            impl->fixes.push_back(converted);
-        checkpoint->tensors.clear(); // the model has its own copy
-        impl->model->eval();
-        {
-            const torch::Tensor fc
-                = impl->model->named_parameters()["fc.weight"].detach().to(torch::kFloat32).contiguous();
-            impl->fcInputs = static_cast<int>(fc.size(1));
-            impl->fcWeight.assign(fc.data_ptr<float>(), fc.data_ptr<float>() + fc.numel());
-        }
         impl->precision = options.precision;
-        impl->model->to(impl->device);
+        bool folded = false;
 #if LENS_ONEDNN
-        if (options.fast && impl->device.is_cpu() && FusedResNet::supports(*spec)) {
-            // The fused copy is all that runs: the modules go, and each original tensor is freed once folded.
-            std::map<std::string, at::Tensor> state;
-            for (const auto& item : impl->model->named_parameters())
-                state.emplace(item.key(), item.value().detach());
-            for (const auto& item : impl->model->named_buffers())
-                state.emplace(item.key(), item.value());
-            impl->model = ResNet(nullptr);
-            impl->fused.emplace(*spec, std::move(state), options.precision);
+        const bool fast = options.fast && impl->device.is_cpu() && FusedResNet::supports(*spec);
+        if (fast) {
+            // The fast path folds the checkpoint's own tensors: building the modules first would cost their
+            // random initialisation and a copy of every weight (a quarter of a second for resnet50). A
+            // partial load with weights missing goes through the modules, whose initial values fill the gaps.
+            LoadReport report = matchStateDict(expectedShapes(*spec), shapes);
+            if (options.loadMode == LoadMode::Strict && !report.complete())
+                return Error {options.weights
+                                  + ": does not match the model strictly:" + report.describeProblems(),
+                              ErrorKind::Mismatch, options.weights};
+            if (report.missing.empty() && report.mismatched.empty()) {
+                std::map<std::string, const TensorData*> sources;
+                for (const auto& [name, tensor] : checkpoint->tensors)
+                    sources.emplace(name, &tensor);
+                // float32 as the modules hold them; a float32 tensor stays a view of the checkpoint's bytes.
+                std::map<std::string, at::Tensor> state;
+                for (const auto& key : report.matched)
+                    state.emplace(key, toTorch(*sources.at(key)).to(torch::kFloat32));
+                impl->keepFcWeight(state.at("fc.weight"));
+                impl->report = std::move(report);
+                checkpoint->tensors.clear(); // the views keep what the fast path still needs
+                impl->fused.emplace(*spec, std::move(state), options.precision);
+                folded = true;
+            }
         }
 #endif
+        if (!folded) {
+            impl->model = ResNet(*spec);
+            auto report = loadStateDict(*impl->model, checkpoint->tensors, options.loadMode, options.weights);
+            if (!report)
+                return report.error();
+            impl->report = *report;
+            checkpoint->tensors.clear(); // the model has its own copy
+            impl->model->eval();
+            impl->keepFcWeight(impl->model->named_parameters()["fc.weight"].detach());
+            impl->model->to(impl->device);
+#if LENS_ONEDNN
+            if (fast) {
+                // The fused copy is all that runs: the modules go, and each tensor is freed once folded.
+                std::map<std::string, at::Tensor> state;
+                for (const auto& item : impl->model->named_parameters())
+                    state.emplace(item.key(), item.value().detach());
+                for (const auto& item : impl->model->named_buffers())
+                    state.emplace(item.key(), item.value());
+                impl->model = ResNet(nullptr);
+                impl->fused.emplace(*spec, std::move(state), options.precision);
+            }
+#endif
+        }
+        if (const std::string converted = describeConversion(shapes, impl->report); !converted.empty())
+            impl->fixes.push_back(converted);
         if (!impl->model.is_empty() && options.precision == Precision::Bf16) {
             // The modules' path (a GPU, or the fast path off): the whole model in bfloat16.
             impl->dtype = torch::kBFloat16;

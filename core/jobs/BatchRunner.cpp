@@ -111,8 +111,11 @@ Result<BatchProgress> runBatch(const Classifier& classifier, const std::vector<s
 {
     const int batchSize = std::max(1, options.batchSize);
     const HeapKeptForPhotos heap;
-    // Like loading the model, not part of the run's time.
-    classifier.prepare(batchSize, options.preprocess.crop);
+    // Like loading the model, not part of the run's time; no larger than the run, whose own shapes are all
+    // that get built (a run of one photo builds the one-image shape only).
+    classifier.prepare(
+        static_cast<int>(std::min<std::size_t>(batchSize, std::max<std::size_t>(1, files.size()))),
+        options.preprocess.crop);
     const auto start = std::chrono::steady_clock::now();
     int threads = options.decodeThreads;
     if (threads <= 0)
