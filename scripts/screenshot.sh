@@ -80,8 +80,9 @@ shoot() {
     local panel
     panel=$(xdotool search --sync --onlyvisible --name "Label Folder" | head -1)
     xdotool windowactivate --sync "$panel"
+    xdotool windowfocus --sync "$panel"
     sleep 2
-    xdotool key alt+s # Start
+    xdotool key --clearmodifiers alt+s # Start
     sleep 6
     import -window root "$out/label-folder-$suffix.png"
     xdotool key alt+c Escape # Cancel, close
