@@ -150,9 +150,7 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
             // partial load with weights missing goes through the modules, whose initial values fill the gaps.
             LoadReport report = matchStateDict(expectedShapes(*spec), shapes);
             if (options.loadMode == LoadMode::Strict && !report.complete())
-                return Error {options.weights
-                                  + ": does not match the model strictly:" + report.describeProblems(),
-                              ErrorKind::Mismatch, options.weights};
+                return strictMismatchError(report, options.weights);
             if (report.missing.empty() && report.mismatched.empty()) {
                 std::map<std::string, const TensorData*> sources;
                 for (const auto& [name, tensor] : checkpoint->tensors)

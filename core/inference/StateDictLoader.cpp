@@ -30,13 +30,18 @@ Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<Nam
     LoadReport report = matchStateDict(modelShapes, keyShapes(tensors));
 
     if (mode == LoadMode::Strict && !report.complete())
-        return Error {sourceName + ": does not match the model strictly:" + report.describeProblems(),
-                      ErrorKind::Mismatch, sourceName};
+        return strictMismatchError(report, sourceName);
 
     torch::NoGradGuard noGrad;
     for (const auto& key : report.matched)
         targets[key].copy_(toTorch(*sources[key]));
     return report;
+}
+
+Error strictMismatchError(const LoadReport& report, const std::string& sourceName)
+{
+    return Error {sourceName + ": does not match the model strictly:" + report.describeProblems(),
+                  ErrorKind::Mismatch, sourceName};
 }
 
 } // namespace lens
