@@ -2,6 +2,7 @@
 
 #include "cli/Commands.h"
 #include "cli/EngineModule.h"
+#include "io/ModuleFiles.h"
 
 #include <dlfcn.h>
 #include <filesystem>
@@ -9,27 +10,13 @@
 
 namespace lens::cli {
 
-namespace {
-
-/// Where the module may lie: beside the executable (the build tree), then where it is installed.
-std::vector<std::filesystem::path> moduleCandidates()
-{
-    std::error_code error;
-    const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
-    if (error)
-        return {kEngineModuleName}; // the dynamic loader's own search path
-    const std::filesystem::path folder = self.parent_path();
-    return {folder / kEngineModuleName, folder / LENS_ENGINE_DIR / kEngineModuleName};
-}
-
-} // namespace
-
 int runEngineCommand(const std::string& command, const std::vector<std::string>& words)
 {
     std::string problems;
-    for (const std::filesystem::path& candidate : moduleCandidates()) {
+    const std::filesystem::path folder = folderOfBinary(nullptr);
+    for (const std::filesystem::path& candidate : moduleCandidates(folder, kEngineModuleName)) {
         std::error_code error;
-        if (candidate.has_parent_path() && !std::filesystem::exists(candidate, error))
+        if (!std::filesystem::exists(candidate, error))
             continue;
         // Lazy binding, as for the libraries an executable links; RTLD_LOCAL keeps the module's symbols (and
         // LibTorch's) out of the executable's namespace.

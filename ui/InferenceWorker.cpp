@@ -125,7 +125,7 @@ void InferenceWorker::loadModel(const ModelRequest& request)
         result.ok = false;
     } else if (loaded) {
         m_classifier = std::move(loaded);
-        result.warnings = textList(runtimeWarnings());
+        result.warnings = textList(runtimeWarnings(*m_classifier));
     }
     Q_EMIT modelLoaded(result);
 }

@@ -143,7 +143,7 @@ int batchCommand(const std::vector<std::string>& words)
     }
 
     if (!quiet) {
-        for (const auto& warning : runtimeWarnings())
+        for (const auto& warning : runtimeWarnings(run.classifier()))
             printError("warning: " + warning);
     }
     ProgressLine line;

@@ -193,7 +193,7 @@ int evaluateCommand(const std::vector<std::string>& words)
         return failWeights(prepared.error());
     EvaluationJob& job = *prepared;
     if (!quiet) {
-        for (const auto& warning : runtimeWarnings())
+        for (const auto& warning : runtimeWarnings(job.batch().classifier()))
             printError("warning: " + warning);
         printError(job.mapping().description);
     }

@@ -127,7 +127,7 @@ Result<LoadedModel> loadModel(const Args& args, bool quiet)
     if (!classifier)
         return classifier.error();
     model.classifier = std::move(*classifier);
-    for (const auto& warning : runtimeWarnings())
+    for (const auto& warning : runtimeWarnings(*model.classifier))
         printError("warning: " + warning);
     for (const auto& warning : model.classifier->warnings())
         printError("warning: " + warning);

@@ -4,20 +4,17 @@
 #if LENS_ONEDNN
 #include "inference/FusedResNet.h"
 #endif
-#include "inference/ResNet.h"
-#include "inference/StateDictLoader.h"
-#include "inference/TorchTensor.h"
+#include "inference/ModuleRuntime.h"
+#include "inference/Threads.h"
 #include "labels/Labels.h"
 #include "model/Architecture.h"
+#include "tensor/Cast.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <map>
 #include <numeric>
 #include <optional>
-#include <thread>
-#include <torch/torch.h>
 
 namespace lens {
 
@@ -37,11 +34,8 @@ std::string Classifier::bf16Unavailable()
 
 struct Classifier::Impl {
     ResNetSpec spec;
-    ResNet model {nullptr}; ///< the LibTorch modules; released when the fast path runs instead
-    torch::Device device {torch::kCPU};
+    std::string device = "cpu";
     Precision precision = Precision::Fp32;
-    /// What the LibTorch modules compute in (bfloat16 for Precision::Bf16 off the fast path).
-    torch::ScalarType dtype = torch::kFloat32;
     std::vector<std::string> labels;
     std::vector<std::string> checkpointLabels;
     std::vector<std::string> fixes;
@@ -52,31 +46,30 @@ struct Classifier::Impl {
     int fcInputs = 0;
     std::string weightsKey;
     std::vector<std::string> otherWeightSets;
+    std::unique_ptr<ModuleModel> modules; ///< LibTorch's modules, when the fast path does not run
 #if LENS_ONEDNN
     std::optional<FusedResNet> fused; ///< the CPU fast path
 #endif
 
-    /// Keeps a copy of fc.weight (classes x features) for activation maps.
-    void keepFcWeight(const torch::Tensor& weight)
-    {
-        const torch::Tensor fc = weight.to(torch::kFloat32).contiguous();
-        fcInputs = static_cast<int>(fc.size(1));
-        fcWeight.assign(fc.data_ptr<float>(), fc.data_ptr<float>() + fc.numel());
-    }
-
-    /// [N, 3, H, W] on the CPU -> logits on the CPU, by whichever path is in use; with features, also the
-    /// last stage's output [N, C, h, w] on the CPU.
-    torch::Tensor forward(const torch::Tensor& input, torch::Tensor* features = nullptr)
+    /// The logits of a batch by whichever path is in use; with features, also the last stage's output.
+    Result<std::vector<float>> forward(const float* chw, int batch, int size, std::vector<float>* features,
+                                       std::array<int, 3>* featureShape)
     {
 #if LENS_ONEDNN
-        if (fused)
-            return fused->forward(input, features);
+        if (fused) {
+            try {
+                FusedResNet::Output out = fused->forward(chw, batch, size, size, features != nullptr);
+                if (features) {
+                    *features = std::move(out.features);
+                    *featureShape = out.featureShape;
+                }
+                return std::move(out.logits);
+            } catch (const std::exception& e) {
+                return Error {std::string("inference failed: ") + e.what()};
+            }
+        }
 #endif
-        if (!features)
-            return model->forward(input.to(device, dtype)).to(torch::kCPU, torch::kFloat32);
-        auto [maps, logits] = model->forwardWithFeatures(input.to(device, dtype));
-        *features = maps.to(torch::kCPU, torch::kFloat32);
-        return logits.to(torch::kCPU, torch::kFloat32);
+        return modules->forward(chw, batch, size, features, featureShape);
     }
 };
 
@@ -107,27 +100,22 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     if (!spec)
         return Error {options.weights + ": " + spec.message(), ErrorKind::Unsupported, options.weights};
 
-    if (options.threads > 0)
-        at::set_num_threads(options.threads);
-    else if (!std::getenv("OMP_NUM_THREADS")
-             && at::get_num_threads() < static_cast<int>(std::thread::hardware_concurrency()))
-        at::set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
+    setInferenceThreads(options.threads);
+    if (const ModuleRuntime* runtime = loadedModuleRuntime())
+        runtime->setThreads(inferenceThreads());
 
-    std::optional<torch::Device> device;
-    try {
-        device.emplace(options.device);
-    } catch (const c10::Error&) {
-        return Error {"unknown device '" + options.device + "' (expected cpu, cuda or cuda:N)",
-                      ErrorKind::Usage, options.device};
+    // Only the CPU runs without LibTorch; any other device name is LibTorch's to check.
+    const bool cpu = options.device == "cpu";
+    if (!cpu) {
+        auto runtime = moduleRuntime();
+        if (!runtime)
+            return Error {"device '" + options.device + "' needs LibTorch: " + runtime.message(),
+                          ErrorKind::Device, options.device};
+        (*runtime)->setThreads(inferenceThreads());
+        if (auto usable = (*runtime)->checkDevice(options.device); !usable)
+            return usable.error();
     }
-    if (device->is_cuda() && !torch::cuda::is_available())
-        return Error {"device '" + options.device + "' requested, but "
-                          + (torch::cuda::device_count() == 0 ? std::string("no CUDA GPU is available")
-                                                              : std::string("CUDA is not usable")),
-                      ErrorKind::Device, options.device};
-    // What fails from here on is the file's content or, on a GPU, the device (a driver error, its memory).
-    const ErrorKind failure = device->is_cuda() ? ErrorKind::Device : ErrorKind::Failed;
-    if (options.precision == Precision::Bf16 && device->is_cpu()) {
+    if (options.precision == Precision::Bf16 && cpu) {
         if (const std::string missing = bf16Unavailable(); !missing.empty())
             return Error {missing, ErrorKind::Unsupported, "bf16"};
     }
@@ -137,71 +125,73 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
     impl->warnings = checkpoint->warnings;
     impl->weightsKey = checkpoint->weightsKey;
     impl->otherWeightSets = checkpoint->otherWeightSets;
-    try {
-        impl->device = *device;
-        impl->spec = *spec;
-        impl->precision = options.precision;
-        bool folded = false;
+    impl->spec = *spec;
+    impl->precision = options.precision;
+    impl->device = options.device;
+    bool folded = false;
 #if LENS_ONEDNN
-        const bool fast = options.fast && impl->device.is_cpu() && FusedResNet::supports(*spec);
-        if (fast) {
-            // The fast path folds the checkpoint's own tensors: building the modules first would cost their
-            // random initialisation and a copy of every weight (a quarter of a second for resnet50). A
-            // partial load with weights missing goes through the modules, whose initial values fill the gaps.
-            LoadReport report = matchStateDict(expectedShapes(*spec), shapes);
-            if (options.loadMode == LoadMode::Strict && !report.complete())
-                return strictMismatchError(report, options.weights);
-            if (report.missing.empty() && report.mismatched.empty()) {
-                std::map<std::string, const TensorData*> sources;
-                for (const auto& [name, tensor] : checkpoint->tensors)
-                    sources.emplace(name, &tensor);
-                // float32 as the modules hold them; a float32 tensor stays a view of the checkpoint's bytes.
-                std::map<std::string, at::Tensor> state;
-                for (const auto& key : report.matched)
-                    state.emplace(key, toTorch(*sources.at(key)).to(torch::kFloat32));
-                impl->keepFcWeight(state.at("fc.weight"));
-                impl->report = std::move(report);
-                checkpoint->tensors.clear(); // the views keep what the fast path still needs
-                impl->fused.emplace(*spec, std::move(state), options.precision);
-                folded = true;
+    const bool fast = options.fast && cpu && FusedResNet::supports(*spec);
+    if (fast) {
+        // The fast path folds the checkpoint's own tensors, without LibTorch. A partial load with weights
+        // missing goes through the modules, whose initial values fill the gaps.
+        LoadReport report = matchStateDict(expectedShapes(*spec), shapes);
+        if (options.loadMode == LoadMode::Strict && !report.complete())
+            return strictMismatchError(report, options.weights);
+        if (report.missing.empty() && report.mismatched.empty()) {
+            std::map<std::string, TensorData> state;
+            for (const auto& [name, tensor] : checkpoint->tensors)
+                state.emplace(name, tensor);
+            try {
+                impl->fused.emplace(*spec, state, options.precision);
+            } catch (const std::exception& e) {
+                return Error {options.weights + ": " + e.what(), ErrorKind::Failed, options.weights};
             }
+            const TensorData& fc = state.at("fc.weight");
+            impl->fcInputs = static_cast<int>(fc.shape.at(1));
+            impl->fcWeight.resize(static_cast<std::size_t>(fc.numel()));
+            copyElements(fc, DType::Float32, reinterpret_cast<std::uint8_t*>(impl->fcWeight.data()));
+            impl->report = std::move(report);
+            checkpoint->tensors.clear();
+            folded = true;
         }
-#endif
-        if (!folded) {
-            impl->model = ResNet(*spec);
-            auto report = loadStateDict(*impl->model, checkpoint->tensors, options.loadMode, options.weights);
-            if (!report)
-                return report.error();
-            impl->report = *report;
-            checkpoint->tensors.clear(); // the model has its own copy
-            impl->model->eval();
-            impl->keepFcWeight(impl->model->named_parameters()["fc.weight"].detach());
-            impl->model->to(impl->device);
-#if LENS_ONEDNN
-            if (fast) {
-                // The fused copy is all that runs: the modules go, and each tensor is freed once folded.
-                std::map<std::string, at::Tensor> state;
-                for (const auto& item : impl->model->named_parameters())
-                    state.emplace(item.key(), item.value().detach());
-                for (const auto& item : impl->model->named_buffers())
-                    state.emplace(item.key(), item.value());
-                impl->model = ResNet(nullptr);
-                impl->fused.emplace(*spec, std::move(state), options.precision);
-            }
-#endif
-        }
-        if (const std::string converted = describeConversion(shapes, impl->report); !converted.empty())
-            impl->fixes.push_back(converted);
-        if (!impl->model.is_empty() && options.precision == Precision::Bf16) {
-            // The modules' path (a GPU, or the fast path off): the whole model in bfloat16.
-            impl->dtype = torch::kBFloat16;
-            impl->model->to(torch::kBFloat16);
-        }
-    } catch (const c10::Error& e) {
-        return Error {options.weights + ": " + e.what_without_backtrace(), failure, options.weights};
-    } catch (const std::exception& e) { // oneDNN's errors
-        return Error {options.weights + ": " + e.what(), failure, options.weights};
     }
+#else
+    const bool fast = false;
+#endif
+    if (!folded) {
+        auto runtime = moduleRuntime();
+        if (!runtime)
+            return runtime.error();
+        (*runtime)->setThreads(inferenceThreads());
+        ModuleOptions load;
+        load.device = options.device;
+        load.loadMode = options.loadMode;
+        load.precision = options.precision;
+        load.sourceName = options.weights;
+        load.forFolding = fast;
+        auto loaded = (*runtime)->load(*spec, checkpoint->tensors, load);
+        if (!loaded)
+            return loaded.error();
+        checkpoint->tensors.clear(); // the modules have their own copy
+        impl->report = std::move(loaded->report);
+        impl->fcWeight = std::move(loaded->fcWeight);
+        impl->fcInputs = loaded->fcInputs;
+#if LENS_ONEDNN
+        if (fast) {
+            try {
+                impl->fused.emplace(*spec, loaded->state, options.precision);
+            } catch (const std::exception& e) {
+                return Error {options.weights + ": " + e.what(), ErrorKind::Failed, options.weights};
+            }
+        }
+#endif
+        if (!fast) {
+            impl->modules = std::move(loaded->model);
+            impl->device = impl->modules->deviceName();
+        }
+    }
+    if (const std::string converted = describeConversion(shapes, impl->report); !converted.empty())
+        impl->fixes.push_back(converted);
 
     impl->labels = chooseLabels(options.labels, checkpoint->labels, spec->numClasses).names;
     if (static_cast<int>(checkpoint->labels.size()) == spec->numClasses)
@@ -215,57 +205,32 @@ Result<std::unique_ptr<Classifier>> Classifier::create(const ClassifierOptions& 
 
 Result<std::vector<float>> Classifier::logits(const float* chw, int batch, int size) const
 {
-    try {
-        c10::InferenceMode inferenceMode;
-        torch::Tensor input
-            = torch::from_blob(const_cast<float*>(chw), {batch, 3, size, size}, torch::kFloat32);
-        const torch::Tensor logits = m_impl->forward(input).contiguous();
-        return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
-    } catch (const c10::Error& e) {
-        return Error {std::string("inference failed: ") + e.what_without_backtrace()};
-    } catch (const std::exception& e) {
-        return Error {std::string("inference failed: ") + e.what()};
-    }
+    return m_impl->forward(chw, batch, size, nullptr, nullptr);
 }
 
 Result<std::vector<Classification>> Classifier::classify(const float* chw, int batch, int size, int topk,
                                                          bool keepLastStage) const
 {
     std::vector<Classification> results(batch);
-    Result<std::vector<float>> all = std::vector<float> {};
-    if (!keepLastStage) {
-        all = logits(chw, batch, size);
-    } else {
-        try {
-            c10::InferenceMode inferenceMode;
-            torch::Tensor input
-                = torch::from_blob(const_cast<float*>(chw), {batch, 3, size, size}, torch::kFloat32);
-            torch::Tensor features;
-            const torch::Tensor logits = m_impl->forward(input, &features).contiguous();
-            all = std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
-            features = features.to(torch::kFloat32).contiguous();
-            const auto per = static_cast<std::size_t>(features.numel() / batch);
-            for (int i = 0; i < batch; ++i) {
-                FeatureMaps& stage = results[i].lastStage;
-                stage.channels = static_cast<int>(features.size(1));
-                stage.height = static_cast<int>(features.size(2));
-                stage.width = static_cast<int>(features.size(3));
-                const float* first = features.data_ptr<float>() + per * std::size_t(i);
-                stage.values.assign(first, first + per);
-            }
-        } catch (const c10::Error& e) {
-            return Error {std::string("inference failed: ") + e.what_without_backtrace()};
-        } catch (const std::exception& e) {
-            return Error {std::string("inference failed: ") + e.what()};
-        }
-    }
+    std::vector<float> features;
+    std::array<int, 3> shape {};
+    auto all = m_impl->forward(chw, batch, size, keepLastStage ? &features : nullptr, &shape);
     if (!all)
         return all.error();
     const std::size_t classes = all->size() / static_cast<std::size_t>(batch);
+    const std::size_t per = features.size() / static_cast<std::size_t>(batch);
     for (int i = 0; i < batch; ++i) {
         const auto row = all->begin() + static_cast<std::ptrdiff_t>(i * classes);
         results[i].logits.assign(row, row + static_cast<std::ptrdiff_t>(classes));
         results[i].top = topK(results[i].logits, topk, m_impl->labels);
+        if (keepLastStage) {
+            FeatureMaps& stage = results[i].lastStage;
+            stage.channels = shape[0];
+            stage.height = shape[1];
+            stage.width = shape[2];
+            const float* first = features.data() + per * std::size_t(i);
+            stage.values.assign(first, first + per);
+        }
     }
     return results;
 }
@@ -312,7 +277,7 @@ const std::vector<std::string>& Classifier::checkpointLabels() const
 }
 std::string Classifier::deviceName() const
 {
-    return m_impl->device.str();
+    return m_impl->device;
 }
 std::string Classifier::engineName() const
 {

@@ -1,6 +1,7 @@
 #pragma once
 
-// Which compute devices LibTorch can use here. Free of LibTorch so that the GUI can ask cheaply.
+// Which compute devices LibTorch can use here. Free of LibTorch in its interface; asking loads it
+// (inference/ModuleRuntime.h).
 // Thread-safe.
 
 #include <string>

@@ -1,12 +1,19 @@
 #include "inference/FusedResNet.h"
 
-#include <ATen/Parallel.h>
+#include "inference/Threads.h"
+#include "tensor/Cast.h"
+
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
 #include <mutex>
+#include <new>
+#include <omp.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <optional>
-#include <torch/torch.h>
+#include <stdexcept>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -21,22 +28,58 @@ using Tag = memory::format_tag;
 constexpr auto kF32 = memory::data_type::f32;
 constexpr auto kBf16 = memory::data_type::bf16;
 
-/// Removes a tensor from the state dict and returns it: each original is freed as soon as it is folded.
-at::Tensor take(std::map<std::string, at::Tensor>& state, const std::string& key)
-{
-    auto it = state.find(key);
-    TORCH_CHECK(it != state.end(), "FusedResNet: the state dict has no '", key, "'");
-    at::Tensor tensor = std::move(it->second);
-    state.erase(it);
-    return tensor;
-}
+/// A state dict tensor's values as float32, row-major: a float32 tensor is read where it lies.
+class Floats {
+public:
+    Floats(const std::map<std::string, TensorData>& state, const std::string& key)
+    {
+        auto it = state.find(key);
+        if (it == state.end())
+            throw std::runtime_error("the state dict has no '" + key + "'");
+        const TensorData& tensor = it->second;
+        m_size = static_cast<std::size_t>(tensor.numel());
+        if (tensor.dtype == DType::Float32 && tensor.contiguous() && tensor.storage
+            && reinterpret_cast<std::uintptr_t>(tensor.storage->data) % alignof(float) == 0) {
+            m_data = reinterpret_cast<const float*>(tensor.storage->data) + tensor.offset;
+            return;
+        }
+        m_copy.resize(m_size);
+        copyElements(tensor, DType::Float32, reinterpret_cast<std::uint8_t*>(m_copy.data()));
+        m_data = m_copy.data();
+    }
+    const float* data() const { return m_data; }
+    std::size_t size() const { return m_size; }
+    std::vector<float> vector() const { return std::vector<float>(m_data, m_data + m_size); }
+
+private:
+    const float* m_data = nullptr;
+    std::size_t m_size = 0;
+    std::vector<float> m_copy;
+};
+
+/// Memory for oneDNN, 64-byte aligned.
+struct AlignedBuffer {
+    struct Free {
+        void operator()(void* p) const { std::free(p); }
+    };
+    std::unique_ptr<void, Free> data;
+    std::size_t bytes = 0;
+
+    explicit AlignedBuffer(std::size_t size = 0)
+        : data(size ? std::aligned_alloc(64, (size + 63) / 64 * 64) : nullptr)
+        , bytes(size)
+    {
+        if (size && !data)
+            throw std::bad_alloc();
+    }
+};
 
 struct Conv {
     /// [out, in / groups, k, k], BatchNorm folded in. Freed once reordered, except where Winograd may need it
     /// (oneDNN reorders into Winograd's layout only from the plain one); other layouts come from a reordered
     /// copy.
-    at::Tensor weight;
-    at::Tensor bias;
+    std::vector<float> weight;
+    std::vector<float> bias;
     std::int64_t outChannels = 0;
     std::int64_t kernel = 0;
     std::int64_t stride = 1;
@@ -53,19 +96,36 @@ struct Block {
     std::optional<Conv> downsample;
 };
 
-Conv fold(std::map<std::string, at::Tensor>& state, const ConvLayer& layer)
+Conv fold(const std::map<std::string, TensorData>& state, const ConvLayer& layer)
 {
-    // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta  ==  conv'(x) + bias', computed in double.
-    const at::Tensor weight = take(state, layer.name + ".weight").to(torch::kDouble);
-    const at::Tensor gamma = take(state, layer.batchNorm + ".weight").to(torch::kDouble);
-    const at::Tensor beta = take(state, layer.batchNorm + ".bias").to(torch::kDouble);
-    const at::Tensor mean = take(state, layer.batchNorm + ".running_mean").to(torch::kDouble);
-    const at::Tensor var = take(state, layer.batchNorm + ".running_var").to(torch::kDouble);
-    const at::Tensor scale = gamma / torch::sqrt(var + 1e-5);
+    // y = gamma * (conv(x) - mean) / sqrt(var + eps) + beta  ==  conv'(x) + bias', computed in double from
+    // the float32 values (as the modules hold them), then rounded to float32.
+    const Floats weight(state, layer.name + ".weight");
+    const Floats gamma(state, layer.batchNorm + ".weight");
+    const Floats beta(state, layer.batchNorm + ".bias");
+    const Floats mean(state, layer.batchNorm + ".running_mean");
+    const Floats var(state, layer.batchNorm + ".running_var");
+    const auto channels = static_cast<std::size_t>(layer.outChannels);
+    for (const Floats* perChannel : {&gamma, &beta, &mean, &var})
+        if (perChannel->size() != channels)
+            throw std::runtime_error(layer.batchNorm + " does not have " + std::to_string(channels)
+                                     + " channels");
+    if (channels == 0 || weight.size() % channels != 0)
+        throw std::runtime_error(layer.name + ".weight does not have " + std::to_string(channels)
+                                 + " filters");
 
     Conv out;
-    out.weight = (weight * scale.view({-1, 1, 1, 1})).to(torch::kFloat).contiguous();
-    out.bias = (beta - mean * scale).to(torch::kFloat).contiguous();
+    const std::size_t perFilter = weight.size() / channels;
+    out.weight.resize(weight.size());
+    out.bias.resize(channels);
+    for (std::size_t o = 0; o < channels; ++o) {
+        const double scale = double(gamma.data()[o]) / std::sqrt(double(var.data()[o]) + 1e-5);
+        out.bias[o] = static_cast<float>(double(beta.data()[o]) - double(mean.data()[o]) * scale);
+        const float* from = weight.data() + o * perFilter;
+        float* to = out.weight.data() + o * perFilter;
+        for (std::size_t i = 0; i < perFilter; ++i)
+            to[i] = static_cast<float>(double(from[i]) * scale);
+    }
     out.outChannels = layer.outChannels;
     out.kernel = layer.kernel;
     out.stride = layer.stride;
@@ -190,7 +250,7 @@ public:
         add(dnnl::convolution_forward(*pd),
             {{DNNL_ARG_SRC, input.mem},
              {DNNL_ARG_WEIGHTS, packedWeights(conv, weightDims, pd->weights_desc())},
-             {DNNL_ARG_BIAS, memory(bias, m_engine, conv.bias.data_ptr())},
+             {DNNL_ARG_BIAS, memory(bias, m_engine, conv.bias.data())},
              {DNNL_ARG_DST, out.mem}});
         if (input.slot != src.slot)
             release(input);
@@ -295,16 +355,15 @@ private:
     {
         if (auto packed = packedFor(conv, layout))
             return *packed;
-        memory source = conv.weight.defined()
-            ? memory({dims, kF32, dims.size() == 4 ? Tag::oihw : Tag::goihw}, m_engine,
-                     conv.weight.data_ptr())
+        memory source = !conv.weight.empty()
+            ? memory({dims, kF32, dims.size() == 4 ? Tag::oihw : Tag::goihw}, m_engine, conv.weight.data())
             : conv.packed.front().second;
         memory packed(layout, m_engine);
         dnnl::reorder(source, packed).execute(m_stream, source, packed);
         m_stream.wait();
         conv.packed.emplace_back(layout, packed);
         if (!conv.winograd)
-            conv.weight = at::Tensor();
+            conv.weight = std::vector<float>();
         return packed;
     }
 
@@ -340,11 +399,12 @@ struct FusedResNet::Impl {
     bool winograd = false;
     Conv stem;
     std::vector<Block> blocks;
-    at::Tensor fcWeight, fcBias;
+    std::vector<float> fcWeight, fcBias; ///< [classes x features], [classes]
+    std::int64_t features = 0;
 
     std::mutex mutex; ///< guards everything below, and runs
     std::map<std::array<std::int64_t, 3>, Plan> plans;
-    std::vector<at::Tensor> slots; ///< the activation buffers every plan shares
+    std::vector<AlignedBuffer> slots; ///< the activation buffers every plan shares
     std::uint64_t generation = 1; ///< bumped when a slot is reallocated
 
     Plan& plan(std::int64_t batch, std::int64_t height, std::int64_t width)
@@ -387,27 +447,28 @@ struct FusedResNet::Impl {
     {
         slots.resize(std::max(slots.size(), plan.slotBytes.size()));
         for (std::size_t i = 0; i < plan.slotBytes.size(); ++i) {
-            const auto bytes = static_cast<std::int64_t>(plan.slotBytes[i]);
-            if (!slots[i].defined() || slots[i].numel() < bytes) {
-                slots[i] = at::Tensor(); // free before allocating the larger one
-                slots[i] = at::empty({bytes}, at::kByte);
+            const std::size_t bytes = plan.slotBytes[i];
+            if (!slots[i].data || slots[i].bytes < bytes) {
+                slots[i] = AlignedBuffer(); // free before allocating the larger one
+                slots[i] = AlignedBuffer(bytes);
                 ++generation;
             }
         }
         if (plan.boundGeneration == generation)
             return;
         for (auto& [mem, slot] : plan.activations)
-            mem.set_data_handle(slots[slot].data_ptr());
+            mem.set_data_handle(slots[slot].data.get());
         plan.boundGeneration = generation;
     }
 };
 
-FusedResNet::FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state, Precision precision)
+FusedResNet::FusedResNet(const ResNetSpec& spec, const std::map<std::string, TensorData>& state,
+                         Precision precision)
     : m_impl(std::make_unique<Impl>())
 {
-    torch::NoGradGuard noGrad;
     Impl& net = *m_impl;
-    TORCH_CHECK(precision == Precision::Fp32 || bf16Support().empty(), bf16Support());
+    if (precision == Precision::Bf16 && !bf16Support().empty())
+        throw std::runtime_error(bf16Support());
     net.precision = precision;
     net.blocked = dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core ? Tag::nChw16c : Tag::nChw8c;
     // oneDNN's Winograd convolutions are fp32 only.
@@ -430,7 +491,7 @@ FusedResNet::FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tenso
         std::size_t budget = kWinogradWeightBytes;
         for (Block& block : net.blocks) {
             for (Conv* conv : {&block.conv1, &block.conv2}) {
-                const auto bytes = static_cast<std::size_t>(conv->weight.numel()) * sizeof(float) * 4;
+                const std::size_t bytes = conv->weight.size() * sizeof(float) * 4;
                 if (conv->kernel == 3 && conv->stride == 1 && conv->groups == 1 && bytes <= budget) {
                     conv->winograd = true;
                     budget -= bytes;
@@ -438,8 +499,12 @@ FusedResNet::FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tenso
             }
         }
     }
-    net.fcWeight = take(state, "fc.weight").to(torch::kFloat).contiguous();
-    net.fcBias = take(state, "fc.bias").to(torch::kFloat).contiguous();
+    net.fcWeight = Floats(state, "fc.weight").vector();
+    net.fcBias = Floats(state, "fc.bias").vector();
+    net.features = spec.numClasses > 0 ? static_cast<std::int64_t>(net.fcWeight.size()) / spec.numClasses : 0;
+    if (net.fcBias.size() != static_cast<std::size_t>(spec.numClasses)
+        || net.fcWeight.size() != static_cast<std::size_t>(net.features * spec.numClasses))
+        throw std::runtime_error("fc does not have " + std::to_string(spec.numClasses) + " classes");
 }
 
 FusedResNet::~FusedResNet() = default;
@@ -476,44 +541,52 @@ bool FusedResNet::supports(const ResNetSpec& spec)
     return spec.numClasses > 0 && (spec.block == BlockKind::Basic || spec.block == BlockKind::Bottleneck);
 }
 
-at::Tensor FusedResNet::forward(const at::Tensor& input, at::Tensor* features) const
+FusedResNet::Output FusedResNet::forward(const float* input, std::int64_t batch, std::int64_t height,
+                                         std::int64_t width, bool features) const
 {
-    TORCH_CHECK(input.dim() == 4 && input.size(1) == 3 && input.scalar_type() == at::kFloat
-                    && input.device().is_cpu(),
-                "FusedResNet: expected a [N, 3, H, W] float32 CPU tensor");
-    const at::Tensor x = input.contiguous();
     Impl& net = *m_impl;
     std::lock_guard lock(net.mutex);
-    // oneDNN runs on OpenMP, whose thread count is per calling thread: take LibTorch's setting.
-    at::internal::lazy_init_num_threads();
+    // oneDNN runs on OpenMP, whose thread count is a setting of each calling thread.
+    omp_set_num_threads(inferenceThreads());
     dnnl::stream stream(net.engine);
-    std::vector<at::Tensor> logits, maps;
+    const auto classes = static_cast<std::int64_t>(net.fcBias.size());
+    Output out;
+    out.logits.resize(static_cast<std::size_t>(batch * classes));
+    const std::size_t imageFloats = static_cast<std::size_t>(3 * height * width);
     std::int64_t done = 0;
-    for (std::int64_t n : chunks(x.size(0))) {
-        Plan& plan = net.plan(n, x.size(2), x.size(3));
+    for (std::int64_t n : chunks(batch)) {
+        Plan& plan = net.plan(n, height, width);
         net.bind(plan);
-        plan.input.set_data_handle(x.narrow(0, done, n).data_ptr());
+        plan.input.set_data_handle(const_cast<float*>(input) + imageFloats * static_cast<std::size_t>(done));
         for (std::size_t i = 0; i < plan.primitives.size(); ++i)
             plan.primitives[i].execute(stream, plan.arguments[i]);
         if (features) {
             // Only when asked: the last stage's output out of its blocked layout, into plain NCHW.
             const Dims dims = plan.last.get_desc().dims();
-            at::Tensor map = at::empty(dims, at::kFloat);
-            const memory plain({dims, kF32, Tag::nchw}, net.engine, map.data_ptr());
+            const auto perImage = static_cast<std::size_t>(dims[1] * dims[2] * dims[3]);
+            out.featureShape
+                = {static_cast<int>(dims[1]), static_cast<int>(dims[2]), static_cast<int>(dims[3])};
+            out.features.resize(perImage * static_cast<std::size_t>(batch));
+            const memory plain({dims, kF32, Tag::nchw}, net.engine,
+                               out.features.data() + perImage * static_cast<std::size_t>(done));
             if (!plan.lastToPlain)
                 plan.lastToPlain = dnnl::reorder(plan.last, plain);
             plan.lastToPlain->execute(stream, {{DNNL_ARG_FROM, plan.last}, {DNNL_ARG_TO, plain}});
-            maps.push_back(map);
         }
         stream.wait();
-        const at::Tensor pooled
-            = at::from_blob(plan.pooled.get_data_handle(), {n, net.fcWeight.size(1)}, at::kFloat);
-        logits.push_back(at::linear(pooled, net.fcWeight, net.fcBias));
+        // The classifier: logits = pooled * fc.weight^T + fc.bias.
+        float* logits = out.logits.data() + static_cast<std::size_t>(done * classes);
+        for (std::int64_t i = 0; i < n; ++i)
+            std::memcpy(logits + i * classes, net.fcBias.data(),
+                        sizeof(float) * static_cast<std::size_t>(classes));
+        const dnnl::status status = dnnl::sgemm(
+            'N', 'T', n, classes, net.features, 1.f, static_cast<const float*>(plan.pooled.get_data_handle()),
+            net.features, net.fcWeight.data(), net.features, 1.f, logits, classes);
+        if (status != dnnl::status::success)
+            throw dnnl::error(static_cast<dnnl_status_t>(status), "the classifier's matrix product failed");
         done += n;
     }
-    if (features)
-        *features = maps.size() == 1 ? maps.front() : at::cat(maps);
-    return logits.size() == 1 ? logits.front() : at::cat(logits);
+    return out;
 }
 
 void FusedResNet::prepare(std::int64_t batch, std::int64_t height, std::int64_t width) const

@@ -15,25 +15,29 @@
 //   (oneDNN has it for fp32 only); the global average pooling and the fc layer in fp32. Needs AVX512_BF16 or
 //   AMX (bf16Support()).
 //
+// No LibTorch: the CPU fast path runs in a process that never loads it (inference/ModuleRuntime.h).
+//
 // forward() may be called from any thread; calls are serialized.
 
 #include "model/Architecture.h"
 #include "model/Precision.h"
+#include "tensor/TensorData.h"
 
-#include <ATen/core/Tensor.h>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace lens {
 
 class FusedResNet {
 public:
-    /// state: the model's parameters and buffers by torchvision name; each tensor is released as soon as it
-    /// has been folded, so pass it moved when nothing else holds the weights. Throws (dnnl::error,
-    /// c10::Error) where oneDNN cannot build it; check bf16Support() before asking for bf16.
-    FusedResNet(const ResNetSpec& spec, std::map<std::string, at::Tensor> state,
+    /// state: the model's parameters and buffers by torchvision name, of any floating-point dtype (a
+    /// checkpoint's own tensors: they are read, never kept). Throws (dnnl::error, std::runtime_error) where
+    /// a tensor is missing or oneDNN cannot build the network; check bf16Support() before asking for bf16.
+    FusedResNet(const ResNetSpec& spec, const std::map<std::string, TensorData>& state,
                 Precision precision = Precision::Fp32);
     ~FusedResNet();
 
@@ -44,10 +48,18 @@ public:
     /// missing CPU feature. (oneDNN honours ONEDNN_MAX_CPU_ISA, which can hide the feature.)
     static std::string bf16Support();
 
-    /// [N, 3, H, W] float32 on the CPU -> [N, numClasses] logits. With features, also the last stage's
-    /// output [N, C, h, w] (after its final ReLU, before pooling), for class activation maps; classification
-    /// without it does no extra work.
-    at::Tensor forward(const at::Tensor& input, at::Tensor* features = nullptr) const;
+    struct Output {
+        std::vector<float> logits; ///< [batch x numClasses], row-major
+        std::vector<float> features; ///< with features: [batch, C, h, w]
+        std::array<int, 3> featureShape {}; ///< C, h, w
+    };
+
+    /// batch CHW float32 images of 3 x height x width, back to back -> their logits. With features, also the
+    /// last stage's output (after its final ReLU, before pooling), for class activation maps;
+    /// classification without it does no extra work. Runs on inferenceThreads() threads (Threads.h).
+    /// Throws (dnnl::error) where oneDNN fails.
+    Output forward(const float* input, std::int64_t batch, std::int64_t height, std::int64_t width,
+                   bool features = false) const;
 
     /// Builds what forward() needs for this input shape (primitives, reordered weights) without running it,
     /// so that the first call of that shape is as fast as the others.

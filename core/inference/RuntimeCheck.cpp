@@ -1,8 +1,10 @@
 #include "inference/RuntimeCheck.h"
 
-#include <ATen/Parallel.h>
+#include "inference/Classifier.h"
+#include "inference/ModuleRuntime.h"
+#include "inference/Threads.h"
+
 #include <filesystem>
-#include <torch/version.h>
 #if LENS_ONEDNN
 #include <oneapi/dnnl/dnnl.hpp>
 #endif
@@ -14,7 +16,8 @@ namespace lens {
 LibraryVersions libraryVersions()
 {
     LibraryVersions out;
-    out.libtorch = TORCH_VERSION;
+    const ModuleRuntime* runtime = loadedModuleRuntime();
+    out.libtorch = runtime ? runtime->version() : LENS_LIBTORCH_VERSION;
 #if LENS_ONEDNN
     const dnnl_version_t* dnnl = dnnl_version();
     out.onednn
@@ -44,18 +47,22 @@ std::string loadedBlasLibrary()
     return {};
 }
 
-std::vector<std::string> runtimeWarnings()
+std::vector<std::string> runtimeWarnings(const Classifier& classifier)
 {
     std::vector<std::string> warnings;
-    const std::string blas = loadedBlasLibrary();
-    // Debian's alternatives: /usr/lib/<triplet>/blas/libblas.so.3 is the reference (netlib) implementation.
+    if (classifier.deviceName() != "cpu")
+        return warnings;
+    // Only LibTorch's modules call BLAS (the fast path's oneDNN has its own kernels). Debian's alternatives:
+    // /usr/lib/<triplet>/blas/libblas.so.3 is the reference (netlib) implementation.
+    const std::string blas
+        = classifier.engineName().rfind("plain", 0) == 0 ? loadedBlasLibrary() : std::string();
     if (!blas.empty() && blas.find("openblas") == std::string::npos && blas.find("mkl") == std::string::npos
         && blas.find("blis") == std::string::npos)
         warnings.push_back("LibTorch is using the reference BLAS (" + blas
                            + "), which is about 10 times slower; install libopenblas0-pthread");
     const unsigned cores = std::thread::hardware_concurrency();
-    if (at::get_num_threads() == 1 && cores > 1)
-        warnings.push_back("LibTorch runs on 1 thread although this machine has " + std::to_string(cores)
+    if (inferenceThreads() == 1 && cores > 1)
+        warnings.push_back("inference runs on 1 thread although this machine has " + std::to_string(cores)
                            + " cores (is OMP_NUM_THREADS=1 set?)");
     return warnings;
 }

@@ -38,10 +38,4 @@ Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<Nam
     return report;
 }
 
-Error strictMismatchError(const LoadReport& report, const std::string& sourceName)
-{
-    return Error {sourceName + ": does not match the model strictly:" + report.describeProblems(),
-                  ErrorKind::Mismatch, sourceName};
-}
-
 } // namespace lens

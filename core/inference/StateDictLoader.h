@@ -22,7 +22,4 @@ namespace lens {
 Result<LoadReport> loadStateDict(torch::nn::Module& model, const std::vector<NamedTensor>& tensors,
                                  LoadMode mode, const std::string& sourceName);
 
-/// The error of a Strict load whose report is incomplete: every bad key, named after sourceName.
-Error strictMismatchError(const LoadReport& report, const std::string& sourceName);
-
 } // namespace lens

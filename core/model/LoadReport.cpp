@@ -37,4 +37,10 @@ std::string LoadReport::describeProblems() const
     return out;
 }
 
+Error strictMismatchError(const LoadReport& report, const std::string& sourceName)
+{
+    return Error {sourceName + ": does not match the model strictly:" + report.describeProblems(),
+                  ErrorKind::Mismatch, sourceName};
+}
+
 } // namespace lens

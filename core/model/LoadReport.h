@@ -3,6 +3,8 @@
 // The outcome of matching a checkpoint's keys against a model: every key, by status. Free of LibTorch so
 // that the GUI can show it.
 
+#include "Result.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -34,5 +36,8 @@ enum class LoadMode {
 };
 
 std::string shapeToString(const std::vector<std::int64_t>& shape);
+
+/// The error of a Strict load whose report is incomplete: every bad key, named after sourceName.
+Error strictMismatchError(const LoadReport& report, const std::string& sourceName);
 
 } // namespace lens

@@ -23,11 +23,13 @@ for dir in checkpoint inference io labels model tensor; do
     done
 done
 sources+=(tests/cuda/cuda_check.cpp)
-flags=(-std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI="$abi" -I"$root/core"
+# One program: LibTorch's side of inference (inference/ModuleRuntime.h) is linked in, not loaded.
+flags=(-std=c++17 -O2 -D_GLIBCXX_USE_CXX11_ABI="$abi" -I"$root/core" -DLENS_MODULE_DIR='"."'
+       -DLENS_LIBTORCH_VERSION="\"$("$python" -c "import torch; print(torch.__version__)")\""
        -isystem "$torch_dir/include" -isystem "$torch_dir/include/torch/csrc/api/include")
 printf '%s\n' "${sources[@]}" | xargs -P "$(nproc)" -I{} sh -c \
     'g++ "$@" -c "'"$root"'/{}" -o "'"$work"'/obj/$(echo {} | tr / _).o"' _ "${flags[@]}"
 g++ "${flags[@]}" -c "$work/imagenet_classes.cpp" -o "$work/obj/labels_text.o"
 g++ -o "$work/cuda_check" "$work"/obj/*.o -L"$torch_dir/lib" -Wl,-rpath,"$torch_dir/lib" \
-    -Wl,--no-as-needed -ltorch -ltorch_cuda -ltorch_cpu -lc10_cuda -lc10 -Wl,--as-needed -lpthread
+    -Wl,--no-as-needed -ltorch -ltorch_cuda -ltorch_cpu -lc10_cuda -lc10 -Wl,--as-needed -lpthread -ldl
 "$work/cuda_check" "$work/ref"
