@@ -6,6 +6,7 @@
 #      every library must come from the package's Depends alone;
 #   4. runs there: resnet-lens-cli --version, inspect and classify (on tests/data/grace_hopper.jpg with a
 #      seeded resnet18 checkpoint made here by python3-torchvision, whose top-1 class classify must match),
+#      classify --device cuda (which loads LibTorch's part of the engine to say there is no GPU),
 #      and the app's --startup-time under Xvfb (the root's own xvfb package, installed after the checks
 #      above so that it cannot satisfy the package's dependencies).
 # The mounts and the root are removed on exit, also on failure. Needs root, debootstrap, python3-torch,
@@ -199,6 +200,13 @@ if [[ "$top1" != "$expected" ]]; then
     exit 1
 fi
 echo "top-1 class $top1, as torchvision"
+
+step "resnet-lens-cli classify --device cuda (LibTorch's part of the engine, resnet-lens-torch.so, loads)"
+# Debian's LibTorch has no CUDA: the installed library is found and LibTorch answers for the device.
+said=$(in_root resnet-lens-cli classify --device cuda --weights /tmp/test/resnet18_seeded.pth \
+    /tmp/test/grace_hopper.jpg 2>&1 || true)
+echo "$said"
+grep -q "no CUDA GPU is available" <<<"$said" || { echo "LibTorch's part did not answer" >&2; exit 1; }
 
 step "resnet-lens --startup-time under Xvfb (xvfb installed in the root for this check)"
 in_root apt-get install -y -q --no-install-recommends xvfb xauth >/dev/null

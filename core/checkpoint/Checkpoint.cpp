@@ -600,11 +600,16 @@ Result<std::shared_ptr<CheckpointFile::Impl>> openZip(const std::string& path, c
         if (ref.storageNumel < 0 || numel > entry->size / elementSize)
             return Error {"storage '" + ref.storageKey + "' declares " + std::to_string(ref.storageNumel)
                           + " elements but its record holds " + std::to_string(entry->size) + " bytes"};
-        // entry->size is at most the file's size (readable() checked it).
-        auto buffer = std::make_shared<std::vector<std::uint8_t>>(static_cast<std::size_t>(entry->size));
-        if (auto read = zip->readInto(*entry, buffer->data()); !read)
+        // entry->size is at most the file's size (readable() checked it). Not zero-filled: read overwrites
+        // it.
+        std::shared_ptr<std::uint8_t[]> buffer(new (std::nothrow)
+                                                   std::uint8_t[std::max<std::uint64_t>(entry->size, 1)]);
+        if (!buffer)
+            return Error {"not enough memory to read the record '" + record + "' ("
+                          + std::to_string(entry->size) + " bytes)"};
+        if (auto read = zip->readInto(*entry, buffer.get()); !read)
             return read.error();
-        const std::uint8_t* data = buffer->data();
+        const std::uint8_t* data = buffer.get();
         return std::make_shared<const StorageBytes>(
             StorageBytes {data, static_cast<std::size_t>(numel * elementSize), std::move(buffer)});
     };

@@ -1,13 +1,13 @@
 #include "checkpoint/ZipArchive.h"
 
 #include <algorithm>
-#include <array>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <limits>
 #include <new>
 #include <optional>
+#include <zlib.h>
 
 namespace lens {
 
@@ -28,6 +28,8 @@ constexpr std::uint64_t kMaxCommentSize = 0xFFFF;
 // make us allocate before any entry is read.
 constexpr std::uint64_t kMaxCentralDirectorySize = 256ull << 20;
 constexpr std::uint64_t kReadChunk = 64ull << 20;
+/// Stored entries are checksummed as they are read, this much at a time (fits in a core's L2 cache).
+constexpr std::uint64_t kCrcChunk = 256ull << 10;
 
 std::uint16_t le16(const char* p)
 {
@@ -46,52 +48,6 @@ std::uint64_t le64(const char* p)
 {
     return static_cast<std::uint64_t>(le32(p)) | (static_cast<std::uint64_t>(le32(p + 4)) << 32);
 }
-
-/// CRC-32 (IEEE, reflected 0xEDB88320), slicing-by-8 tables.
-class Crc32 {
-public:
-    Crc32()
-    {
-        for (std::uint32_t i = 0; i < 256; ++i) {
-            std::uint32_t crc = i;
-            for (int bit = 0; bit < 8; ++bit)
-                crc = (crc >> 1) ^ ((crc & 1u) ? 0xEDB88320u : 0u);
-            m_table[0][i] = crc;
-        }
-        for (std::size_t k = 1; k < 8; ++k) {
-            for (std::size_t i = 0; i < 256; ++i)
-                m_table[k][i] = (m_table[k - 1][i] >> 8) ^ m_table[0][m_table[k - 1][i] & 0xFF];
-        }
-    }
-
-    /// Continues `crc` (0 to start) over `size` bytes.
-    std::uint32_t update(std::uint32_t crc, const char* data, std::size_t size) const
-    {
-        const auto* p = reinterpret_cast<const unsigned char*>(data);
-        crc = ~crc;
-        while (size >= 8) {
-            const std::uint32_t one = crc ^ le32(reinterpret_cast<const char*>(p));
-            const std::uint32_t two = le32(reinterpret_cast<const char*>(p + 4));
-            crc = m_table[7][one & 0xFF] ^ m_table[6][(one >> 8) & 0xFF] ^ m_table[5][(one >> 16) & 0xFF]
-                ^ m_table[4][one >> 24] ^ m_table[3][two & 0xFF] ^ m_table[2][(two >> 8) & 0xFF]
-                ^ m_table[1][(two >> 16) & 0xFF] ^ m_table[0][two >> 24];
-            p += 8;
-            size -= 8;
-        }
-        while (size-- > 0)
-            crc = m_table[0][(crc ^ *p++) & 0xFF] ^ (crc >> 8);
-        return ~crc;
-    }
-
-    static const Crc32& instance()
-    {
-        static const Crc32 crc;
-        return crc;
-    }
-
-private:
-    std::array<std::array<std::uint32_t, 256>, 8> m_table {};
-};
 
 /// Why `entry` cannot be read as stored data, if it cannot.
 std::optional<std::string> unreadable(const ZipArchive::Entry& entry, std::uint64_t fileSize)
@@ -395,12 +351,21 @@ Result<void> ZipArchive::readInto(const Entry& entry, void* destination) const
     if (std::optional<std::string> problem = unreadable(entry, m_fileSize))
         return error(*problem);
     auto* out = static_cast<char*>(destination);
-    if (Result<void> read = readAt(entry.dataOffset, entry.size, out); !read)
-        return read;
+    std::ifstream file;
+    std::istream* stream = nullptr;
+    if (!m_buffer) {
+        file.open(m_path, std::ios::binary);
+        if (!file)
+            return error("cannot open the file");
+        stream = &file;
+    }
+    // Chunk by chunk, so that the checksum reads each chunk while it is still in the cache.
     std::uint32_t crc = 0;
     for (std::uint64_t done = 0; done < entry.size;) {
-        const std::uint64_t chunk = std::min(entry.size - done, kReadChunk);
-        crc = Crc32::instance().update(crc, out + done, static_cast<std::size_t>(chunk));
+        const std::uint64_t chunk = std::min(entry.size - done, kCrcChunk);
+        if (Result<void> read = readAt(entry.dataOffset + done, chunk, out + done, stream); !read)
+            return read;
+        crc = zipCrc32(crc, out + done, static_cast<std::size_t>(chunk));
         done += chunk;
     }
     if (crc != entry.crc32)
@@ -428,7 +393,15 @@ Result<std::string> ZipArchive::read(const Entry& entry) const
 
 std::uint32_t zipCrc32(std::uint32_t crc, const void* data, std::size_t size)
 {
-    return Crc32::instance().update(crc, static_cast<const char*>(data), size);
+    const auto* bytes = static_cast<const Bytef*>(data);
+    // zlib's length is a uInt: feed it in pieces that fit.
+    while (size > 0) {
+        const auto piece = static_cast<uInt>(std::min<std::size_t>(size, std::size_t(1) << 30));
+        crc = static_cast<std::uint32_t>(::crc32(crc, bytes, piece));
+        bytes += piece;
+        size -= piece;
+    }
+    return crc;
 }
 
 } // namespace lens

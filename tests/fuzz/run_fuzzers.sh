@@ -38,7 +38,8 @@ declare -A sources=(
                        $core/image/WebpDecoder.cpp $core/image/Exif.cpp $core/image/PilImage.cpp"
 )
 # libraries a target links (after its sources)
-declare -A links=([fuzz_image]="-llcms2" [fuzz_image_libs]="-ljpeg -ltiff -lwebp -lwebpdemux -lz -llcms2")
+declare -A links=([fuzz_image]="-llcms2" [fuzz_image_libs]="-ljpeg -ltiff -lwebp -lwebpdemux -lz -llcms2"
+                  [fuzz_zip]="-lz")
 declare -A corpus=([fuzz_safetensors]=safetensors [fuzz_legacy]=legacy [fuzz_pickle]=pickle [fuzz_zip]=zip
                    [fuzz_batch_output]=batch_output [fuzz_image]=image [fuzz_image_libs]=image_libs)
 targets=(fuzz_pickle fuzz_zip fuzz_safetensors fuzz_legacy fuzz_batch_output fuzz_image fuzz_image_libs)
