@@ -7,6 +7,7 @@ Runs, for each photo set:
   (c) lens      resnet-lens-cli batch (default settings);
   (d) lens fast resnet-lens-cli batch --fast-decode (JPEGs decoded at reduced scale; not bit-exact),
   (e) before    with --before CLI: another resnet-lens-cli (an older build) run as (c), to show a change's effect,
+  (f) lens bf16 resnet-lens-cli batch --precision bf16 (where the CPU has AVX512_BF16 or AMX; opt-in),
 and prints images/s (model loading and warm-up excluded for all), peak RSS, and the ratios between them. The
 tuned script's DataLoader worker is a second process: its peak RSS is printed on its own line (RSS counts the
 pages it shares with the main process, so the two do not add up). Each
@@ -20,7 +21,7 @@ counts physical cores and can pick fewer.
 For the camera set it also measures the fast mode's drift from the exact path: the largest logit difference
 (relative to each image's logit range) and how often top-1 and the top-5 set agree.
 
-Usage: /usr/bin/python3 bench/compare.py [--weights resnet50.pth] [--imagenet 160] [--camera 8] [--runs a,b,c,d]
+Usage: /usr/bin/python3 bench/compare.py [--weights resnet50.pth] [--imagenet 160] [--camera 8] [--runs a,b,c,d,f]
                                          [--repeat 3] [--before OLD/resnet-lens-cli]
 """
 
@@ -100,6 +101,14 @@ def make_set(folder, count, size, seed):
         img.save(os.path.join(folder, f"{i:04d}.jpg"), quality=90)
 
 
+def bf16_available(weights):
+    """Whether resnet-lens-cli runs --precision bf16 here (it refuses, exit 2, where the CPU lacks it)."""
+    photo = os.path.join(ROOT, "tests", "data", "grace_hopper.jpg")
+    done = subprocess.run([CLI, "classify", "--precision", "bf16", "--weights", weights, photo],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return done.returncode == 0
+
+
 def measure(kind, weights, folder, work, before_cli=None):
     if kind in ("a", "b"):
         script = os.path.join(work, f"{kind}.py")
@@ -111,6 +120,8 @@ def measure(kind, weights, folder, work, before_cli=None):
         command = [before_cli if kind == "e" else CLI, "batch", folder, "-o", out, "--weights", weights]
         if kind == "d":
             command.append("--fast-decode")
+        if kind == "f":
+            command += ["--precision", "bf16"]
     before = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(process.pid, 0)
@@ -156,8 +167,9 @@ def main():
     parser.add_argument("--weights", help="resnet50 state dict (default: a seeded torchvision resnet50)")
     parser.add_argument("--imagenet", type=int, default=160, help="ImageNet-sized photos (0 to skip)")
     parser.add_argument("--camera", type=int, default=8, help="4000x3000 photos (0 to skip)")
-    parser.add_argument("--runs", default="a,b,c,d",
-                        help="which of a (tutorial), b (tuned), c (lens), d (lens --fast-decode)")
+    parser.add_argument("--runs", default="a,b,c,d,f",
+                        help="which of a (tutorial), b (tuned), c (lens), d (lens --fast-decode), f (lens bf16; "
+                             "left out where the CPU cannot run bf16)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each, interleaved; the median is shown")
     parser.add_argument("--before", help="another resnet-lens-cli (e.g. an older build), measured as run e")
     args = parser.parse_args()
@@ -181,8 +193,11 @@ def main():
         if args.camera:
             sets.append(("camera 4000x3000", os.path.join(work, "camera"), args.camera, (4000, 3000)))
         names = {"a": "tutorial Python", "b": "tuned Python", "c": "resnet-lens", "d": "lens fast-decode",
-                 "e": "lens before"}
+                 "e": "lens before", "f": "lens bf16"}
         kinds = args.runs.split(",") + (["e"] if args.before else [])
+        if "f" in kinds and not bf16_available(weights):
+            print("bf16: this CPU cannot run it (no AVX512_BF16 or AMX); run f left out")
+            kinds.remove("f")
         print(f"machine: {os.cpu_count()} cores; torch threads = cores; model resnet50 fp32")
         for label, folder, count, size in sets:
             make_set(folder, count, size, seed=count)
@@ -202,10 +217,12 @@ def main():
                 print(f"  {names[kind]:16s} {rate:7.2f} {rss:13.0f} {wall:7.1f}")
             if worker:
                 print(f"  (tuned Python's DataLoader worker process: peak RSS {worker:.0f} MiB)")
-            for ours in ("c", "d"):
+            for ours in ("c", "d", "f"):
                 for kind in ("a", "b"):
                     if ours in results and kind in results:
                         print(f"  {names[ours]} / {names[kind]}: {results[ours][0] / results[kind][0]:.2f}x")
+            if "c" in results and "f" in results:
+                print(f"  lens bf16 / resnet-lens: {results['f'][0] / results['c'][0]:.2f}x")
             if "c" in results and "e" in results:
                 print(f"  resnet-lens / lens before: {results['c'][0] / results['e'][0]:.2f}x")
             if size[0] >= 2000 and "c" in results and "d" in results:

@@ -15,7 +15,7 @@ ONNX Runtime comes from npm: `npm install --prefix DIR onnxruntime-node --ignore
 ORT_NODE_MODULES=DIR/node_modules (or install it where node finds it). Without it the ORT column is skipped.
 The test reference (build/release/tests/reference) is made by `ctest --preset release -R make_reference`.
 
-Usage: /usr/bin//usr/bin/python3 bench/ort_compare.py [--weights resnet50.pth] [--rounds 3] [--repeat 10] [--threads 2]
+Usage: /usr/bin/python3 bench/ort_compare.py [--weights resnet50.pth] [--rounds 3] [--repeat 10] [--threads 2]
 Run it on a quiet machine: nothing else may compete for the cores.
 """
 

@@ -128,10 +128,10 @@ Result<void> ZipArchive::readAt(std::uint64_t offset, std::uint64_t length, char
     }
     std::ifstream ownStream;
     if (!stream) {
-        ownStream.open(m_path, std::ios::binary);
-        if (!ownStream)
-            return error("cannot open the file");
-        stream = &ownStream;
+        Result<std::istream*> opened = open(ownStream);
+        if (!opened)
+            return opened.error();
+        stream = *opened;
     }
     stream->clear();
     stream->seekg(static_cast<std::streamoff>(offset));
@@ -149,16 +149,23 @@ Result<void> ZipArchive::readAt(std::uint64_t offset, std::uint64_t length, char
     return {};
 }
 
+Result<std::istream*> ZipArchive::open(std::ifstream& file) const
+{
+    if (m_buffer)
+        return static_cast<std::istream*>(nullptr);
+    file.open(m_path, std::ios::binary);
+    if (!file)
+        return error("cannot open the file");
+    return static_cast<std::istream*>(&file);
+}
+
 Result<void> ZipArchive::index()
 {
     std::ifstream file;
-    std::istream* stream = nullptr;
-    if (!m_buffer) {
-        file.open(m_path, std::ios::binary);
-        if (!file)
-            return error("cannot open the file");
-        stream = &file;
-    }
+    Result<std::istream*> opened = open(file);
+    if (!opened)
+        return opened.error();
+    std::istream* stream = *opened;
     const auto readBlock = [&](std::uint64_t offset, std::uint64_t length, std::string& out) -> Result<void> {
         out.assign(static_cast<std::size_t>(length), '\0');
         return readAt(offset, length, out.data(), stream);
@@ -352,13 +359,10 @@ Result<void> ZipArchive::readInto(const Entry& entry, void* destination) const
         return error(*problem);
     auto* out = static_cast<char*>(destination);
     std::ifstream file;
-    std::istream* stream = nullptr;
-    if (!m_buffer) {
-        file.open(m_path, std::ios::binary);
-        if (!file)
-            return error("cannot open the file");
-        stream = &file;
-    }
+    Result<std::istream*> opened = open(file);
+    if (!opened)
+        return opened.error();
+    std::istream* stream = *opened;
     // Chunk by chunk, so that the checksum reads each chunk while it is still in the cache.
     std::uint32_t crc = 0;
     for (std::uint64_t done = 0; done < entry.size;) {

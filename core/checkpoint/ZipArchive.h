@@ -75,6 +75,8 @@ private:
     ZipArchive() = default;
 
     Result<void> index();
+    // Opens the file into `file` for a series of reads: &file, or nullptr for a buffer-backed archive.
+    Result<std::istream*> open(std::ifstream& file) const;
     // Reads through `stream` when given (indexing keeps one open), else opens the file for this read.
     Result<void> readAt(std::uint64_t offset, std::uint64_t length, char* destination,
                         std::istream* stream = nullptr) const;

@@ -1,7 +1,8 @@
 #pragma once
 
 // The classifier: a ResNet with loaded weights on a device, turning preprocessed images into ranked
-// predictions. This header is free of LibTorch so that the GUI and CLI compile quickly.
+// predictions. This header is free of LibTorch so that the GUI and CLI compile quickly; on the CPU fast path
+// LibTorch is not even loaded (inference/ModuleRuntime.h).
 //
 // Threading: a Classifier is used by one thread at a time (create one per thread). Every call sets up
 // its own inference mode, so any thread may be that thread.
@@ -37,8 +38,8 @@ struct ClassifierOptions {
     /// folded in fp32 first): on the CPU it needs AVX512_BF16 or AMX and is refused (Unsupported, naming the
     /// feature) without; on a GPU the modules run in bfloat16.
     Precision precision = Precision::Fp32;
-    /// Intra-op threads for LibTorch; 0 = every core, unless OMP_NUM_THREADS says otherwise. (LibTorch's own
-    /// default counts physical cores and can pick 1 on virtual machines.) The setting is process-wide.
+    /// Threads of a forward pass; 0 = every core, unless OMP_NUM_THREADS says otherwise
+    /// (inference/Threads.h). The setting is process-wide.
     int threads = 0;
     /// Class names; empty = names stored in the checkpoint, else ImageNet's for 1000 classes, else "class i".
     std::vector<std::string> labels;
