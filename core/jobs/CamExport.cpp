@@ -43,6 +43,12 @@ Result<void> writeCamOverlay(const std::string& image, const ActivationMap& map,
                              const PreprocessOptions& preprocess, const DecodeOptions& decode,
                              const OverlayOptions& overlay, const std::string& path)
 {
+    std::string extension = fs::path(path).extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    const bool jpeg = extension == ".jpg" || extension == ".jpeg";
+    if (!jpeg && extension != ".png")
+        return Error {path + ": cannot write the map (name it .png, .jpg or .jpeg)", ErrorKind::Usage, path};
     DecodeOptions asRun = decode;
     asRun.applyExifOrientation = false;
     int orientation = 1;
@@ -50,12 +56,6 @@ Result<void> writeCamOverlay(const std::string& image, const ActivationMap& map,
     if (!rgb)
         return rgb.error();
     const cv::Mat drawn = orientForDisplay(renderOverlay(*rgb, preprocess, map, overlay), orientation);
-    std::string extension = fs::path(path).extension().string();
-    std::transform(extension.begin(), extension.end(), extension.begin(),
-                   [](unsigned char c) { return char(std::tolower(c)); });
-    const bool jpeg = extension == ".jpg" || extension == ".jpeg";
-    if (!jpeg && extension != ".png")
-        return Error {path + ": cannot write the map (name it .png, .jpg or .jpeg)", ErrorKind::Usage, path};
     auto encoded = jpeg ? encodeJpeg(drawn) : encodePng(drawn);
     if (!encoded)
         return Error {path + ": cannot write the map (" + encoded.message() + ")", encoded.error().kind,
