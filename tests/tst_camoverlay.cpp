@@ -1,6 +1,7 @@
 // Where a class activation map lands on the photo: through torchvision's Resize(short side) and
 // CenterCrop, computed here from torchvision's rules (int(short * long / short) and round-half-even
-// offsets), for landscape, portrait and small photos, and turned upright with an EXIF-rotated one.
+// offsets), for landscape, portrait and small photos, and turned upright with an EXIF-rotated one; the map
+// files in the format their names ask for.
 
 #include "TestSupport.h"
 #include "image/ImageDecoder.h"
@@ -177,6 +178,59 @@ private Q_SLOTS:
         // ROTATE_270 moves stored (x, y) to (height - 1 - y, x).
         const cv::Vec3b at = out.at<cv::Vec3b>(hot.x(), height - 1 - hot.y());
         QVERIFY2(hotColour(options.colormap, at), "the hot cell is not where it belongs");
+    }
+
+    // The file's name picks the format (any case); the pixels are the overlay's, in RGB order: exact in a
+    // PNG, within a few levels in a JPEG, as OpenCV's own decoder reads them. Other names are refused, and
+    // neither leaves a temporary file behind.
+    void writesTheFormatItsNameSays_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QByteArray>("magic");
+        QTest::addColumn<double>("meanError");
+        QTest::newRow("map.png") << "map.png" << QByteArray("\x89PNG\r\n\x1a\n", 8) << 0.0;
+        QTest::newRow("map.PNG") << "map.PNG" << QByteArray("\x89PNG\r\n\x1a\n", 8) << 0.0;
+        QTest::newRow("map.jpg") << "map.jpg" << QByteArray("\xff\xd8\xff", 3) << 3.0;
+        QTest::newRow("map.JPEG") << "map.JPEG" << QByteArray("\xff\xd8\xff", 3) << 3.0;
+        QTest::newRow("map.bmp refused") << "map.bmp" << QByteArray() << 0.0;
+    }
+    void writesTheFormatItsNameSays()
+    {
+        QFETCH(QString, name);
+        QFETCH(QByteArray, magic);
+        QFETCH(double, meanError);
+        const std::string image = test::photoFile("chelsea.png").toStdString();
+        QTemporaryDir dir;
+        const QString path = dir.filePath(name);
+        OverlayOptions options;
+        const PreprocessOptions preset = PreprocessOptions::v1();
+        const ActivationMap map = hotCell(2, 5);
+        auto written = writeCamOverlay(image, map, preset, {}, options, path.toStdString());
+        if (magic.isEmpty()) {
+            QVERIFY(!written.ok());
+            QCOMPARE(written.error().kind, ErrorKind::Usage);
+            QVERIFY2(QString::fromStdString(written.message()).contains(".png"), written.message().c_str());
+            QVERIFY(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).isEmpty());
+            return;
+        }
+        QVERIFY2(written.ok(), written.message().c_str());
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden), QStringList {name});
+        QFile file(path);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QCOMPARE(file.read(magic.size()), magic);
+
+        auto photo = decodeImage(image);
+        QVERIFY2(photo.ok(), photo.message().c_str());
+        const cv::Mat expected = renderOverlay(*photo, preset, map, options);
+        cv::Mat rgb;
+        cv::cvtColor(cv::imread(path.toStdString(), cv::IMREAD_COLOR), rgb, cv::COLOR_BGR2RGB);
+        QCOMPARE(rgb.cols, expected.cols);
+        QCOMPARE(rgb.rows, expected.rows);
+        cv::Mat difference;
+        cv::absdiff(rgb, expected, difference);
+        const cv::Scalar mean = cv::mean(difference);
+        const double error = (mean[0] + mean[1] + mean[2]) / 3;
+        QVERIFY2(error <= meanError, qPrintable(QStringLiteral("mean absolute error %1").arg(error)));
     }
 
     void fileNamesResolveClashesInOrder()

@@ -442,7 +442,8 @@ private Q_SLOTS:
         QCOMPARE(int(number(broken["true_index"])), 1);
     }
 
-    // --plots: both pictures as PNG (Pillow opens them) and SVG (an XML parser reads them).
+    // --plots: both pictures as PNG (Pillow opens them) and SVG (an XML parser reads them), in the same
+    // colours.
     void plots()
     {
         QTemporaryDir dir;
@@ -456,13 +457,31 @@ private Q_SLOTS:
                          "    out[name + '.png'] = list(Image.open(sys.argv[1] + '/' + name + '.png').size)\n"
                          "    root = ET.parse(sys.argv[1] + '/' + name + '.svg').getroot()\n"
                          "    out[name + '.svg'] = [root.get('width'), len(list(root.iter()))]\n"
+                         "    png = Image.open(sys.argv[1] + '/' + name + '.png').convert('RGB')\n"
+                         "    same = total = 0\n"
+                         "    for rect in root.iter('{http://www.w3.org/2000/svg}rect'):\n"
+                         "        fill = rect.get('fill', '')\n"
+                         "        if not fill.startswith('rgb(') or rect.get('stroke'):\n"
+                         "            continue\n"
+                         "        colour = tuple(int(v) for v in fill[4:-1].split(','))\n"
+                         "        x, y, w, h = (float(rect.get(k)) for k in ('x', 'y', 'width', 'height'))\n"
+                         "        if w < 5 or h < 5 or colour[0] == colour[2]:\n"
+                         "            continue\n"
+                         "        total += 1\n"
+                         "        same += png.getpixel((int(x + w / 2), int(y) + 3)) == colour\n"
+                         "    out[name + ' fills'] = [same, total]\n"
                          "print(json.dumps(out))",
                          {dir.filePath("plots")})
                   .object();
-        QCOMPARE(sizes.size(), 4);
+        QCOMPARE(sizes.size(), 6);
         for (const auto& key : sizes.keys()) {
             const QJsonArray size = sizes[key].toArray();
-            if (key.endsWith(".png"))
+            if (key.endsWith(" fills")) // the PNG shows the SVG's colours (RGB, not OpenCV's BGR)
+                QVERIFY2(
+                    size[1].toInt() > 0 && size[0] == size[1],
+                    qPrintable(
+                        QStringLiteral("%1: %2 of %3").arg(key).arg(size[0].toInt()).arg(size[1].toInt())));
+            else if (key.endsWith(".png"))
                 QVERIFY2(size[0].toInt() >= 300 && size[1].toInt() >= 300, qPrintable(key));
             else
                 QVERIFY2(size[1].toInt() > 20, qPrintable(key)); // shapes and labels, not an empty picture

@@ -1,10 +1,12 @@
 #include "jobs/CamExport.h"
 
+#include "image/ImageEncoder.h"
+#include "io/AtomicFile.h"
+
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <map>
-#include <opencv2/imgcodecs.hpp>
-#include <opencv2/imgproc.hpp>
-#include <unistd.h>
 
 namespace lens {
 
@@ -41,37 +43,25 @@ Result<void> writeCamOverlay(const std::string& image, const ActivationMap& map,
                              const PreprocessOptions& preprocess, const DecodeOptions& decode,
                              const OverlayOptions& overlay, const std::string& path)
 {
+    std::string extension = fs::path(path).extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return char(std::tolower(c)); });
+    const bool jpeg = extension == ".jpg" || extension == ".jpeg";
+    if (!jpeg && extension != ".png")
+        return Error {path + ": cannot write the map (name it .png, .jpg or .jpeg)", ErrorKind::Usage, path};
     DecodeOptions asRun = decode;
     asRun.applyExifOrientation = false;
     int orientation = 1;
     auto rgb = decodeImage(image, asRun, &orientation);
     if (!rgb)
         return rgb.error();
-    cv::Mat drawn = orientForDisplay(renderOverlay(*rgb, preprocess, map, overlay), orientation);
-    cv::Mat bgr;
-    cv::cvtColor(drawn, bgr, cv::COLOR_RGB2BGR);
-    const fs::path target(path);
-    const std::string extension = target.extension().string();
-    const fs::path temporary = target.parent_path()
-        / ("." + target.filename().string() + ".partial." + std::to_string(::getpid()) + extension);
-    bool written = false;
-    try {
-        written = cv::imwrite(temporary.string(), bgr);
-    } catch (const cv::Exception& e) {
-        return Error {path + ": cannot write the map (" + e.what() + ")", ErrorKind::Failed, path};
-    }
-    std::error_code error;
-    if (!written) {
-        fs::remove(temporary, error);
-        return Error {path + ": cannot write the map (is the folder writable, the name .png or .jpg?)",
-                      ErrorKind::Failed, path};
-    }
-    fs::rename(temporary, target, error);
-    if (error) {
-        fs::remove(temporary, error);
-        return Error {path + ": cannot write the map (" + error.message() + ")", ErrorKind::Failed, path};
-    }
-    return {};
+    const cv::Mat drawn = orientForDisplay(renderOverlay(*rgb, preprocess, map, overlay), orientation);
+    auto encoded = jpeg ? encodeJpeg(drawn) : encodePng(drawn);
+    if (!encoded)
+        return Error {path + ": cannot write the map (" + encoded.message() + ")", encoded.error().kind,
+                      path};
+    // Through a temporary file renamed into place: a killed run never leaves half an image.
+    return writeFileAtomically(path, std::string(encoded->begin(), encoded->end()));
 }
 
 CamSink::CamSink(std::string folder, const std::vector<std::string>& files, PreprocessOptions preprocess,

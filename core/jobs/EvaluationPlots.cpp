@@ -1,5 +1,6 @@
 #include "jobs/EvaluationPlots.h"
 
+#include "image/ImageEncoder.h"
 #include "io/AtomicFile.h"
 #include "io/Text.h"
 
@@ -8,7 +9,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <opencv2/core.hpp>
-#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
 namespace fs = std::filesystem;
@@ -20,6 +20,12 @@ namespace {
 struct Colour {
     int r = 0, g = 0, b = 0;
 };
+
+/// Pictures are drawn in RGB order, the order the PNG encoder takes.
+cv::Scalar scalar(const Colour& c)
+{
+    return {double(c.r), double(c.g), double(c.b)};
+}
 
 const Colour kBlack {0, 0, 0};
 const Colour kWhite {255, 255, 255};
@@ -191,7 +197,7 @@ void drawText(cv::Mat& image, const Shape& s)
     const double shift = s.anchor == Shape::Anchor::Start ? 0
         : s.anchor == Shape::Anchor::Middle               ? size.width / 2.0
                                                           : size.width;
-    const cv::Scalar colour(s.fill.b, s.fill.g, s.fill.r);
+    const cv::Scalar colour = scalar(s.fill);
     if (!s.vertical) {
         cv::putText(image, text, cv::Point(int(std::lround(s.x - shift)), int(std::lround(s.y))), font, scale,
                     colour, thickness, cv::LINE_AA);
@@ -225,17 +231,15 @@ cv::Mat toImage(const Picture& picture)
         case Shape::Kind::Rect: {
             const cv::Point a(int(std::lround(s.x)), int(std::lround(s.y)));
             const cv::Point b(int(std::lround(s.x + s.w)) - 1, int(std::lround(s.y + s.h)) - 1);
-            cv::rectangle(image, a, b, cv::Scalar(s.fill.b, s.fill.g, s.fill.r), cv::FILLED);
+            cv::rectangle(image, a, b, scalar(s.fill), cv::FILLED);
             if (s.outline)
-                cv::rectangle(image, a, b, cv::Scalar(s.stroke.b, s.stroke.g, s.stroke.r),
-                              std::max(1, int(std::lround(s.width))));
+                cv::rectangle(image, a, b, scalar(s.stroke), std::max(1, int(std::lround(s.width))));
             break;
         }
         case Shape::Kind::Line:
             cv::line(image, cv::Point(int(std::lround(s.x)), int(std::lround(s.y))),
-                     cv::Point(int(std::lround(s.x + s.w)), int(std::lround(s.y + s.h))),
-                     cv::Scalar(s.stroke.b, s.stroke.g, s.stroke.r), std::max(1, int(std::lround(s.width))),
-                     cv::LINE_AA);
+                     cv::Point(int(std::lround(s.x + s.w)), int(std::lround(s.y + s.h))), scalar(s.stroke),
+                     std::max(1, int(std::lround(s.width))), cv::LINE_AA);
             break;
         case Shape::Kind::Text:
             drawText(image, s);
@@ -373,14 +377,17 @@ Result<void> writePicture(const Picture& picture, const fs::path& folder, const 
     if (auto written = writeFileAtomically(svgPath, toSvg(picture)); !written)
         return written;
     const std::string pngPath = (folder / (name + ".png")).string();
-    std::vector<unsigned char> png;
+    cv::Mat image;
     try {
-        if (!cv::imencode(".png", toImage(picture), png))
-            return Error {pngPath + ": cannot encode the picture", ErrorKind::Failed, pngPath};
+        image = toImage(picture);
     } catch (const cv::Exception& e) {
         return Error {pngPath + ": cannot draw the picture (" + e.what() + ")", ErrorKind::Failed, pngPath};
     }
-    return writeFileAtomically(pngPath, std::string(png.begin(), png.end()));
+    auto png = encodePng(image);
+    if (!png)
+        return Error {pngPath + ": cannot encode the picture (" + png.message() + ")", png.error().kind,
+                      pngPath};
+    return writeFileAtomically(pngPath, std::string(png->begin(), png->end()));
 }
 
 } // namespace
