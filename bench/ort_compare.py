@@ -9,13 +9,18 @@ In one run on this machine, resnet50, 224x224:
      runs; the table shows the median over the rounds and the ratios;
   3. classifies the test photos (tests/data, both presets) with `resnet-lens-cli classify --precision bf16`
      and compares every logit with torchvision's fp32 logits from the test reference: top-1 agreement,
-     the smallest top-5 overlap, the largest logit drift (absolute, and relative to the logit range).
+     the smallest top-5 overlap, the largest logit drift (absolute, and relative to the logit range);
+  4. for a larger sample, labels --photos generated ImageNet-sized JPEGs (compare.py's set: random crops of
+     the test photos) with `resnet-lens-cli batch` in fp32 and in bf16 and compares the two (fp32 equals
+     torchvision up to 2e-5, step 3): top-1 agreement, the smallest top-5 overlap, and at each changed top-1
+     the fp32 gap between the top two logits, which says whether it was a near-tie.
 
 ONNX Runtime comes from npm: `npm install --prefix DIR onnxruntime-node --ignore-scripts`, then
 ORT_NODE_MODULES=DIR/node_modules (or install it where node finds it). Without it the ORT column is skipped.
 The test reference (build/release/tests/reference) is made by `ctest --preset release -R make_reference`.
 
 Usage: /usr/bin/python3 bench/ort_compare.py [--weights resnet50.pth] [--rounds 3] [--repeat 10] [--threads 2]
+                                             [--photos 300]
 Run it on a quiet machine: nothing else may compete for the cores.
 """
 
@@ -111,12 +116,44 @@ def agreement(weights):
     return "\n".join(lines)
 
 
+def batch_agreement(weights, count, work):
+    """fp32 against bf16 on `count` generated photos, both labelled by resnet-lens-cli batch."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from compare import make_set
+
+    folder = os.path.join(work, "photos")
+    make_set(folder, count, (500, 375), seed=count)
+    tops = {}
+    for precision in ("fp32", "bf16"):
+        out = os.path.join(work, f"{precision}.jsonl")
+        run = subprocess.run([CLI, "batch", folder, "-o", out, "--weights", weights, "--topk", "5", "--quiet",
+                              "--precision", precision], capture_output=True, text=True)
+        if run.returncode not in (0, 3):  # 3: some files failed, the rest labelled
+            return f"  bf16 vs fp32 on generated photos skipped ({precision}): {run.stderr.strip()}"
+        with open(out) as f:
+            rows = [json.loads(line) for line in f]
+        tops[precision] = {r["path"]: r["top"] for r in rows if r.get("status") == "ok"}
+    same, overlap, gaps = 0, 5, []
+    for path, top in tops["fp32"].items():
+        other = tops["bf16"][path]
+        if top[0]["index"] == other[0]["index"]:
+            same += 1
+        else:
+            gaps.append(top[0]["logit"] - top[1]["logit"])
+        overlap = min(overlap, len({t["index"] for t in top} & {t["index"] for t in other}))
+    n = len(tops["fp32"])
+    return (f"  bf16 vs fp32 on {n} generated photos: top-1 equal {same}/{n} ({100.0 * same / n:.1f}%), smallest "
+            f"top-5 overlap {overlap}/5; fp32 top-2 logit gap where top-1 changed: "
+            + (", ".join(f"{g:.3f}" for g in sorted(gaps)) or "none"))
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", help="resnet50 state dict (default: the test reference's resnet50)")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds; the median is shown")
     parser.add_argument("--repeat", type=int, default=10, help="timed runs per engine and batch in a round")
     parser.add_argument("--threads", type=int, default=2, help="ONNX Runtime's intra-op threads")
+    parser.add_argument("--photos", type=int, default=300, help="generated photos for bf16's agreement (0: skip)")
     args = parser.parse_args()
     for path in (CLI, TIMING):
         if not os.path.exists(path):
@@ -176,6 +213,9 @@ def main():
         print(agreement(weights))
     else:
         print("bf16 agreement skipped: no test reference (ctest --preset release -R make_reference)")
+    if args.photos:
+        with tempfile.TemporaryDirectory() as work:
+            print(batch_agreement(weights, args.photos, work))
 
 
 if __name__ == "__main__":
