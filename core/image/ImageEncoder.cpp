@@ -1,5 +1,7 @@
 #include "image/ImageEncoder.h"
 
+#include "image/LibjpegErrors.h"
+
 #include <algorithm>
 #include <array>
 #include <climits>
@@ -186,24 +188,9 @@ Result<std::vector<std::uint8_t>> encodePngChecked(const cv::Mat& image)
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// JPEG. libjpeg reports errors by calling error_exit, which must not return: it longjmps back to the setjmp
-// in compressJpeg, whose frame holds no C++ object with a destructor; the output vector lives in the caller.
+// JPEG (errors: image/LibjpegErrors.h, the output vector living in the caller).
 
-struct ErrorManager {
-    jpeg_error_mgr pub;
-    std::jmp_buf jump;
-    char message[JMSG_LENGTH_MAX];
-};
-
-void errorExit(j_common_ptr cinfo)
-{
-    auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
-    (*cinfo->err->format_message)(cinfo, err->message);
-    std::longjmp(err->jump, 1);
-}
-
-void outputMessage(j_common_ptr)
-{ }
+using libjpeg::ErrorManager;
 
 /// Appends the compressor's output to a vector, through a fixed buffer.
 struct Destination {
@@ -253,10 +240,7 @@ void termDestination(j_compress_ptr cinfo)
 bool compressJpeg(jpeg_compress_struct& c, ErrorManager& err, Destination& dest, const cv::Mat& image,
                   int quality)
 {
-    c.err = jpeg_std_error(&err.pub);
-    err.pub.error_exit = errorExit;
-    err.pub.output_message = outputMessage;
-    err.message[0] = '\0';
+    c.err = libjpeg::install(err);
     if (setjmp(err.jump)) {
         jpeg_destroy_compress(&c);
         return false;

@@ -1,6 +1,7 @@
 #include "image/JpegDecoder.h"
 
 #include "image/Exif.h"
+#include "image/LibjpegErrors.h"
 
 #include <csetjmp>
 #include <cstdio>
@@ -27,24 +28,9 @@ Error fail(const std::string& name, const std::string& problem)
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// libjpeg glue. libjpeg reports errors by calling error_exit, which must not return: it longjmps back to the
-// setjmp at the top of the protected functions below, which hold no C++ object with a destructor.
+// libjpeg glue (errors: image/LibjpegErrors.h).
 
-struct ErrorManager {
-    jpeg_error_mgr pub;
-    std::jmp_buf jump;
-    char message[JMSG_LENGTH_MAX];
-};
-
-void errorExit(j_common_ptr cinfo)
-{
-    auto* err = reinterpret_cast<ErrorManager*>(cinfo->err);
-    (*cinfo->err->format_message)(cinfo, err->message);
-    std::longjmp(err->jump, 1);
-}
-
-void outputMessage(j_common_ptr)
-{ }
+using libjpeg::ErrorManager;
 
 // Memory source that records running out of data. At the end it feeds a fake EOI, as jpeg_mem_src does;
 // `exhausted` then tells whether the decoder wanted data past the end of the file, the point where Pillow's
@@ -272,10 +258,7 @@ Result<void> decodeJpeg(const std::uint8_t* data, std::size_t size, const std::s
 
     Context c;
     std::memset(&c.cinfo, 0, sizeof c.cinfo);
-    c.cinfo.err = jpeg_std_error(&c.err.pub);
-    c.err.pub.error_exit = errorExit;
-    c.err.pub.output_message = outputMessage;
-    c.err.message[0] = 0;
+    c.cinfo.err = libjpeg::install(c.err);
     c.src.pub.init_source = initSource;
     c.src.pub.fill_input_buffer = fillInputBuffer;
     c.src.pub.skip_input_data = skipInputData;
